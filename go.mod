@@ -1,0 +1,3 @@
+module github.com/rsmi-go/rsmi
+
+go 1.25.0
