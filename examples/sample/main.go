@@ -41,21 +41,21 @@ import (
 )
 
 type summary struct {
-	Model        string     `json:"model"`
-	L            int        `json:"L"`
-	T            float64    `json:"T"`
-	Sampler      string     `json:"sampler"`
-	N            int        `json:"n"`
-	Energy       float64    `json:"energy"`
-	EnergyErr    float64    `json:"energy_err"`
-	SpecificHeat float64    `json:"specific_heat"`
-	M2           *float64   `json:"m2,omitempty"`
-	AbsM         *float64   `json:"abs_m,omitempty"`
-	Binder       *float64   `json:"binder,omitempty"`
-	Flippable    *float64   `json:"flippable,omitempty"`
-	Winding      []float64  `json:"winding,omitempty"`
-	TauInt       float64    `json:"tau_int"`
-	Out          string     `json:"out,omitempty"`
+	Model        string    `json:"model"`
+	L            int       `json:"L"`
+	T            float64   `json:"T"`
+	Sampler      string    `json:"sampler"`
+	N            int       `json:"n"`
+	Energy       float64   `json:"energy"`
+	EnergyErr    float64   `json:"energy_err"`
+	SpecificHeat float64   `json:"specific_heat"`
+	M2           *float64  `json:"m2,omitempty"`
+	AbsM         *float64  `json:"abs_m,omitempty"`
+	Binder       *float64  `json:"binder,omitempty"`
+	Flippable    *float64  `json:"flippable,omitempty"`
+	Winding      []float64 `json:"winding,omitempty"`
+	TauInt       float64   `json:"tau_int"`
+	Out          string    `json:"out,omitempty"`
 }
 
 func main() {
