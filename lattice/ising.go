@@ -118,7 +118,6 @@ func (m *Ising) Terms() []Term { return append([]Term(nil), m.terms...) }
 // Geometry implements Model.
 func (m *Ising) Geometry() *Geometry { return m.lat.geom }
 
-
 // States implements Model: {−1, +1}.
 func (m *Ising) States() []int8 { return []int8{-1, 1} }
 

@@ -72,14 +72,22 @@ func TestBadInput(t *testing.T) {
 		{"no terms", func() error { l, _ := NewChain(4); _, err := NewIsing(l); return err }, "at least one"},
 		{"NaN J", func() error { l, _ := NewChain(4); _, err := NewNearestNeighborIsing(l, math.NaN()); return err }, "non-finite"},
 		{"Inf J", func() error { l, _ := NewChain(4); _, err := NewNearestNeighborIsing(l, math.Inf(1)); return err }, "non-finite"},
-		{"wrong dim", func() error { l, _ := NewChain(4); _, err := NewIsing(l, Term{Op: NearestNeighbor(2), J: 1}); return err }, "dimension"},
+		{"wrong dim", func() error {
+			l, _ := NewChain(4)
+			_, err := NewIsing(l, Term{Op: NearestNeighbor(2), J: 1})
+			return err
+		}, "dimension"},
 		{"wraps", func() error {
 			l, _ := NewSquare(2)
 			op, _ := Symmetrized("far", []int{0, 0}, []int{2, 0})
 			_, err := NewIsing(l, Term{Op: op, J: 1})
 			return err
 		}, "wraps onto itself"},
-		{"empty op", func() error { l, _ := NewChain(4); _, err := NewIsing(l, Term{Op: Operator{Name: "x"}, J: 1}); return err }, "no patterns"},
+		{"empty op", func() error {
+			l, _ := NewChain(4)
+			_, err := NewIsing(l, Term{Op: Operator{Name: "x"}, J: 1})
+			return err
+		}, "no patterns"},
 		{"repeat", func() error { _, err := Symmetrized("r", []int{0}, []int{0}); return err }, "repeats"},
 		{"unknown op", func() error { _, err := ParseOperator("quartic", 2); return err }, "unknown operator"},
 	} {

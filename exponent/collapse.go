@@ -1,0 +1,327 @@
+package exponent
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+// Curve is one observable measured after Level RG steps from systems at
+// several temperatures, e.g. the effective nearest-neighbour coupling
+// fitted on the coarse data (the flow of the effective temperature), or a
+// correlation of the coarse spins.
+type Curve struct {
+	// Level is the number n of RG steps: the length scale is b^n.
+	Level int
+	// T are the temperatures, strictly increasing; Q the observable and Err
+	// its standard errors (all positive).
+	T, Q, Err []float64
+}
+
+// CollapseOptions configures Collapse.
+type CollapseOptions struct {
+	// B is the scale factor of one RG step (default 2).
+	B float64
+	// Tc and Nu are the starting point of the search; Nu is required
+	// (> 0), Tc defaults to the middle of the temperature range.
+	Tc, Nu float64
+	// FixTc holds T_c at opts.Tc (a known critical temperature) and fits ν
+	// alone.
+	FixTc bool
+	// Resamples is the number of parametric bootstrap resamples for the
+	// errors (default 40, at least 2).
+	Resamples int
+	// Src drives the bootstrap; required.
+	Src rand.Source
+}
+
+// CollapseResult is the outcome of Collapse.
+type CollapseResult struct {
+	// Tc and Nu minimize the collapse quality; TcErr and NuErr are their
+	// parametric-bootstrap standard errors (TcErr is 0 with FixTc).
+	Tc, TcErr, Nu, NuErr float64
+	// Quality is S at the minimum: the mean of (Q − Q_interp)²/(σ² + σ_interp²)
+	// over all overlapping pairs of points; about 1 for a collapse within
+	// errors, much larger if the curves do not collapse.
+	Quality float64
+	// Pairs is the number of terms of S.
+	Pairs int
+}
+
+// Collapse estimates T_c and ν from RG flows started at several
+// temperatures: near the fixed point an observable after n steps depends on
+// T only through x = (T − T_c)·b^{n/ν}, so the curves Q_n(T) of different
+// levels fall onto one curve when plotted against x for the right T_c and
+// ν. Collapse minimizes the quality measure of Houdayer and Hartmann (2004),
+//
+//	S = (1/N) Σ (Q_pj − Y_q(x_pj))² / (σ_pj² + σ_Yq(x_pj)²),
+//
+// summed over every point j of every curve p and every other curve q whose
+// x-range contains x_pj, with Y_q the three-point (quadratic) interpolation of curve q, by
+// Nelder–Mead. Errors come from a parametric bootstrap: the Q are redrawn
+// with their Gaussian errors and the fit repeated. They do not include
+// systematic errors from corrections to scaling; compare the estimate
+// between subsets of levels to see those.
+//
+// On finite lattices use curves whose coarse lattices have the same size
+// (systems of side L_0·b^n coarse-grained n times), so that b^n is the only
+// length scale.
+func Collapse(curves []Curve, opts CollapseOptions) (*CollapseResult, error) {
+	if len(curves) < 2 {
+		return nil, fmt.Errorf("exponent: Collapse needs at least 2 curves, got %d", len(curves))
+	}
+	if opts.B == 0 {
+		opts.B = 2
+	}
+	if !(opts.B > 1) {
+		return nil, fmt.Errorf("exponent: Collapse scale factor B = %v, want > 1", opts.B)
+	}
+	if !(opts.Nu > 0) || math.IsInf(opts.Nu, 0) {
+		return nil, fmt.Errorf("exponent: Collapse starting ν = %v, want > 0", opts.Nu)
+	}
+	if opts.Resamples == 0 {
+		opts.Resamples = 40
+	}
+	if opts.Resamples < 2 {
+		return nil, fmt.Errorf("exponent: Collapse resamples = %d, want ≥ 2", opts.Resamples)
+	}
+	if opts.Src == nil {
+		return nil, errors.New("exponent: Collapse needs a random source")
+	}
+	tmin, tmax := math.Inf(1), math.Inf(-1)
+	for c, cv := range curves {
+		if len(cv.T) < 2 || len(cv.Q) != len(cv.T) || len(cv.Err) != len(cv.T) {
+			return nil, fmt.Errorf("exponent: curve %d has %d temperatures, %d values and %d errors (want equal, ≥ 2)", c, len(cv.T), len(cv.Q), len(cv.Err))
+		}
+		for i := range cv.T {
+			if i > 0 && !(cv.T[i] > cv.T[i-1]) {
+				return nil, fmt.Errorf("exponent: curve %d temperatures are not strictly increasing at %d", c, i)
+			}
+			if !(cv.Err[i] > 0) || math.IsInf(cv.Err[i], 0) || math.IsNaN(cv.Q[i]) || math.IsInf(cv.Q[i], 0) {
+				return nil, fmt.Errorf("exponent: curve %d point %d: Q = %v ± %v", c, i, cv.Q[i], cv.Err[i])
+			}
+		}
+		tmin, tmax = math.Min(tmin, cv.T[0]), math.Max(tmax, cv.T[len(cv.T)-1])
+	}
+	if opts.Tc == 0 && !opts.FixTc {
+		opts.Tc = (tmin + tmax) / 2
+	}
+	fit := func(cs []Curve) (tc, nu, s float64, pairs int, err error) {
+		cost := func(p []float64) float64 {
+			tc, nu := opts.Tc, p[0]
+			if !opts.FixTc {
+				tc = p[1]
+			}
+			if !(nu > 0.05) || nu > 50 {
+				return math.Inf(1)
+			}
+			s, n := quality(cs, tc, nu, opts.B)
+			if n == 0 {
+				return math.Inf(1)
+			}
+			return s
+		}
+		x0 := []float64{opts.Nu}
+		if !opts.FixTc {
+			x0 = append(x0, opts.Tc)
+		}
+		steps := []float64{0.1 * opts.Nu}
+		if !opts.FixTc {
+			steps = append(steps, 0.05*(tmax-tmin))
+		}
+		x := nelderMead(cost, x0, steps, 1e-9, 2000)
+		nu = x[0]
+		tc = opts.Tc
+		if !opts.FixTc {
+			tc = x[1]
+		}
+		s, pairs = quality(cs, tc, nu, opts.B)
+		if pairs == 0 || math.IsInf(s, 0) || math.IsNaN(s) {
+			return 0, 0, 0, 0, errors.New("exponent: the curves do not overlap for any T_c, ν near the start")
+		}
+		return tc, nu, s, pairs, nil
+	}
+	tc, nu, s, pairs, err := fit(curves)
+	if err != nil {
+		return nil, err
+	}
+	out := &CollapseResult{Tc: tc, Nu: nu, Quality: s, Pairs: pairs}
+	// Parametric bootstrap.
+	rng := rand.New(opts.Src)
+	var stc, stc2, snu, snu2 float64
+	re := make([]Curve, len(curves))
+	for r := 0; r < opts.Resamples; r++ {
+		for c, cv := range curves {
+			q := make([]float64, len(cv.Q))
+			for i := range q {
+				q[i] = cv.Q[i] + cv.Err[i]*rng.NormFloat64()
+			}
+			re[c] = Curve{Level: cv.Level, T: cv.T, Q: q, Err: cv.Err}
+		}
+		rtc, rnu, _, _, err := fit(re)
+		if err != nil {
+			return nil, fmt.Errorf("exponent: bootstrap resample %d: %w", r, err)
+		}
+		stc += rtc
+		stc2 += rtc * rtc
+		snu += rnu
+		snu2 += rnu * rnu
+	}
+	m := float64(opts.Resamples)
+	out.NuErr = math.Sqrt(math.Max(0, (snu2-snu*snu/m)/(m-1)))
+	if !opts.FixTc {
+		out.TcErr = math.Sqrt(math.Max(0, (stc2-stc*stc/m)/(m-1)))
+	}
+	return out, nil
+}
+
+// quality returns the Houdayer–Hartmann S and its number of terms.
+func quality(curves []Curve, tc, nu, b float64) (float64, int) {
+	xs := make([][]float64, len(curves))
+	for c, cv := range curves {
+		f := math.Pow(b, float64(cv.Level)/nu)
+		xs[c] = make([]float64, len(cv.T))
+		for i, t := range cv.T {
+			xs[c][i] = (t - tc) * f
+		}
+	}
+	var s float64
+	n := 0
+	for p, cp := range curves {
+		for j, x := range xs[p] {
+			for q, cq := range curves {
+				if q == p || cq.Level == cp.Level {
+					continue
+				}
+				xq := xs[q]
+				if x < xq[0] || x > xq[len(xq)-1] {
+					continue
+				}
+				k := 1
+				for k < len(xq)-1 && xq[k] < x {
+					k++
+				}
+				// Quadratic (three-point Lagrange) interpolation on the
+				// bracketing pair and the nearer outer neighbour; linear if
+				// the curve has two points.
+				i0 := k - 1
+				idx := []int{i0, k}
+				if len(xq) > 2 {
+					switch {
+					case i0 == 0:
+						idx = append(idx, k+1)
+					case k == len(xq)-1:
+						idx = append(idx, i0-1)
+					case x-xq[i0-1] < xq[k+1]-x:
+						idx = append(idx, i0-1)
+					default:
+						idx = append(idx, k+1)
+					}
+				}
+				var y, dy2 float64
+				for _, a := range idx {
+					w := 1.0
+					for _, c := range idx {
+						if c != a {
+							w *= (x - xq[c]) / (xq[a] - xq[c])
+						}
+					}
+					y += w * cq.Q[a]
+					dy2 += w * w * cq.Err[a] * cq.Err[a]
+				}
+				d := cp.Q[j] - y
+				s += d * d / (cp.Err[j]*cp.Err[j] + dy2)
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return math.Inf(1), 0
+	}
+	return s / float64(n), n
+}
+
+// nelderMead minimizes f from x0 with initial simplex steps along each axis
+// (the standard coefficients 1, 2, ½, ½). It stops when the spread of the
+// simplex values falls below tol·(1+|f_best|) and the simplex is small, or
+// after maxEval evaluations, and returns the best vertex.
+func nelderMead(f func([]float64) float64, x0, steps []float64, tol float64, maxEval int) []float64 {
+	n := len(x0)
+	type vertex struct {
+		x []float64
+		f float64
+	}
+	simplex := make([]vertex, n+1)
+	for i := range simplex {
+		x := append([]float64(nil), x0...)
+		if i > 0 {
+			x[i-1] += steps[i-1]
+		}
+		simplex[i] = vertex{x, f(x)}
+	}
+	evals := n + 1
+	point := func(c []float64, toward []float64, t float64) []float64 {
+		out := make([]float64, n)
+		for a := range out {
+			out[a] = c[a] + t*(toward[a]-c[a])
+		}
+		return out
+	}
+	for evals < maxEval {
+		sort.Slice(simplex, func(i, j int) bool { return simplex[i].f < simplex[j].f })
+		best, worst := simplex[0], simplex[n]
+		size := 0.0
+		for _, v := range simplex[1:] {
+			for a := range v.x {
+				size = math.Max(size, math.Abs(v.x[a]-best.x[a])/math.Max(math.Abs(steps[a]), 1e-300))
+			}
+		}
+		if !math.IsInf(worst.f, 0) && worst.f-best.f <= tol*(1+math.Abs(best.f)) && size < 1e-6 {
+			break
+		}
+		c := make([]float64, n) // centroid of all but the worst
+		for _, v := range simplex[:n] {
+			for a := range c {
+				c[a] += v.x[a] / float64(n)
+			}
+		}
+		xr := point(c, worst.x, -1)
+		fr := f(xr)
+		evals++
+		switch {
+		case fr < best.f:
+			xe := point(c, worst.x, -2)
+			fe := f(xe)
+			evals++
+			if fe < fr {
+				simplex[n] = vertex{xe, fe}
+			} else {
+				simplex[n] = vertex{xr, fr}
+			}
+		case fr < simplex[n-1].f:
+			simplex[n] = vertex{xr, fr}
+		default:
+			var xc []float64
+			if fr < worst.f {
+				xc = point(c, xr, 0.5)
+			} else {
+				xc = point(c, worst.x, 0.5)
+			}
+			fc := f(xc)
+			evals++
+			if fc < math.Min(fr, worst.f) {
+				simplex[n] = vertex{xc, fc}
+			} else {
+				for i := 1; i <= n; i++ {
+					x := point(best.x, simplex[i].x, 0.5)
+					simplex[i] = vertex{x, f(x)}
+					evals++
+				}
+			}
+		}
+	}
+	sort.Slice(simplex, func(i, j int) bool { return simplex[i].f < simplex[j].f })
+	return simplex[0].x
+}
