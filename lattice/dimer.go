@@ -84,8 +84,10 @@ type DimerOptions struct {
 // References: M. E. Fisher and J. Stephenson, Phys. Rev. 132, 1411 (1963);
 // D. S. Rokhsar and S. A. Kivelson, Phys. Rev. Lett. 61, 2376 (1988);
 // F. Alet, J. L. Jacobsen, G. Misguich, V. Pasquier, F. Mila and M. Troyer,
-// Phys. Rev. Lett. 94, 235702 (2005) and F. Alet et al., Phys. Rev. E 74,
-// 041124 (2006); A. W. Sandvik and R. Moessner, Phys. Rev. B 73, 144504 (2006).
+// Phys. Rev. Lett. 94, 235702 (2005); F. Alet, Y. Ikhlef, J. L. Jacobsen,
+// G. Misguich and V. Pasquier, Phys. Rev. E 74, 041124 (2006); D. A. Huse,
+// W. Krauth, R. Moessner and S. L. Sondhi, Phys. Rev. Lett. 91, 167004
+// (2003); A. W. Sandvik and R. Moessner, Phys. Rev. B 73, 144504 (2006).
 type Dimer struct {
 	l     int
 	v     float64
@@ -220,6 +222,9 @@ func (m *Dimer) LinkSites(i int) (a, b int) {
 // PlaquetteLinks returns the bottom, top, left and right links of the
 // plaquette whose lower-left corner is site s = x + L·y.
 func (m *Dimer) PlaquetteLinks(s int) (bottom, top, left, right int) {
+	if s < 0 || 4*s >= len(m.plaq) {
+		panic(fmt.Sprintf("lattice: dimer plaquette %d outside [0,%d)", s, len(m.plaq)/4))
+	}
 	p := m.plaq[4*s : 4*s+4 : 4*s+4]
 	return int(p[0]), int(p[1]), int(p[2]), int(p[3])
 }

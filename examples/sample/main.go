@@ -298,7 +298,9 @@ func runDimer(ctx context.Context, c config) (*summary, error) {
 		if err != nil {
 			return nil, err
 		}
-		for i := 0; i < 20*c.L*c.L && ctx.Err() == nil; i++ {
+		// 100 loops estimate the mean loop length well; at V ≠ 0 each Step
+		// also carries L² plaquette-flip attempts.
+		for i := 0; i < 100 && ctx.Err() == nil; i++ {
 			s.Step()
 		}
 		c.every = s.SweepSteps()
