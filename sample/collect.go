@@ -35,6 +35,12 @@ type Plan struct {
 	Every int
 	// PerChain is the number of configurations stored per chain (≥ 1).
 	PerChain int
+	// Replicas, if true, requires every chain to be a MultiSampler (such as
+	// Multispin) and stores all of its replicas at each stored step: a chain
+	// then contributes PerChain·Replicas() rows, ordered by stored step, then
+	// replica. The replicas are independent chains, so harvesting them at
+	// the same step is unbiased.
+	Replicas bool
 	// Src is the master source. Collect draws two Uint64 values per chain
 	// from it, in chain order and before any chain runs, and seeds chain c
 	// with rand.NewPCG(u[2c], u[2c+1]). Any source with a Uint64 method
@@ -154,7 +160,21 @@ func Collect(ctx context.Context, newChain Factory, plan Plan) (*Dataset, error)
 		}
 	}
 	d := g.NumDOF()
-	perChain, ok := mulInt(plan.PerChain, d)
+	reps := 1
+	if plan.Replicas {
+		for c, s := range chains {
+			ms, ok := s.(MultiSampler)
+			if !ok {
+				return nil, fmt.Errorf("sample: Plan.Replicas is set but chain %d (%T) is not a MultiSampler", c, s)
+			}
+			if c == 0 {
+				reps = ms.Replicas()
+			} else if ms.Replicas() != reps {
+				return nil, fmt.Errorf("sample: chain %d has %d replicas, chain 0 has %d", c, ms.Replicas(), reps)
+			}
+		}
+	}
+	perChain, ok := mulInt(plan.PerChain*reps, d)
 	var size int
 	if ok {
 		size, ok = mulInt(perChain, plan.Chains)
@@ -215,6 +235,14 @@ func Collect(ctx context.Context, newChain Factory, plan Plan) (*Dataset, error)
 					return
 				}
 			}
+			if plan.Replicas {
+				ms := s.(MultiSampler)
+				for r := range reps {
+					off := (k*reps + r) * d
+					ms.Replica(r, rows[off:off+d])
+				}
+				continue
+			}
 			cfg := s.Config()
 			if len(cfg) != d {
 				fail(fmt.Errorf("sample: chain %d returned a configuration of %d values, want %d", c, len(cfg), d))
@@ -270,5 +298,5 @@ func Collect(ctx context.Context, newChain Factory, plan Plan) (*Dataset, error)
 	if plan.Progress != nil {
 		plan.Progress(total, total)
 	}
-	return &Dataset{N: plan.Chains * plan.PerChain, D: d, Data: data, Geom: g}, nil
+	return &Dataset{N: plan.Chains * plan.PerChain * reps, D: d, Data: data, Geom: g}, nil
 }

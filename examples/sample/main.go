@@ -10,7 +10,9 @@
 //
 // Models: ising1d, ising2d, ising3d (nearest-neighbour coupling -J), dimer
 // (close-packed dimers with aligned-plaquette interaction -V). Samplers:
-// metropolis, heatbath, wolff, sw (Swendsen–Wang) for Ising; loop for dimers.
+// metropolis, heatbath, wolff, sw (Swendsen–Wang), multispin (64 replicas
+// coded in the bits of machine words, 2D and 3D, even L) for Ising; loop for
+// dimers.
 // -every is the number of sampler steps between stored samples: sweeps for
 // metropolis, heatbath and sw, clusters for wolff, loops for the dimer loop
 // sampler; 0 chooses about one sweep's worth of work (see autoEvery).
@@ -66,8 +68,8 @@ func main() {
 		J       = flag.Float64("J", 1, "Ising nearest-neighbour coupling (J > 0 ferromagnetic)")
 		V       = flag.Float64("V", 0, "dimer aligned-plaquette interaction per flippable plaquette (V < 0 favours columnar order)")
 		noise   = flag.Bool("noise", false, "dimers: add noise spins on sites and faces (as in the RSMI paper)")
-		smp     = flag.String("sampler", "", "sampler: metropolis, heatbath, wolff, sw (Ising) or loop (dimers); default wolff for Ising, loop for dimers")
-		burn    = flag.Int("sweeps", 0, "burn-in steps per chain before the first stored sample (0: 20 × every)")
+		smp     = flag.String("sampler", "", "sampler: metropolis, heatbath, wolff, sw, multispin (Ising; multispin stores 64 independent replicas per step) or loop (dimers); default wolff for Ising, loop for dimers")
+		burn    = flag.Int("sweeps", 0, "burn-in steps per chain before the first stored sample (0: 20 × every, at least 4·L² sweeps for local samplers)")
 		every   = flag.Int("every", 0, "sampler steps between stored samples (0: about one sweep)")
 		n       = flag.Int("n", 2000, "number of samples in total (split over chains)")
 		chains  = flag.Int("chains", 2, "independent chains run in parallel")
@@ -79,7 +81,7 @@ func main() {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	s, err := run(ctx, config{*model, *L, *T, *J, *V, *noise, *smp, *burn, *every, *n, *chains, *seed, *out})
+	s, err := run(ctx, config{*model, *L, *T, *J, *V, *noise, *smp, *burn, *every, *n, *chains, 1, *seed, *out})
 	if err != nil {
 		cli.Fatal(err)
 	}
@@ -101,6 +103,7 @@ type config struct {
 	sampler        string
 	burn, every, n int
 	chains         int
+	replicas       int // rows stored per chain and step (1, or 64 for multispin)
 	seed           uint64
 	out            string
 }
@@ -170,8 +173,14 @@ func runIsing(ctx context.Context, c config) (*summary, error) {
 		factory = func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, c.T, src) }
 	case "sw":
 		factory = func(src rand.Source) (sample.Sampler, error) { return sample.NewSwendsenWang(m, c.T, src) }
+	case "multispin":
+		factory = func(src rand.Source) (sample.Sampler, error) { return sample.NewMultispin(m, c.T, src) }
+		if c.n%(c.chains*sample.MultispinReplicas) != 0 {
+			return nil, fmt.Errorf("-sampler multispin stores %d replicas per chain and step: -n %d must be a multiple of %d·chains", sample.MultispinReplicas, c.n, sample.MultispinReplicas)
+		}
+		c.replicas = sample.MultispinReplicas
 	default:
-		return nil, fmt.Errorf("unknown -sampler %q for %s (want metropolis, heatbath, wolff or sw)", c.sampler, c.model)
+		return nil, fmt.Errorf("unknown -sampler %q for %s (want metropolis, heatbath, wolff, sw or multispin)", c.sampler, c.model)
 	}
 	if c.every == 0 {
 		c.every, err = autoEvery(c.sampler, factory, lat.N(), c.seed)
@@ -238,14 +247,21 @@ func collect(ctx context.Context, c config, factory sample.Factory) (*sample.Dat
 	burn := c.burn
 	if burn == 0 {
 		burn = 20 * c.every
+		switch c.sampler {
+		case "metropolis", "heatbath", "multispin":
+			// local updates relax slowly near T_c (z ≈ 2.17 in 2D)
+			burn = max(burn, 4*c.L*c.L)
+		}
 	}
 	bar := cli.NewBar("sampling")
 	defer bar.Done()
+	reps := max(c.replicas, 1)
 	return sample.Collect(ctx, factory, sample.Plan{
 		Chains:   c.chains,
 		BurnIn:   burn,
 		Every:    c.every,
-		PerChain: c.n / c.chains,
+		PerChain: c.n / (c.chains * reps),
+		Replicas: reps > 1,
 		Src:      rand.NewPCG(c.seed, 1),
 		Progress: bar.Update,
 	})

@@ -1,0 +1,52 @@
+package sample
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/rsmi-go/rsmi/lattice"
+)
+
+func TestCollectReplicas(t *testing.T) {
+	l, _ := lattice.NewSquare(8)
+	m, _ := lattice.NewNearestNeighborIsing(l, 1)
+	var last *Multispin
+	factory := func(src rand.Source) (Sampler, error) {
+		s, err := NewMultispin(m, 2.269185, src)
+		last = s
+		return s, err
+	}
+	plan := Plan{Chains: 2, BurnIn: 10, Every: 2, PerChain: 3, Replicas: true, Src: rand.NewPCG(5, 6)}
+	ds, err := Collect(context.Background(), factory, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 2 * 3 * MultispinReplicas; ds.N != want {
+		t.Fatalf("%d rows, want %d", ds.N, want)
+	}
+	// The last stored rows of chain 1 are the final replica states of the last chain built.
+	for r := 0; r < MultispinReplicas; r++ {
+		row := ds.Row(ds.N - MultispinReplicas + r)
+		if !bytes.Equal(int8Bytes(row), int8Bytes(last.Replica(r, nil))) {
+			t.Fatalf("row of replica %d differs from the sampler's replica", r)
+		}
+	}
+	// replicas differ from each other
+	if bytes.Equal(int8Bytes(ds.Row(0)), int8Bytes(ds.Row(1))) {
+		t.Error("replicas 0 and 1 stored identical configurations")
+	}
+	plan.Src = rand.NewPCG(5, 6)
+	again, err := Collect(context.Background(), factory, plan)
+	if err != nil || !bytes.Equal(int8Bytes(again.Data), int8Bytes(ds.Data)) {
+		t.Fatalf("not reproducible: %v", err)
+	}
+	// a scalar sampler cannot serve replicas
+	plan.Src = rand.NewPCG(5, 6)
+	_, err = Collect(context.Background(), func(src rand.Source) (Sampler, error) { return NewMetropolis(m, 2, src) }, plan)
+	if err == nil || !strings.Contains(err.Error(), "not a MultiSampler") {
+		t.Fatalf("error %v, want one naming MultiSampler", err)
+	}
+}
