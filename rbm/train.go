@@ -1,0 +1,571 @@
+package rbm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// TrainOptions configures Train. A zero field takes the default given in its
+// comment; negative or NaN values are errors.
+type TrainOptions struct {
+	// Epochs is the number of passes over the data (default 10).
+	Epochs int
+	// BatchSize is the number of rows per mini-batch (default 100, capped
+	// at the number of rows). The last batch of an epoch may be smaller.
+	BatchSize int
+	// LearningRate ε multiplies the batch-mean gradient (default 0.05). This
+	// is scikit-learn's convention: its step is learning_rate/batch_size
+	// times the gradient summed over the batch.
+	LearningRate float64
+	// Decay makes the learning rate of epoch e (1-based) ε/(1+Decay·(e−1)).
+	Decay float64
+	// Momentum μ ∈ [0,1): the update is u ← μu + ε(g − λW), θ ← θ + u.
+	Momentum float64
+	// WeightDecay λ ≥ 0 adds the L2 penalty −λW to the weight gradient
+	// (biases are not decayed).
+	WeightDecay float64
+	// K is the number of Gibbs steps of the negative phase (default 1).
+	K int
+	// Persistent selects persistent contrastive divergence (PCD, Tieleman
+	// 2008): BatchSize fantasy chains carry their hidden states from one
+	// update to the next, starting with all hidden units off (scikit-learn's
+	// BernoulliRBM rule). Otherwise the
+	// negative phase of CD-k starts from the data of the mini-batch.
+	Persistent bool
+	// Shuffle draws a new random order of the rows in every epoch;
+	// otherwise the batches are taken in order.
+	Shuffle bool
+	// Src drives the shuffling and the Gibbs sampling. Required.
+	Src rand.Source
+	// Progress, if not nil, is called after every epoch. It does not change
+	// the random streams of training: results are identical with or without.
+	Progress func(Progress)
+}
+
+// Progress reports the state of a training run after an epoch.
+type Progress struct {
+	Epoch, Epochs int
+	LearningRate  float64 // rate used in this epoch
+	// ReconstructionError is the mean over monitored rows and units of
+	// (v_i − E[v_i | h])², h drawn from P(h | v).
+	ReconstructionError float64
+	// PseudoLogLikelihood is the stochastic pseudo-log-likelihood per row
+	// (scikit-learn's score_samples): nv·log σ(F(ṽ) − F(v)), ṽ being v with
+	// one random unit flipped, averaged over the monitored rows.
+	PseudoLogLikelihood float64
+}
+
+// TrainResult summarizes a training run.
+type TrainResult struct {
+	Epochs  int // epochs completed
+	Updates int // mini-batch updates made
+	// ReconstructionError and PseudoLogLikelihood as in Progress, after
+	// the last completed epoch.
+	ReconstructionError float64
+	PseudoLogLikelihood float64
+}
+
+// monitorRows is the number of rows (evenly spaced through the data) on
+// which the Progress figures are computed.
+const monitorRows = 1000
+
+type trainConfig struct {
+	epochs, batch, k    int
+	lr, decay, mom, wd  float64
+	persistent, shuffle bool
+}
+
+func (o *TrainOptions) config(n int) (trainConfig, error) {
+	c := trainConfig{epochs: 10, batch: 100, k: 1, lr: 0.05}
+	if o == nil {
+		return c, errors.New("rbm: TrainOptions with a Src are required")
+	}
+	if o.Src == nil {
+		return c, errors.New("rbm: TrainOptions.Src is required")
+	}
+	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) || x < 0 }
+	switch {
+	case o.Epochs < 0:
+		return c, fmt.Errorf("rbm: negative number of epochs %d", o.Epochs)
+	case o.BatchSize < 0:
+		return c, fmt.Errorf("rbm: negative batch size %d", o.BatchSize)
+	case o.K < 0:
+		return c, fmt.Errorf("rbm: negative number of Gibbs steps K=%d", o.K)
+	case bad(o.LearningRate):
+		return c, fmt.Errorf("rbm: learning rate %v is not a finite non-negative number", o.LearningRate)
+	case bad(o.Decay):
+		return c, fmt.Errorf("rbm: learning-rate decay %v is not a finite non-negative number", o.Decay)
+	case bad(o.WeightDecay):
+		return c, fmt.Errorf("rbm: weight decay %v is not a finite non-negative number", o.WeightDecay)
+	case math.IsNaN(o.Momentum) || o.Momentum < 0 || o.Momentum >= 1:
+		return c, fmt.Errorf("rbm: momentum %v outside [0,1)", o.Momentum)
+	}
+	if o.Epochs > 0 {
+		c.epochs = o.Epochs
+	}
+	if o.BatchSize > 0 {
+		c.batch = o.BatchSize
+	}
+	c.batch = min(c.batch, n)
+	if o.K > 0 {
+		c.k = o.K
+	}
+	if o.LearningRate > 0 {
+		c.lr = o.LearningRate
+	}
+	c.decay, c.mom, c.wd = o.Decay, o.Momentum, o.WeightDecay
+	c.persistent, c.shuffle = o.Persistent, o.Shuffle
+	return c, nil
+}
+
+// Train fits r to the rows of data (n rows of nv values in r's alphabet,
+// row-major) by contrastive divergence CD-k or, with opts.Persistent,
+// persistent CD, on mini-batches. It updates r in place after every epoch.
+//
+// The arithmetic of the updates is done in float32 with gonum's BLAS for
+// the batched products and a tabulated sigmoid (absolute error < 1e-6);
+// the gradient of the log-likelihood estimated from a mini-batch of rows v
+// and negative samples ṽ is ⟨v h⟩_data − ⟨ṽ h⟩_model with mean-field hidden
+// statistics E[h|v] on both sides. The run is deterministic for a given
+// opts.Src.
+//
+// Train returns an error for invalid options or data, if ctx is cancelled
+// (r then holds the parameters of the last completed epoch), or if the
+// parameters become NaN or Inf (the error names the epoch; r keeps the
+// parameters of the epoch before).
+func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*TrainResult, error) {
+	if r == nil {
+		return nil, errors.New("rbm: Train needs an RBM")
+	}
+	n, err := r.checkData(data)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := opts.config(n)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t := newTrainer(r, cfg, opts.Src)
+	mon := newXoshiro(opts.Src) // monitoring stream, independent of training
+	nv := r.NumVisible()
+	var perm []int32
+	var dataT []int8 // unit-major copy of data for batches in order
+	if cfg.shuffle {
+		perm = make([]int32, n)
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+	} else {
+		dataT = make([]int8, len(data))
+		for row := range n {
+			for i, x := range data[row*nv : row*nv+nv] {
+				dataT[i*n+row] = x
+			}
+		}
+	}
+	res := &TrainResult{}
+	for e := 1; e <= cfg.epochs; e++ {
+		lr := cfg.lr / (1 + cfg.decay*float64(e-1))
+		if perm != nil {
+			for i := n - 1; i > 0; i-- {
+				j := int((t.rng.next() >> 11) % uint64(i+1))
+				perm[i], perm[j] = perm[j], perm[i]
+			}
+		}
+		for start, nb := 0, 0; start < n; start, nb = start+cfg.batch, nb+1 {
+			if nb%16 == 0 {
+				if err := ctx.Err(); err != nil {
+					return res, err
+				}
+			}
+			rows := min(cfg.batch, n-start)
+			if perm == nil {
+				t.loadT(dataT, n, start, rows)
+			} else {
+				t.loadPerm(data, perm[start:start+rows])
+			}
+			t.step(rows, lr)
+			res.Updates++
+		}
+		if !t.finite() {
+			return res, fmt.Errorf("rbm: training diverged in epoch %d: parameters became NaN or Inf (lower the learning rate)", e)
+		}
+		t.store(r)
+		res.Epochs = e
+		if opts.Progress != nil || e == cfg.epochs {
+			res.ReconstructionError, res.PseudoLogLikelihood = r.monitor(data, n, &mon)
+		}
+		if opts.Progress != nil {
+			opts.Progress(Progress{Epoch: e, Epochs: cfg.epochs, LearningRate: lr,
+				ReconstructionError: res.ReconstructionError, PseudoLogLikelihood: res.PseudoLogLikelihood})
+		}
+	}
+	return res, nil
+}
+
+// monitor computes the reconstruction error and pseudo-log-likelihood on up
+// to monitorRows evenly spaced rows.
+func (r *RBM) monitor(data []int8, n int, rng *xoshiro) (recon, pll float64) {
+	nv, nh := r.NumVisible(), r.NumHidden()
+	m := min(n, monitorRows)
+	h := make([]int8, nh)
+	vf := make([]int8, nv)
+	buf := make([]float64, max(nv, nh))
+	for k := range m {
+		row := k * n / m
+		v := data[row*nv : (row+1)*nv]
+		r.SampleHidden(v, h, rng, buf)
+		p := r.VisibleInput(h, buf)
+		for i, a := range p {
+			d := float64(v[i]) - r.units.mean(a)
+			recon += d * d
+		}
+		copy(vf, v)
+		i := int((rng.next() >> 11) % uint64(nv))
+		if r.units == Spin {
+			vf[i] = -vf[i]
+		} else {
+			vf[i] = 1 - vf[i]
+		}
+		f0 := r.freeEnergy(v, buf)
+		f1 := r.freeEnergy(vf, buf)
+		pll += float64(nv) * -softplus(-(f1 - f0)) // log σ(x) = −softplus(−x)
+	}
+	return recon / float64(m*nv), pll / float64(m)
+}
+
+// trainer holds the float32 parameters and all buffers of a training run,
+// so that an update allocates nothing. Batches are stored unit-major (one
+// row per unit, one column per sample): the products are then long axpy
+// operations whose multipliers are the weights, with no data-dependent
+// branches inside gonum's kernels.
+type trainer struct {
+	nv, nh, batch, chains, k int
+	stride                   int // columns of vt and ht: batch + chains
+	persistent, chainInit    bool
+	mom, wd                  float32
+
+	w, wt, b, c     []float32 // weights nv×nh, their transpose nh×nv, biases
+	uw, ub, uc      []float32 // momentum buffers (nil without momentum)
+	vt              []float32 // visible units × samples (data, then negatives)
+	ht              []float32 // scaled hidden statistics, hidden units × samples
+	hs              []float32 // hidden samples nh×chains (the persistent state for PCD)
+	sumV, sumH      []float32 // bias gradients
+	vPos, vNeg      []float32 // per visible unit: sums over data / negative samples
+	hPos, hNeg      []float32 // per hidden unit: sums of the scaled statistics
+	rng             xoshiro
+	off, span, gain float32 // off value, on−off, sigmoid gain (1 Binary, 2 Spin)
+}
+
+func newTrainer(r *RBM, cfg trainConfig, src rand.Source) *trainer {
+	nv, nh := r.NumVisible(), r.NumHidden()
+	t := &trainer{nv: nv, nh: nh, batch: cfg.batch, chains: cfg.batch, k: cfg.k,
+		persistent: cfg.persistent,
+		mom:        float32(cfg.mom), wd: float32(cfg.wd), span: 1, gain: 1}
+	if r.units == Spin {
+		t.off, t.span, t.gain = -1, 2, 2
+	}
+	t.stride = t.batch + t.chains
+	t.w = make([]float32, nv*nh)
+	t.wt = make([]float32, nh*nv)
+	t.b = make([]float32, nv)
+	t.c = make([]float32, nh)
+	w, st := r.rawW()
+	for i := range nv {
+		for j := range nh {
+			t.w[i*nh+j] = float32(w[i*st+j])
+		}
+	}
+	for i, x := range r.VisBias {
+		t.b[i] = float32(x)
+	}
+	for j, x := range r.HidBias {
+		t.c[j] = float32(x)
+	}
+	t.transpose()
+	if cfg.mom > 0 {
+		t.uw = make([]float32, nv*nh)
+		t.ub = make([]float32, nv)
+		t.uc = make([]float32, nh)
+	}
+	t.vt = make([]float32, nv*t.stride)
+	t.ht = make([]float32, nh*t.stride)
+	t.hs = make([]float32, nh*t.chains)
+	t.sumV = make([]float32, nv)
+	t.sumH = make([]float32, nh)
+	t.vPos = make([]float32, nv)
+	t.vNeg = make([]float32, nv)
+	t.hPos = make([]float32, nh)
+	t.hNeg = make([]float32, nh)
+	t.rng = newXoshiro(src)
+	return t
+}
+
+func (t *trainer) transpose() {
+	nv, nh := t.nv, t.nh
+	for i := range nv {
+		row := t.w[i*nh : i*nh+nh]
+		for j, x := range row {
+			t.wt[j*nv+i] = x
+		}
+	}
+}
+
+// store writes the parameters back into r.
+func (t *trainer) store(r *RBM) {
+	w, st := r.rawW()
+	for i := range t.nv {
+		for j := range t.nh {
+			w[i*st+j] = float64(t.w[i*t.nh+j])
+		}
+	}
+	for i, x := range t.b {
+		r.VisBias[i] = float64(x)
+	}
+	for j, x := range t.c {
+		r.HidBias[j] = float64(x)
+	}
+}
+
+func (t *trainer) finite() bool { return finite32(t.w) && finite32(t.b) && finite32(t.c) }
+
+// load copies rows of data (row-major, in the alphabet) into the data
+// columns of t.vt.
+func (t *trainer) load(data []int8, rows int) {
+	nv, s := t.nv, t.stride
+	clear(t.vPos)
+	for r := range rows {
+		vp := t.vPos[:nv]
+		for i, x := range data[r*nv : r*nv+nv] {
+			t.vt[i*s+r] = float32(x)
+			vp[i] += float32(x)
+		}
+	}
+}
+
+// loadT copies rows start… of the unit-major data dataT (n rows) into the
+// data columns of t.vt.
+func (t *trainer) loadT(dataT []int8, n, start, rows int) {
+	s := t.stride
+	for i := range t.nv {
+		src := dataT[i*n+start : i*n+start+rows]
+		dst := t.vt[i*s : i*s+len(src)]
+		var sum float32
+		for k, x := range src {
+			dst[k] = float32(x)
+			sum += float32(x)
+		}
+		t.vPos[i] = sum
+	}
+}
+
+func (t *trainer) loadPerm(data []int8, idx []int32) {
+	nv, s := t.nv, t.stride
+	clear(t.vPos)
+	for r, row := range idx {
+		vp := t.vPos[:nv]
+		for i, x := range data[int(row)*nv : int(row)*nv+nv] {
+			t.vt[i*s+r] = float32(x)
+			vp[i] += float32(x)
+		}
+	}
+}
+
+// unif2 returns two uniform float32 values in [0,1) (24 bits each).
+func unif2(r uint64) (float32, float32) {
+	return float32(uint32(r)>>8) * 0x1p-24, float32(r>>40) * 0x1p-24
+}
+
+// onBit returns 1 if u < p, else 0, without a branch.
+func onBit(u, p float32) float32 { return float32(math.Float32bits(u-p) >> 31) }
+
+// mat32 is a float32 matrix view: rows×cols with row stride st.
+type mat32 struct {
+	data           []float32
+	rows, cols, st int
+}
+
+func (m mat32) sub(i, j, r, c int) mat32 {
+	return mat32{m.data[i*m.st+j:], r, c, m.st}
+}
+
+func (m mat32) general() blas32.General {
+	return blas32.General{Rows: m.rows, Cols: m.cols, Stride: m.st, Data: m.data}
+}
+
+// gemm computes C = alpha·A·op(B) + beta·C (op(B) = B or Bᵀ), tiled so that
+// every call to gonum's Sgemm stays on its serial path (which does not
+// allocate).
+func gemm(alpha float32, a mat32, tB blas.Transpose, b mat32, beta float32, c mat32) {
+	const tr, tc = 64, 192 // gonum goes parallel from 4 blocks of 64×64
+	k := a.cols
+	for i0 := 0; i0 < c.rows; i0 += tr {
+		m := min(tr, c.rows-i0)
+		for j0 := 0; j0 < c.cols; j0 += tc {
+			n := min(tc, c.cols-j0)
+			B := b.sub(0, j0, k, n)
+			if tB == blas.Trans {
+				B = b.sub(j0, 0, n, k)
+			}
+			blas32.Gemm(blas.NoTrans, tB, alpha, a.sub(i0, 0, m, k).general(), B.general(),
+				beta, c.sub(i0, j0, m, n).general())
+		}
+	}
+}
+
+// hidden computes, for the samples in columns [col, col+n) of vt, the
+// hidden statistics E[h|v] into the same columns of ht, scaled by scale1 in
+// the first nScale columns and by scale2 in the others; if sample, it also
+// draws h for those others into the first n−nScale columns of hs. The sums
+// over each unit's columns of the two parts are stored in sum1 and sum2.
+func (t *trainer) hidden(col, n, nScale int, scale1, scale2 float32, sample bool, sum1, sum2 []float32) {
+	nv, nh, s := t.nv, t.nh, t.stride
+	gemm(1, mat32{t.wt, nh, nv, nv}, blas.NoTrans, mat32{t.vt[col:], nv, n, s}, 0, mat32{t.ht[col:], nh, n, s})
+	off, span := t.off, t.span
+	// mean = span·p + off, pre-scaled
+	m1, o1 := scale1*span, scale1*off
+	m2, o2 := scale2*span, scale2*off
+	for j := range nh {
+		row := t.ht[j*s+col : j*s+col+n]
+		A, B := sigArg(t.gain, t.c[j])
+		a, b := row[:nScale], row[nScale:]
+		var sa, sb float32
+		for k, x := range a {
+			a[k] = m1*sigT(A*x+B) + o1
+			sa += a[k]
+		}
+		sum1[j] = sa
+		if !sample {
+			for k, x := range b {
+				b[k] = m2*sigT(A*x+B) + o2
+				sb += b[k]
+			}
+			sum2[j] = sb
+			continue
+		}
+		hj := t.hs[j*t.chains : j*t.chains+len(b)]
+		k := 0
+		for ; k+1 < len(b); k += 2 {
+			u0, u1 := unif2(t.rng.next())
+			p0, p1 := sigT(A*b[k]+B), sigT(A*b[k+1]+B)
+			b[k], b[k+1] = m2*p0+o2, m2*p1+o2
+			sb += b[k] + b[k+1]
+			hj[k], hj[k+1] = off+span*onBit(u0, p0), off+span*onBit(u1, p1)
+		}
+		if k < len(b) {
+			u0, _ := unif2(t.rng.next())
+			p0 := sigT(A*b[k] + B)
+			b[k] = m2*p0 + o2
+			sb += b[k]
+			hj[k] = off + span*onBit(u0, p0)
+		}
+		sum2[j] = sb
+	}
+}
+
+// visible draws v ~ P(v | h) for the first n columns of hs into the
+// columns [col, col+n) of vt.
+func (t *trainer) visible(col, n int) {
+	nv, nh, s := t.nv, t.nh, t.stride
+	gemm(1, mat32{t.w, nv, nh, nh}, blas.NoTrans, mat32{t.hs, nh, n, t.chains}, 0, mat32{t.vt[col:], nv, n, s})
+	off, span := t.off, t.span
+	for i := range nv {
+		row := t.vt[i*s+col : i*s+col+n]
+		A, B := sigArg(t.gain, t.b[i])
+		var on float32 // number of units on
+		k := 0
+		for ; k+1 < len(row); k += 2 {
+			u0, u1 := unif2(t.rng.next())
+			b0, b1 := onBit(u0, sigT(A*row[k]+B)), onBit(u1, sigT(A*row[k+1]+B))
+			row[k], row[k+1] = off+span*b0, off+span*b1
+			on += b0 + b1
+		}
+		if k < len(row) {
+			u0, _ := unif2(t.rng.next())
+			b0 := onBit(u0, sigT(A*row[k]+B))
+			row[k] = off + span*b0
+			on += b0
+		}
+		t.vNeg[i] = float32(len(row))*off + span*on
+	}
+}
+
+// step makes one update from the rows samples loaded by load.
+func (t *trainer) step(rows int, lr float64) {
+	nv, nh, s := t.nv, t.nh, t.stride
+	chains := rows
+	if t.persistent {
+		chains = t.chains
+	}
+	pos, neg := 1/float32(rows), -1/float32(chains)
+	if t.persistent {
+		if !t.chainInit { // fantasy chains start with all hidden units off
+			for k := range t.hs {
+				t.hs[k] = t.off
+			}
+			t.chainInit = true
+		}
+		// k−1 Gibbs steps h → v → h of the fantasy chains, a last h → v,
+		// then the hidden statistics of data and chains in one product.
+		for st := 1; st < t.k; st++ {
+			t.visible(rows, chains)
+			t.hidden(rows, chains, 0, neg, neg, true, t.hNeg, t.hNeg)
+		}
+		t.visible(rows, chains)
+		t.hidden(0, rows+chains, rows, pos, neg, true, t.hPos, t.hNeg)
+	} else {
+		// CD-k: chains start from hidden samples of the data.
+		t.hidden(0, rows, 0, pos, pos, true, t.hPos, t.hPos)
+		for st := 1; st <= t.k; st++ {
+			t.visible(rows, chains)
+			t.hidden(rows, chains, 0, neg, neg, st < t.k, t.hNeg, t.hNeg)
+		}
+	}
+	// Bias gradients.
+	invR, invC := 1/float32(rows), 1/float32(chains)
+	for i := range nv {
+		t.sumV[i] = invR*t.vPos[i] - invC*t.vNeg[i]
+	}
+	for j := range nh {
+		t.sumH[j] = t.hPos[j] + t.hNeg[j]
+	}
+	all := rows + chains
+	// Weights: W ← (1−ελ)W + ε V Hᵀ with V = [v, ṽ] and
+	// H = [E[h|v]/B, −E[h|ṽ]/C] (unit-major).
+	eps := float32(lr)
+	V := mat32{t.vt, nv, all, s}
+	H := mat32{t.ht, nh, all, s}
+	if t.uw == nil {
+		gemm(eps, V, blas.Trans, H, 1-eps*t.wd, mat32{t.w, nv, nh, nh})
+		for i, d := range t.sumV {
+			t.b[i] += eps * d
+		}
+		for j, d := range t.sumH {
+			t.c[j] += eps * d
+		}
+	} else {
+		gemm(eps, V, blas.Trans, H, t.mom, mat32{t.uw, nv, nh, nh})
+		for k, x := range t.w {
+			t.uw[k] -= eps * t.wd * x
+			t.w[k] += t.uw[k]
+		}
+		for i, d := range t.sumV {
+			t.ub[i] = t.mom*t.ub[i] + eps*d
+			t.b[i] += t.ub[i]
+		}
+		for j, d := range t.sumH {
+			t.uc[j] = t.mom*t.uc[j] + eps*d
+			t.c[j] += t.uc[j]
+		}
+	}
+	t.transpose()
+}
