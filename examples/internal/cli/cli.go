@@ -24,8 +24,13 @@ type Bar struct {
 	drawn bool
 }
 
-// NewBar returns a bar labelled label that draws on stderr.
+// NewBar returns a bar labelled label that draws on stderr. It draws nothing
+// when stderr is not a terminal (redirected to a file or a pipe), so logs
+// stay clean.
 func NewBar(label string) *Bar {
+	if fi, err := os.Stderr.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
 	return &Bar{w: os.Stderr, label: label, start: time.Now()}
 }
 

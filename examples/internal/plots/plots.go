@@ -107,7 +107,7 @@ func Lines(path, title, xlabel, ylabel string, series []Series) error {
 	p.Title.Text = title
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
-	p.Legend.Top = true
+	p.Legend.Top = false
 	for k, s := range series {
 		xy := make(plotter.XYs, len(s.X))
 		for i := range s.X {

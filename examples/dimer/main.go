@@ -1,0 +1,404 @@
+// Command dimer reproduces Fig. 4 of Koch-Janusz & Ringel (2018) with the
+// neural estimator of RSMI-NE: for close-packed dimers on the square lattice
+// (with noise spins on sites and faces), the filters that maximize the mutual
+// information between a 4×4-site block and its environment are the two
+// components of the block's electric field, E_x = Σ (−1)^(x+y) n_right and
+// E_y = Σ (−1)^(x+y) n_up — the coarse-grained variables of the dimer
+// model's Coulomb phase — and they ignore the noise.
+//
+// Usage:
+//
+//	go run ./examples/dimer                       # L=32, InfoNCE, nh=2, filters.png
+//	go run ./examples/dimer -steps 10000 -seeds 3 -json
+//	go run ./examples/dimer -V -1 -Ts 0.4,0.6,0.8,1.0 -nh 2   # interacting: MI against T
+//	go run ./examples/dimer -data dimers.npy      # samples from examples/sample
+//
+// Regions live on the doubled grid (site (x,y) at (2x,2y), its right link at
+// (2x+1,2y), its up link at (2x,2y+1), the face at (2x+1,2y+1)): the block is
+// -block×-block doubled-grid units (8 = 4×4 sites), with a buffer of -buffer
+// and an environment shell of -env units. Block positions are taken every
+// -pstride sites. The first -seeds filters are trained; the one with the
+// largest held-out MI is kept (see -seeds).
+//
+// The figure (-out, default dimer_filters.png) shows each hidden unit's
+// weights at their doubled-grid coordinates: links at link positions, noise
+// spins at sites and faces. With -json one line is printed on stdout:
+//
+//	{"estimator","weights":[[..]],"efield_fraction":[..],"noise_fraction":[..],
+//	 "efield_angle_deg":x,"mi_bits":x}
+//
+// efield_fraction[j] is the share of unit j's squared weights in the span of
+// the two staggered patterns E_x, E_y; noise_fraction[j] the share on noise
+// spins; efield_angle_deg the angle between the projections of units 0 and 1
+// onto that plane, as lines (0–90°; 90° means the two components are found
+// separately). With -Ts the summary holds the last temperature's filters and
+// "mi_vs_T" lists [T, MI] pairs.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+
+	"github.com/rsmi-go/rsmi/examples/internal/cli"
+	"github.com/rsmi-go/rsmi/examples/internal/plots"
+	"github.com/rsmi-go/rsmi/lattice"
+	"github.com/rsmi-go/rsmi/rsmi"
+	"github.com/rsmi-go/rsmi/sample"
+)
+
+type summary struct {
+	Estimator      string       `json:"estimator"`
+	L              int          `json:"L"`
+	T              float64      `json:"T"`
+	V              float64      `json:"V"`
+	N              int          `json:"n"`
+	Pairs          int          `json:"pairs"`
+	Steps          int          `json:"steps"`
+	Seed           int          `json:"best_seed"`
+	Weights        [][]float64  `json:"weights"`
+	EFieldFraction []float64    `json:"efield_fraction"`
+	NoiseFraction  []float64    `json:"noise_fraction"`
+	EFieldAngle    float64      `json:"efield_angle_deg"`
+	MI             float64      `json:"mi_bits"`
+	SeedMI         []float64    `json:"seed_mi_bits"`
+	MIvsT          [][2]float64 `json:"mi_vs_T,omitempty"`
+}
+
+type config struct {
+	L                   int
+	T, V                float64
+	Ts                  []float64
+	noise               bool
+	n, every, chains    int
+	seed                uint64
+	data                string
+	estimator           string
+	nh                  int
+	block, buffer, env  int
+	pstride             int
+	steps, seeds, batch int
+	lr                  float64
+	out                 string
+	verbose             bool
+}
+
+func main() {
+	var c config
+	var ts string
+	flag.IntVar(&c.L, "L", 32, "linear size in sites (even)")
+	flag.Float64Var(&c.T, "T", 1, "temperature (units of |V|; irrelevant at V = 0)")
+	flag.Float64Var(&c.V, "V", 0, "aligned-plaquette interaction per flippable plaquette (V < 0: columnar order at low T)")
+	flag.StringVar(&ts, "Ts", "", "comma-separated temperatures: train at each and plot MI against T (dimer_mi_T.png)")
+	flag.BoolVar(&c.noise, "noise", true, "noise spins on sites and faces (part of V and E)")
+	flag.IntVar(&c.n, "n", 1000, "number of samples (split over chains)")
+	flag.IntVar(&c.every, "every", 0, "loop steps between samples (0: about one sweep, from a pilot run)")
+	flag.IntVar(&c.chains, "chains", 2, "independent Monte Carlo chains")
+	flag.Uint64Var(&c.seed, "seed", 1, "random seed")
+	flag.StringVar(&c.data, "data", "", "load samples from this .npy file (as written by examples/sample) instead of sampling")
+	flag.StringVar(&c.estimator, "estimator", "infonce", "estimator: infonce (RSMI-NE) or proxy (the paper's RBM proxy)")
+	flag.IntVar(&c.nh, "nh", 2, "hidden units of the filter")
+	flag.IntVar(&c.block, "block", 8, "block size on the doubled grid (8 = 4×4 sites)")
+	flag.IntVar(&c.buffer, "buffer", 4, "buffer width on the doubled grid")
+	flag.IntVar(&c.env, "env", 4, "environment width on the doubled grid")
+	flag.IntVar(&c.pstride, "pstride", 4, "block positions every pstride sites along each axis")
+	flag.IntVar(&c.steps, "steps", 3000, "Adam steps per training run")
+	flag.IntVar(&c.seeds, "seeds", 1, "training runs with different seeds; the best by held-out MI is kept")
+	flag.IntVar(&c.batch, "batch", 256, "InfoNCE batch size (the bound is at most log2(batch) bits)")
+	flag.Float64Var(&c.lr, "lr", 0.01, "filter learning rate (Adam)")
+	flag.StringVar(&c.out, "out", "dimer_filters.png", "filter heatmap PNG (empty: none)")
+	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
+	flag.BoolVar(&c.verbose, "v", false, "print the summary as text on stderr as well")
+	flag.Parse()
+	if ts != "" {
+		for _, f := range strings.Split(ts, ",") {
+			t, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil {
+				cli.Fatal(fmt.Errorf("-Ts: %v", err))
+			}
+			c.Ts = append(c.Ts, t)
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	s, err := run(ctx, c)
+	if err != nil {
+		cli.Fatal(err)
+	}
+	if *asJSON {
+		if err := cli.PrintJSON(s); err != nil {
+			cli.Fatal(err)
+		}
+	}
+	if !*asJSON || c.verbose {
+		printText(s)
+	}
+}
+
+func printText(s *summary) {
+	w := os.Stderr
+	fmt.Fprintf(w, "dimers L=%d V=%g T=%g, %d samples, %d pairs, estimator %s, %d steps\n", s.L, s.V, s.T, s.N, s.Pairs, s.Estimator, s.Steps)
+	fmt.Fprintf(w, "  MI per seed (bits): %.4f; kept seed %d: %.4f bits\n", s.SeedMI, s.Seed, s.MI)
+	for j := range s.EFieldFraction {
+		fmt.Fprintf(w, "  unit %d: E-field fraction %.3f, noise fraction %.4f\n", j, s.EFieldFraction[j], s.NoiseFraction[j])
+	}
+	if len(s.EFieldFraction) > 1 {
+		fmt.Fprintf(w, "  angle between units in the (E_x, E_y) plane: %.1f°\n", s.EFieldAngle)
+	}
+	for _, p := range s.MIvsT {
+		fmt.Fprintf(w, "  T = %-6g MI = %.4f bits\n", p[0], p[1])
+	}
+}
+
+func run(ctx context.Context, c config) (*summary, error) {
+	if c.estimator != "infonce" && c.estimator != "proxy" {
+		return nil, fmt.Errorf("unknown -estimator %q (want infonce or proxy)", c.estimator)
+	}
+	if c.seeds < 1 || c.steps < 1 || c.nh < 1 || c.pstride < 1 {
+		return nil, errors.New("-seeds, -steps, -nh and -pstride must be at least 1")
+	}
+	temps := c.Ts
+	if temps == nil {
+		temps = []float64{c.T}
+	}
+	var s *summary
+	var curve [][2]float64
+	for _, T := range temps {
+		c.T = T
+		var err error
+		s, err = runOne(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		curve = append(curve, [2]float64{T, s.MI})
+	}
+	if c.Ts != nil {
+		s.MIvsT = curve
+		xs, ys := make([]float64, len(curve)), make([]float64, len(curve))
+		for i, p := range curve {
+			xs[i], ys[i] = p[0], p[1]
+		}
+		lim := math.Log2(float64(int(1) << c.nh))
+		if err := plots.Lines("dimer_mi_T.png", fmt.Sprintf("dimers V=%g, L=%d, nh=%d", c.V, c.L, c.nh), "T", "I(H:E) [bits]",
+			[]plots.Series{{Name: c.estimator, X: xs, Y: ys, Points: true},
+				{Name: fmt.Sprintf("log2(%d)", 1<<c.nh), X: []float64{xs[0], xs[len(xs)-1]}, Y: []float64{lim, lim}}}); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func runOne(ctx context.Context, c config) (*summary, error) {
+	ds, err := dataset(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	g := ds.Geom
+	ext := g.Extents()
+	if len(ext) != 2 || ext[0] != ext[1] || ext[0]%2 != 0 {
+		return nil, fmt.Errorf("the data's geometry %v is not a doubled square grid", ext)
+	}
+	L := ext[0] / 2
+	reg, err := rsmi.NewRegions(g, rsmi.RegionOptions{Block: []int{c.block, c.block}, Buffer: c.buffer, Env: c.env,
+		// translations by whole lattice sites only: with noise spins every
+		// grid point holds a dof, and the geometry's own period (1) would
+		// mix links with noise spins
+		Stride: []int{2, 2}})
+	if err != nil {
+		return nil, err
+	}
+	var pos []int
+	for p := 0; p < reg.NumPositions(); p++ {
+		o := reg.Origin(p)
+		if (o[0]/2)%c.pstride == 0 && (o[1]/2)%c.pstride == 0 {
+			pos = append(pos, p)
+		}
+	}
+	v, e, n, err := reg.PairsAt(ds, pos)
+	if err != nil {
+		return nil, err
+	}
+	nv, ne := reg.NV(), reg.NE()
+	s := &summary{Estimator: c.estimator, L: L, T: c.T, V: c.V, N: ds.N, Pairs: n, Steps: c.steps}
+	var best *rsmi.Filter
+	bestMI := math.Inf(-1)
+	bar := cli.NewBar(fmt.Sprintf("training T=%g", c.T))
+	total := c.seeds * c.steps
+	for k := 0; k < c.seeds; k++ {
+		seed := uint64(k + 1)
+		f, err := rsmi.NewFilter(c.nh, nv, rand.NewPCG(c.seed, 100+seed))
+		if err != nil {
+			return nil, err
+		}
+		var est rsmi.Estimator
+		switch c.estimator {
+		case "infonce":
+			est, err = rsmi.NewInfoNCE(v, nv, e, ne, &rsmi.InfoNCEOptions{Batch: c.batch, Src: rand.NewPCG(c.seed, 200+seed)})
+		case "proxy":
+			est, err = rsmi.NewRBMProxy(ctx, v, nv, e, ne, &rsmi.RBMProxyOptions{Src: rand.NewPCG(c.seed, 200+seed)})
+		}
+		if err != nil {
+			return nil, err
+		}
+		done := k * c.steps
+		_, err = rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: c.steps, LearningRate: c.lr,
+			Progress: func(step int, _ float64) { bar.Update(done+step, total) }})
+		if err != nil {
+			bar.Done()
+			return nil, fmt.Errorf("seed %d: %w", seed, err)
+		}
+		mi, err := est.MI(f)
+		if err != nil {
+			bar.Done()
+			return nil, err
+		}
+		s.SeedMI = append(s.SeedMI, mi)
+		if mi > bestMI {
+			bestMI, best, s.Seed = mi, f, int(seed)
+		}
+	}
+	bar.Done()
+	s.MI = bestMI
+	an := analyse(reg, best)
+	s.Weights, s.EFieldFraction, s.NoiseFraction, s.EFieldAngle = an.weights, an.efield, an.noise, an.angle
+	if c.out != "" {
+		panels := make([]plots.Panel, c.nh)
+		for j := range panels {
+			panels[j] = plots.Panel{Title: fmt.Sprintf("unit %d (E-field %.0f%%)", j, 100*an.efield[j]), Grid: an.grids[j]}
+		}
+		title := fmt.Sprintf("RSMI filters, dimers L=%d V=%g T=%g (%s, %.3f bits)", L, c.V, c.T, c.estimator, s.MI)
+		if err := plots.Heatmaps(c.out, title, "λ", panels); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// dataset loads -data or samples the dimer model with the loop algorithm.
+func dataset(ctx context.Context, c config) (*sample.Dataset, error) {
+	if c.data != "" {
+		return sample.LoadDataset(c.data)
+	}
+	if c.n < 1 || c.chains < 1 || c.n%c.chains != 0 {
+		return nil, fmt.Errorf("-n %d must be a positive multiple of -chains %d", c.n, c.chains)
+	}
+	m, err := lattice.NewDimer(c.L, lattice.DimerOptions{V: c.V, NoiseSpins: c.noise})
+	if err != nil {
+		return nil, err
+	}
+	every := c.every
+	if every <= 0 {
+		// pilot run on its own stream: the number of loops per sweep, fixed
+		// before sampling (as examples/sample does)
+		p, err := sample.NewDimerLoop(m, c.T, rand.NewPCG(c.seed, 0x9e3779b97f4a7c15))
+		if err != nil {
+			return nil, err
+		}
+		for i := 0; i < 20*c.L*c.L && ctx.Err() == nil; i++ {
+			p.Step()
+		}
+		every = p.SweepSteps()
+	}
+	bar := cli.NewBar(fmt.Sprintf("sampling T=%g", c.T))
+	defer bar.Done()
+	return sample.Collect(ctx, func(src rand.Source) (sample.Sampler, error) {
+		return sample.NewDimerLoop(m, c.T, src)
+	}, sample.Plan{Chains: c.chains, BurnIn: 50 * every, Every: every, PerChain: c.n / c.chains,
+		Src: rand.NewPCG(c.seed, 1), Progress: bar.Update})
+}
+
+type analysis struct {
+	weights       [][]float64
+	efield, noise []float64
+	angle         float64
+	grids         [][][]float64
+}
+
+// analyse projects each hidden unit's weights on the staggered link patterns
+// of the block at position 0: on the doubled grid a dof at relative
+// coordinates (X, Y) is a right link if X is odd and Y even, an up link if X
+// is even and Y odd, and a noise spin otherwise (site or face); the pattern
+// sign is (−1)^(x+y) of its site (x, y) = (⌊X/2⌋, ⌊Y/2⌋).
+func analyse(r *rsmi.Regions, f *rsmi.Filter) analysis {
+	g := r.Geometry()
+	o := r.Origin(0)
+	ext := g.Extents()
+	b := r.Block()
+	ex := make([]float64, f.NV)
+	ey := make([]float64, f.NV)
+	isNoise := make([]bool, f.NV)
+	X := make([]int, f.NV)
+	Y := make([]int, f.NV)
+	var c []int
+	for i, d := range r.V(0) {
+		c = g.Coord(int(d), c)
+		X[i] = ((c[0]-o[0])%ext[0] + ext[0]) % ext[0]
+		Y[i] = ((c[1]-o[1])%ext[1] + ext[1]) % ext[1]
+		sign := 1.0
+		if (X[i]/2+Y[i]/2)%2 != 0 {
+			sign = -1
+		}
+		switch {
+		case X[i]%2 == 1 && Y[i]%2 == 0:
+			ex[i] = sign
+		case X[i]%2 == 0 && Y[i]%2 == 1:
+			ey[i] = sign
+		default:
+			isNoise[i] = true
+		}
+	}
+	normalize := func(p []float64) {
+		var s float64
+		for _, x := range p {
+			s += x * x
+		}
+		for i := range p {
+			p[i] /= math.Sqrt(s)
+		}
+	}
+	normalize(ex)
+	normalize(ey)
+	var a analysis
+	proj := make([][2]float64, f.NH)
+	for j := 0; j < f.NH; j++ {
+		w := f.W[j*f.NV : (j+1)*f.NV]
+		a.weights = append(a.weights, append([]float64(nil), w...))
+		var n2, px, py, nz float64
+		grid := make([][]float64, b[1])
+		for y := range grid {
+			grid[y] = make([]float64, b[0])
+		}
+		for i, x := range w {
+			n2 += x * x
+			px += x * ex[i]
+			py += x * ey[i]
+			if isNoise[i] {
+				nz += x * x
+			}
+			grid[Y[i]][X[i]] = x
+		}
+		proj[j] = [2]float64{px, py}
+		a.efield = append(a.efield, (px*px+py*py)/n2)
+		a.noise = append(a.noise, nz/n2)
+		a.grids = append(a.grids, grid)
+	}
+	if f.NH > 1 {
+		// smallest angle between the lines of any two units' projections
+		a.angle = 90
+		for j := 0; j < f.NH; j++ {
+			for k := j + 1; k < f.NH; k++ {
+				p, q := proj[j], proj[k]
+				cos := math.Abs(p[0]*q[0]+p[1]*q[1]) / math.Hypot(p[0], p[1]) / math.Hypot(q[0], q[1])
+				a.angle = math.Min(a.angle, math.Acos(math.Min(1, cos))*180/math.Pi)
+			}
+		}
+	}
+	return a
+}

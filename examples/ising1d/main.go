@@ -1,0 +1,289 @@
+// Command ising1d learns the RSMI coarse-graining filter of the 1D Ising
+// chain and checks it against the exact answer: in one dimension the
+// mutual-information optimum is decimation (the coarse spin copies one block
+// spin), which beats equal weights.
+//
+// By default it samples a periodic chain of -L spins at coupling -K = J/T
+// with Wolff clusters, cuts every sample into (V,E) pairs at every block
+// position (block -lv, buffer -lb, environment -le on each side), trains the
+// ExactV estimator (a Θ-RBM for P(V,E) with V enumerated), and maximizes the
+// MI over a filter of -nh hidden units with Adam. The learned filter is then
+// evaluated exactly with the chain oracle (rsmi.NewExactChain), which
+// enumerates the infinite chain's segment law; -estimator exact trains on the
+// oracle itself (no samples).
+//
+// Usage:
+//
+//	go run ./examples/ising1d -K 1 -json
+//	go run ./examples/ising1d -K 0.5 -steps 20000 -png ising1d.png
+//	go run ./examples/sample -model ising1d -L 64 -T 1 -n 2000 -out chain.npy
+//	go run ./examples/ising1d -data chain.npy -K 1
+//
+// With -data the samples come from a .npy file (with its .geom.json sidecar,
+// as examples/sample writes it); -K must then give their coupling J/T for
+// the exact comparison.
+//
+// With -json it prints one line on stdout:
+//
+//	{"weights":[[...]],"mi_bits","exact_mi_bits","decimation_ratio","acts_as_decimation",
+//	 "decimation_mi_bits","majority_mi_bits","visible_mi_bits","estimator","K"}
+//
+// mi_bits is the estimator's MI of the learned filter, exact_mi_bits its exact
+// MI; decimation_ratio is, for the hidden unit where it is smallest, the
+// ratio of the largest to the second-largest |λ|; acts_as_decimation says
+// whether every hidden unit's most probable value equals ± one fixed block
+// spin for all 2^lv block states. A progress bar is drawn on stderr and the
+// figures (MI against training step, weights against step) are written as
+// PNG files unless -png is empty.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+
+	"github.com/rsmi-go/rsmi/examples/internal/cli"
+	"github.com/rsmi-go/rsmi/examples/internal/plots"
+	"github.com/rsmi-go/rsmi/lattice"
+	"github.com/rsmi-go/rsmi/rbm"
+	"github.com/rsmi-go/rsmi/rsmi"
+	"github.com/rsmi-go/rsmi/sample"
+)
+
+type summary struct {
+	Weights          [][]float64 `json:"weights"`
+	MI               float64     `json:"mi_bits"`
+	ExactMI          float64     `json:"exact_mi_bits"`
+	DecimationRatio  float64     `json:"decimation_ratio"`
+	ActsAsDecimation bool        `json:"acts_as_decimation"`
+	DecimationMI     float64     `json:"decimation_mi_bits"`
+	MajorityMI       float64     `json:"majority_mi_bits"`
+	VisibleMI        float64     `json:"visible_mi_bits"`
+	Estimator        string      `json:"estimator"`
+	K                float64     `json:"K"`
+}
+
+func main() {
+	var (
+		K         = flag.Float64("K", 1, "coupling K = J/T of the chain")
+		lv        = flag.Int("lv", 2, "block length L_V (≥ 2)")
+		lb        = flag.Int("lb", 1, "buffer width L_B")
+		le        = flag.Int("le", 2, "environment width L_E on each side")
+		nh        = flag.Int("nh", 1, "hidden units of the filter")
+		estimator = flag.String("estimator", "exactv", "estimator: exactv (Θ-RBM, V enumerated) or exact (chain oracle, no samples)")
+		L         = flag.Int("L", 64, "length of the sampled periodic chain")
+		n         = flag.Int("n", 4000, "number of samples (each gives L pairs)")
+		every     = flag.Int("every", 20, "Wolff clusters between samples")
+		burn      = flag.Int("burnin", 200, "Wolff clusters discarded per chain")
+		chains    = flag.Int("chains", 2, "independent sampling chains")
+		data      = flag.String("data", "", "read the samples from this .npy file instead of sampling")
+		rbmHidden = flag.Int("rbm-hidden", 32, "hidden units of the Θ-RBM")
+		rbmEpochs = flag.Int("rbm-epochs", 20, "CD-1 epochs of the Θ-RBM")
+		rbmLR     = flag.Float64("rbm-lr", 0.01, "Θ-RBM learning rate (decayed as lr/(1+0.1·epoch))")
+		fineTune  = flag.Int("finetune", 300, "Θ-RBM conditional fine-tuning steps (-1: none)")
+		steps     = flag.Int("steps", 10000, "Adam steps of the filter")
+		lr        = flag.Float64("lr", 0.01, "Adam step size")
+		norm      = flag.Float64("norm", 0, "fix ‖λ_j‖ to this value (0: unconstrained)")
+		l2        = flag.Float64("l2", 0, "L2 penalty on the weights (0: none)")
+		seed      = flag.Uint64("seed", 1, "random seed")
+		png       = flag.String("png", "ising1d.png", "PNG figure of MI against step ('' for none); weights go to the same name with -weights")
+		asJSON    = flag.Bool("json", false, "print one JSON summary line on stdout")
+	)
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if *lv < 2 {
+		cli.Fatal(fmt.Errorf("-lv %d: the block needs at least 2 spins", *lv))
+	}
+	exact, err := rsmi.NewExactChain(*K, *lv, *lb, *le)
+	if err != nil {
+		cli.Fatal(err)
+	}
+	src := rand.NewPCG(*seed, 0x15151d)
+
+	var est rsmi.Estimator
+	switch *estimator {
+	case "exact":
+		est = exact
+	case "exactv":
+		ds, err := samples(ctx, *data, *K, *L, *n, *every, *burn, *chains, src)
+		if err != nil {
+			cli.Fatal(err)
+		}
+		if ds.Geom.Dim() != 1 {
+			cli.Fatal(fmt.Errorf("the data are %d-dimensional, ising1d needs a chain", ds.Geom.Dim()))
+		}
+		reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{*lv}, Buffer: *lb, Env: *le})
+		if err != nil {
+			cli.Fatal(err)
+		}
+		v, e, _, err := reg.Pairs(ds)
+		if err != nil {
+			cli.Fatal(err)
+		}
+		bar := cli.NewBar("Θ-RBM")
+		ev, err := rsmi.NewExactV(ctx, v, reg.NV(), e, reg.NE(), &rsmi.ExactVOptions{
+			Hidden:   *rbmHidden,
+			RBM:      &rbm.TrainOptions{Epochs: *rbmEpochs, BatchSize: 64, LearningRate: *rbmLR, Decay: 0.1, Momentum: 0.9, K: 1, Shuffle: true},
+			FineTune: *fineTune,
+			Src:      src,
+			Progress: bar.Update,
+		})
+		bar.Done()
+		if err != nil {
+			cli.Fatal(err)
+		}
+		est = ev
+	default:
+		cli.Fatal(fmt.Errorf("-estimator %q: want exactv or exact", *estimator))
+	}
+
+	f, err := rsmi.NewFilter(*nh, *lv, src)
+	if err != nil {
+		cli.Fatal(err)
+	}
+	var xs, exactMI []float64
+	wHist := make([][]float64, len(f.W))
+	record := func(step int) {
+		mi, _ := exact.MI(f)
+		xs = append(xs, float64(step))
+		exactMI = append(exactMI, mi)
+		for i, w := range f.W {
+			wHist[i] = append(wHist[i], math.Abs(w))
+		}
+	}
+	record(0)
+	stride := max(1, *steps/200)
+	bar := cli.NewBar("filter")
+	res, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{
+		Steps: *steps, LearningRate: *lr, Norm: *norm, L2: *l2,
+		Progress: func(step int, _ float64) {
+			if step%stride == 0 {
+				record(step)
+			}
+			bar.Update(step, *steps)
+		},
+	})
+	bar.Done()
+	if err != nil {
+		cli.Fatal(err)
+	}
+	s := summary{MI: res.MI, Estimator: *estimator, K: *K, VisibleMI: exact.VisibleMI()}
+	s.ExactMI, _ = exact.MI(f)
+	s.DecimationMI, _ = exact.RuleMI(1, rsmi.Decimation(0))
+	s.MajorityMI, _ = exact.RuleMI(1, rsmi.Majority())
+	s.DecimationRatio, s.ActsAsDecimation = decimation(f)
+	for j := 0; j < f.NH; j++ {
+		s.Weights = append(s.Weights, f.W[j*f.NV:(j+1)*f.NV])
+	}
+	if *png != "" {
+		if err := figures(*png, res.History, xs, exactMI, wHist, s, f); err != nil {
+			cli.Fatal(err)
+		}
+	}
+	if *asJSON {
+		if err := cli.PrintJSON(s); err != nil {
+			cli.Fatal(err)
+		}
+		return
+	}
+	fmt.Printf("K = %v, L_V = %d, L_B = %d, L_E = %d, nh = %d, estimator %s\n", *K, *lv, *lb, *le, *nh, *estimator)
+	for j, w := range s.Weights {
+		fmt.Printf("hidden unit %d: λ = %.3f\n", j, w)
+	}
+	fmt.Printf("MI (estimator) %.4f bit, exact %.4f bit; decimation %.4f, majority rule %.4f, I(V:E) %.4f\n",
+		s.MI, s.ExactMI, s.DecimationMI, s.MajorityMI, s.VisibleMI)
+	fmt.Printf("weight ratio %.2f, acts as decimation: %v\n", s.DecimationRatio, s.ActsAsDecimation)
+}
+
+// samples reads the dataset from path, or samples a periodic chain of L spins
+// at coupling K with Wolff clusters.
+func samples(ctx context.Context, path string, K float64, L, n, every, burn, chains int, src rand.Source) (*sample.Dataset, error) {
+	if path != "" {
+		return sample.LoadDataset(path)
+	}
+	l, err := lattice.NewChain(L)
+	if err != nil {
+		return nil, err
+	}
+	m, err := lattice.NewNearestNeighborIsing(l, 1)
+	if err != nil {
+		return nil, err
+	}
+	if chains < 1 || n < chains {
+		return nil, fmt.Errorf("-n %d samples over -chains %d", n, chains)
+	}
+	bar := cli.NewBar("sampling")
+	defer bar.Done()
+	return sample.Collect(ctx, func(s rand.Source) (sample.Sampler, error) {
+		return sample.NewWolff(m, 1/K, s)
+	}, sample.Plan{Chains: chains, BurnIn: burn, Every: every, PerChain: n / chains, Src: src, Progress: bar.Update})
+}
+
+// decimation returns, minimized over hidden units, the ratio of the largest
+// to the second-largest |λ|, and whether every unit's most probable value is
+// ± one fixed block spin for all block states.
+func decimation(f *rsmi.Filter) (ratio float64, acts bool) {
+	ratio, acts = math.Inf(1), true
+	v := make([]int8, f.NV)
+	h := make([]int8, f.NH)
+	tie := rand.NewPCG(0, 0)
+	for j := 0; j < f.NH; j++ {
+		w := f.W[j*f.NV : (j+1)*f.NV]
+		idx := make([]int, len(w))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.Slice(idx, func(a, b int) bool { return math.Abs(w[idx[a]]) > math.Abs(w[idx[b]]) })
+		ratio = math.Min(ratio, math.Abs(w[idx[0]])/math.Abs(w[idx[1]]))
+		big := idx[0]
+		sign := int8(1)
+		if w[big] < 0 {
+			sign = -1
+		}
+		for s := 0; s < 1<<f.NV; s++ {
+			for i := range v {
+				v[i] = int8(2*((s>>i)&1)) - 1
+			}
+			f.MostProbable(v, h, tie)
+			if h[j] != sign*v[big] {
+				acts = false
+			}
+		}
+	}
+	if math.IsInf(ratio, 0) {
+		ratio = math.MaxFloat64
+	}
+	return ratio, acts
+}
+
+// figures writes the MI and weight histories.
+func figures(path string, hist, xs, exactMI []float64, wHist [][]float64, s summary, f *rsmi.Filter) error {
+	steps := make([]float64, len(hist))
+	for i := range steps {
+		steps[i] = float64(i + 1)
+	}
+	flat := func(y float64) []float64 { return []float64{y, y} }
+	ends := []float64{0, float64(len(hist))}
+	err := plots.Lines(path, fmt.Sprintf("1D Ising, K = %v: RSMI filter training", s.K), "Adam step", "I(H:E) [bit]", []plots.Series{
+		{Name: "estimator (" + s.Estimator + ")", X: steps, Y: hist},
+		{Name: "exact MI of the filter", X: xs, Y: exactMI},
+		{Name: "decimation (exact)", X: ends, Y: flat(s.DecimationMI)},
+		{Name: "majority rule (exact)", X: ends, Y: flat(s.MajorityMI)},
+	})
+	if err != nil {
+		return err
+	}
+	var series []plots.Series
+	for i, y := range wHist {
+		series = append(series, plots.Series{Name: fmt.Sprintf("|λ[%d][%d]|", i/f.NV, i%f.NV), X: xs, Y: y})
+	}
+	wpath := strings.TrimSuffix(path, ".png") + "-weights.png"
+	return plots.Lines(wpath, "filter weights", "Adam step", "|λ|", series)
+}
