@@ -1,0 +1,207 @@
+package rsmi
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rsmi-go/rsmi/lattice"
+	"github.com/rsmi-go/rsmi/sample"
+)
+
+// bruteClass returns the Chebyshev periodic distance of every dof of g to the
+// block at origin o.
+func bruteDist(g *lattice.Geometry, o, block []int) []int {
+	ext := g.Extents()
+	out := make([]int, g.NumDOF())
+	var c []int
+	for i := range out {
+		c = g.Coord(i, c)
+		d := 0
+		for a := range c {
+			x := ((c[a]-o[a])%ext[a] + ext[a]) % ext[a]
+			da := 0
+			if x >= block[a] {
+				da = min(x-block[a]+1, ext[a]-x)
+			}
+			d = max(d, da)
+		}
+		out[i] = d
+	}
+	return out
+}
+
+func sortedInts(x []int32) []int {
+	out := make([]int, len(x))
+	for i, v := range x {
+		out[i] = int(v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestRegionsBruteForce(t *testing.T) {
+	chain, _ := lattice.NewChain(11)
+	sq, _ := lattice.NewLattice(9, 10)
+	cub, _ := lattice.NewCubic(6)
+	cases := []struct {
+		name string
+		g    *lattice.Geometry
+		opts RegionOptions
+	}{
+		{"chain", chain.Geometry(), RegionOptions{Block: []int{2}, Buffer: 1, Env: 2}},
+		{"chain-nobuffer", chain.Geometry(), RegionOptions{Block: []int{3}, Buffer: 0, Env: 4}},
+		{"square", sq.Geometry(), RegionOptions{Block: []int{2, 3}, Buffer: 1, Env: 1}},
+		{"square-masked", sq.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 2,
+			ExcludeV: func(i int) bool { return i%7 == 0 }, ExcludeE: func(i int) bool { return i%7 == 3 }}},
+		{"cubic", cub.Geometry(), RegionOptions{Block: []int{2, 2, 2}, Buffer: 1, Env: 1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := NewRegions(tc.g, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.opts.ExcludeV == nil && r.NumPositions() != tc.g.NumDOF() {
+				t.Fatalf("%d positions, want one per site (%d)", r.NumPositions(), tc.g.NumDOF())
+			}
+			for p := 0; p < r.NumPositions(); p++ {
+				dist := bruteDist(tc.g, r.Origin(p), tc.opts.Block)
+				var v, h, b, e, xe []int32
+				for i, d := range dist {
+					switch {
+					case d == 0 && tc.opts.ExcludeV != nil && tc.opts.ExcludeV(i):
+						h = append(h, int32(i))
+					case d == 0:
+						v = append(v, int32(i))
+					case d <= tc.opts.Buffer:
+						b = append(b, int32(i))
+					case d <= tc.opts.Buffer+tc.opts.Env:
+						if tc.opts.ExcludeE != nil && tc.opts.ExcludeE(i) {
+							xe = append(xe, int32(i))
+						} else {
+							e = append(e, int32(i))
+						}
+					}
+				}
+				for _, c := range []struct {
+					name      string
+					got, want []int32
+				}{{"V", r.V(p), v}, {"hidden", r.Hidden(p), h}, {"B", r.B(p), b}, {"E", r.E(p), e}, {"excluded E", r.ExcludedE(p), xe}} {
+					if !slices.Equal(sortedInts(c.got), sortedInts(c.want)) {
+						t.Fatalf("position %d (origin %v): %s = %v, brute force %v", p, r.Origin(p), c.name, sortedInts(c.got), sortedInts(c.want))
+					}
+				}
+				in := append(append(append([]int32(nil), v...), h...), b...)
+				if !slices.Equal(sortedInts(r.Interior(p)), sortedInts(in)) {
+					t.Fatalf("position %d: interior %v, want V ∪ hidden ∪ B = %v", p, sortedInts(r.Interior(p)), sortedInts(in))
+				}
+				// the i-th dof of V and E sits at the same offset at every position
+				for _, lists := range [][2][]int32{{r.V(0), r.V(p)}, {r.E(0), r.E(p)}} {
+					for i := range lists[0] {
+						c0 := tc.g.Coord(int(lists[0][i]), nil)
+						cp := tc.g.Coord(int(lists[1][i]), nil)
+						o := r.Origin(p)
+						for a := range c0 {
+							L := tc.g.Extents()[a]
+							if ((c0[a]+o[a])%L+L)%L != cp[a] {
+								t.Fatalf("position %d: dof %d of the list at %v, want the origin-0 dof %v shifted by %v", p, i, cp, c0, o)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestRegionsDoubledGrid checks that on the doubled grid of dimers only even
+// translations are block positions.
+func TestRegionsDoubledGrid(t *testing.T) {
+	const L = 4 // sites per axis; links on the doubled 8×8 grid
+	var coords [][]int
+	for y := 0; y < L; y++ {
+		for x := 0; x < L; x++ {
+			coords = append(coords, []int{2*x + 1, 2 * y}, []int{2 * x, 2*y + 1})
+		}
+	}
+	g, err := lattice.NewGeometry([]int{2 * L, 2 * L}, coords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRegions(g, RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NumPositions() != L*L {
+		t.Fatalf("%d positions, want %d", r.NumPositions(), L*L)
+	}
+	for p := 0; p < r.NumPositions(); p++ {
+		o := r.Origin(p)
+		if o[0]%2 != 0 || o[1]%2 != 0 {
+			t.Fatalf("position at odd origin %v", o)
+		}
+	}
+	r1, err := NewRegions(g, RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1, Stride: []int{1, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.NumPositions() != 2*L*L { // (1,1) shifts map the link grid onto itself
+		t.Fatalf("stride 1: %d positions, want %d", r1.NumPositions(), 2*L*L)
+	}
+	if r.NV() != 2 { // the right link (1,0) and the up link (0,1) of the site at the origin
+		t.Fatalf("|V| = %d, want 2", r.NV())
+	}
+}
+
+func TestRegionsPairs(t *testing.T) {
+	l, _ := lattice.NewChain(8)
+	r, err := NewRegions(l.Geometry(), RegionOptions{Block: []int{2}, Buffer: 1, Env: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []int8{1, -1, 1, 1, -1, -1, 1, -1, -1, -1, -1, 1, 1, 1, 1, 1}
+	ds, _ := sample.NewDataset(l.Geometry(), data)
+	v, e, n, err := r.Pairs(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 16 || len(v) != 32 || len(e) != 64 {
+		t.Fatalf("n = %d, len(v) = %d, len(e) = %d", n, len(v), len(e))
+	}
+	// sample 0 at origin 3: V = sites 3,4; E = sites 0,1 (left) and 6,7 (right)
+	k := 3
+	wantV := []int8{data[3], data[4]}
+	wantE := []int8{data[0], data[1], data[6], data[7]}
+	if !slices.Equal(v[2*k:2*k+2], wantV) || !slices.Equal(e[4*k:4*k+4], wantE) {
+		t.Fatalf("pair 3: v = %v e = %v, want %v %v", v[2*k:2*k+2], e[4*k:4*k+4], wantV, wantE)
+	}
+	other, _ := lattice.NewChain(16)
+	ds2, _ := sample.NewDataset(other.Geometry(), data)
+	if _, _, _, err := r.Pairs(ds2); err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Fatalf("mismatched geometry: err = %v", err)
+	}
+}
+
+func TestRegionsErrors(t *testing.T) {
+	sq, _ := lattice.NewSquare(8)
+	g := sq.Geometry()
+	for _, tc := range []struct {
+		opts RegionOptions
+		want string
+	}{
+		{RegionOptions{Block: []int{9, 2}, Buffer: 0, Env: 1}, "larger than the lattice"},
+		{RegionOptions{Block: []int{2, 2}, Buffer: 3, Env: 1}, "leaves no room for the environment"},
+		{RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 3}, "wrap onto itself"},
+		{RegionOptions{Block: []int{2}, Buffer: 1, Env: 1}, "has 1 axes"},
+		{RegionOptions{Block: []int{2, 2}, Buffer: -1, Env: 1}, "negative"},
+		{RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 0}, "smaller than 1"},
+		{RegionOptions{Block: []int{0, 2}, Buffer: 1, Env: 1}, "smaller than 1"},
+		{RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1, ExcludeV: func(int) bool { return true }}, "V holds no"},
+	} {
+		_, err := NewRegions(g, tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: err = %v, want %q", tc.opts, err, tc.want)
+		}
+	}
+}
