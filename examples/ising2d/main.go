@@ -54,6 +54,7 @@ import (
 	"path/filepath"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
+	"github.com/rsmi-go/rsmi/examples/internal/npydata"
 	"github.com/rsmi-go/rsmi/examples/internal/plots"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
@@ -206,22 +207,17 @@ func run(ctx context.Context, c config) (*Summary, error) {
 }
 
 // dataset samples the 2D Ising model at c.T with Wolff clusters, or reads
-// c.data.
+// c.data with npydata.LoadSquare: shape (n, L, L), or (n, L·L) read as L×L
+// with x fastest, geometry sidecar optional; ±1 spins are kept, and a file
+// of 0/1 values is detected and read again with sample.ReadNPYWith and
+// Map01 (0 → −1, 1 → +1); any other value is an error naming its position.
 func dataset(ctx context.Context, c config) (*sample.Dataset, *lattice.Ising, error) {
 	if c.data != "" {
-		ds, err := sample.LoadDataset(c.data)
+		ds, err := npydata.LoadSquare(c.data)
 		if err != nil {
 			return nil, nil, err
 		}
 		ext := ds.Geom.Extents()
-		if len(ext) != 2 || ext[0] != ext[1] || ds.Geom.NumDOF() != ext[0]*ext[1] {
-			return nil, nil, fmt.Errorf("%s: need configurations of a square L×L lattice, got a geometry of extents %v with %d dofs", c.data, ext, ds.Geom.NumDOF())
-		}
-		for i, x := range ds.Data {
-			if x != 1 && x != -1 {
-				return nil, nil, fmt.Errorf("%s: value %d at flat index %d is not ±1 (0/1 data are mapped to ±1 only by sample.ReadNPYWith)", c.data, x, i)
-			}
-		}
 		lat, err := lattice.NewSquare(ext[0])
 		if err != nil {
 			return nil, nil, err

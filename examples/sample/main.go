@@ -26,6 +26,24 @@
 // flippable plaquettes) and "winding" [Wx, Wy] averages instead of the
 // magnetization moments. A progress bar is drawn on stderr for runs longer
 // than a second.
+//
+// Sharded sampling: -shard K makes this run shard K of a larger job. Its
+// chains are seeded from sample.ShardSource(-seed, K) instead of the
+// unsharded stream, so shards with distinct K are distinct streams by
+// construction and any batch scheduler can run them in parallel, e.g.
+//
+//	for k in 0 1 2 3; do go run ./examples/sample -L 64 -n 2000 -shard $k -out shard$k.npy & done; wait
+//	go run ./examples/sample -L 64 -merge shard0.npy,shard1.npy,shard2.npy,shard3.npy -out all.npy -json
+//
+// -merge "a.npy,b.npy,…" samples nothing: it loads the listed files (±1 or
+// 0/1 values, geometry from their .geom.json sidecars or their shapes),
+// concatenates them in the order given with sample.Merge — which refuses
+// files of different geometries, naming the file — checks that the geometry
+// is the one of -model and -L (pass the model flags the shards were made
+// with), prints the summary of the merged samples and writes them to -out.
+// With a single file, -merge summarizes existing data (e.g. from Python).
+// The pilot run that picks -every uses the unsharded seed, so all shards of
+// one -seed share the same thinning.
 package main
 
 import (
@@ -36,8 +54,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
+	"github.com/rsmi-go/rsmi/examples/internal/npydata"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/sample"
 )
@@ -77,11 +97,18 @@ func main() {
 		out     = flag.String("out", "", "write the samples to this .npy file (and a .geom.json sidecar)")
 		asJSON  = flag.Bool("json", false, "print one JSON summary line on stdout")
 		verbose = flag.Bool("v", false, "print the summary as text on stderr as well")
+		shard   = flag.Int("shard", -1, "run shard K ≥ 0 of a sharded job: chains seeded from sample.ShardSource(-seed, K)")
+		merge   = flag.String("merge", "", "comma-separated .npy files (shards) to merge instead of sampling; use the shards' model flags")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	s, err := run(ctx, config{*model, *L, *T, *J, *V, *noise, *smp, *burn, *every, *n, *chains, 1, *seed, *out})
+	c := config{model: *model, L: *L, T: *T, J: *J, V: *V, noise: *noise, sampler: *smp, burn: *burn, every: *every,
+		n: *n, chains: *chains, replicas: 1, seed: *seed, out: *out, sharded: *shard != -1, shard: *shard}
+	if *merge != "" {
+		c.merge = strings.Split(*merge, ",")
+	}
+	s, err := run(ctx, c)
 	if err != nil {
 		cli.Fatal(err)
 	}
@@ -106,6 +133,9 @@ type config struct {
 	replicas       int // rows stored per chain and step (1, or 64 for multispin)
 	seed           uint64
 	out            string
+	sharded        bool // this run is shard number shard (-shard)
+	shard          int
+	merge          []string // files to merge instead of sampling (-merge)
 }
 
 func printText(s *summary) {
@@ -136,6 +166,9 @@ func run(ctx context.Context, c config) (*summary, error) {
 	}
 	if c.every < 0 || c.burn < 0 {
 		return nil, fmt.Errorf("-every and -sweeps must not be negative")
+	}
+	if err := checkShardFlags(c); err != nil {
+		return nil, err
 	}
 	switch c.model {
 	case "ising1d", "ising2d", "ising3d":
@@ -244,6 +277,13 @@ func autoEvery(sampler string, factory sample.Factory, N int, seed uint64) (int,
 }
 
 func collect(ctx context.Context, c config, factory sample.Factory) (*sample.Dataset, error) {
+	if len(c.merge) > 0 {
+		return mergeShards(c, factory)
+	}
+	src, err := masterSource(c)
+	if err != nil {
+		return nil, err
+	}
 	burn := c.burn
 	if burn == 0 {
 		burn = 20 * c.every
@@ -262,7 +302,7 @@ func collect(ctx context.Context, c config, factory sample.Factory) (*sample.Dat
 		Every:    c.every,
 		PerChain: c.n / (c.chains * reps),
 		Replicas: reps > 1,
-		Src:      rand.NewPCG(c.seed, 1),
+		Src:      src,
 		Progress: bar.Update,
 	})
 }
@@ -348,4 +388,63 @@ func runDimer(ctx context.Context, c config) (*summary, error) {
 	s.Flippable = &f
 	s.Winding = []float64{wx / float64(ds.N), wy / float64(ds.N)}
 	return s, save(c, ds, s)
+}
+
+// checkShardFlags validates -shard and -merge.
+func checkShardFlags(c config) error {
+	if c.sharded && c.shard < 0 {
+		return fmt.Errorf("-shard %d: want a shard index ≥ 0", c.shard)
+	}
+	if c.sharded && len(c.merge) > 0 {
+		return fmt.Errorf("-shard and -merge exclude each other: sample the shards first, then merge them")
+	}
+	for i, p := range c.merge {
+		if strings.TrimSpace(p) == "" {
+			return fmt.Errorf("-merge: entry %d of the list is empty", i+1)
+		}
+	}
+	return nil
+}
+
+// masterSource is the source Collect derives the chains' streams from: the
+// unsharded stream of -seed, or shard K's (sample.ShardSource).
+func masterSource(c config) (rand.Source, error) {
+	if !c.sharded {
+		return rand.NewPCG(c.seed, 1), nil
+	}
+	return sample.ShardSource(c.seed, c.shard)
+}
+
+// mergeShards loads the -merge files, merges them in order and checks the
+// result against the geometry of the model the flags describe (taken from
+// one sampler built by factory).
+func mergeShards(c config, factory sample.Factory) (*sample.Dataset, error) {
+	parts := make([]*sample.Dataset, len(c.merge))
+	for i, p := range c.merge {
+		ds, err := npydata.Load(strings.TrimSpace(p))
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = ds
+	}
+	ds, err := sample.Merge(parts...)
+	if err != nil {
+		// name the file rather than the part index
+		for i := 1; i < len(parts); i++ {
+			if !parts[i].Geom.Equal(parts[0].Geom) {
+				return nil, fmt.Errorf("-merge: %s (extents %v, %d dofs) and %s (extents %v, %d dofs) have different geometries: %w",
+					c.merge[i], parts[i].Geom.Extents(), parts[i].D, c.merge[0], parts[0].Geom.Extents(), parts[0].D, err)
+			}
+		}
+		return nil, err
+	}
+	s, err := factory(rand.NewPCG(c.seed, 1))
+	if err != nil {
+		return nil, err
+	}
+	if g := s.Geometry(); !g.Equal(ds.Geom) {
+		return nil, fmt.Errorf("-merge: the files hold a geometry of extents %v with %d dofs, but -model %s -L %d has extents %v with %d dofs: pass the model flags the shards were made with",
+			ds.Geom.Extents(), ds.D, c.model, c.L, g.Extents(), g.NumDOF())
+	}
+	return ds, nil
 }
