@@ -44,8 +44,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
 	"github.com/rsmi-go/rsmi/examples/internal/plots"
@@ -76,7 +79,7 @@ type config struct {
 	L                   int
 	T, V                float64
 	Ts                  []float64
-	noise               bool
+	noise, sym          bool
 	n, every, chains    int
 	seed                uint64
 	data                string
@@ -85,7 +88,7 @@ type config struct {
 	block, buffer, env  int
 	pstride             int
 	steps, seeds, batch int
-	lr                  float64
+	lr, norm            float64
 	out                 string
 	verbose             bool
 }
@@ -98,6 +101,7 @@ func main() {
 	flag.Float64Var(&c.V, "V", 0, "aligned-plaquette interaction per flippable plaquette (V < 0: columnar order at low T)")
 	flag.StringVar(&ts, "Ts", "", "comma-separated temperatures: train at each and plot MI against T (dimer_mi_T.png)")
 	flag.BoolVar(&c.noise, "noise", true, "noise spins on sites and faces (part of V and E)")
+	flag.BoolVar(&c.sym, "sym", false, "add each sample's 90° rotation and one-site translation (needed in the columnar phase, where chains do not tunnel; default on with -V ≠ 0)")
 	flag.IntVar(&c.n, "n", 1000, "number of samples (split over chains)")
 	flag.IntVar(&c.every, "every", 0, "loop steps between samples (0: about one sweep, from a pilot run)")
 	flag.IntVar(&c.chains, "chains", 2, "independent Monte Carlo chains")
@@ -110,9 +114,10 @@ func main() {
 	flag.IntVar(&c.env, "env", 4, "environment width on the doubled grid")
 	flag.IntVar(&c.pstride, "pstride", 4, "block positions every pstride sites along each axis")
 	flag.IntVar(&c.steps, "steps", 3000, "Adam steps per training run")
-	flag.IntVar(&c.seeds, "seeds", 1, "training runs with different seeds; the best by held-out MI is kept")
+	flag.IntVar(&c.seeds, "seeds", 2, "training runs with different seeds; the best by held-out MI is kept")
 	flag.IntVar(&c.batch, "batch", 256, "InfoNCE batch size (the bound is at most log2(batch) bits)")
 	flag.Float64Var(&c.lr, "lr", 0.01, "filter learning rate (Adam)")
+	flag.Float64Var(&c.norm, "norm", 0, "fix every unit's weight norm (0: free for infonce, 2 for proxy)")
 	flag.StringVar(&c.out, "out", "dimer_filters.png", "filter heatmap PNG (empty: none)")
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
 	flag.BoolVar(&c.verbose, "v", false, "print the summary as text on stderr as well")
@@ -125,6 +130,11 @@ func main() {
 			}
 			c.Ts = append(c.Ts, t)
 		}
+	}
+	symSet := false
+	flag.Visit(func(f *flag.Flag) { symSet = symSet || f.Name == "sym" })
+	if !symSet && c.V != 0 {
+		c.sym = true
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -200,6 +210,11 @@ func runOne(ctx context.Context, c config) (*summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.sym {
+		if ds, err = symmetrize(ds); err != nil {
+			return nil, err
+		}
+	}
 	g := ds.Geom
 	ext := g.Extents()
 	if len(ext) != 2 || ext[0] != ext[1] || ext[0]%2 != 0 {
@@ -227,44 +242,41 @@ func runOne(ctx context.Context, c config) (*summary, error) {
 	}
 	nv, ne := reg.NV(), reg.NE()
 	s := &summary{Estimator: c.estimator, L: L, T: c.T, V: c.V, N: ds.N, Pairs: n, Steps: c.steps}
-	var best *rsmi.Filter
-	bestMI := math.Inf(-1)
+	// seeds train concurrently (one goroutine each, at most GOMAXPROCS at
+	// once); results are kept by seed index, so they do not depend on
+	// scheduling
 	bar := cli.NewBar(fmt.Sprintf("training T=%g", c.T))
 	total := c.seeds * c.steps
+	var done atomic.Int64
+	filters := make([]*rsmi.Filter, c.seeds)
+	mis := make([]float64, c.seeds)
+	errs := make([]error, c.seeds)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
 	for k := 0; k < c.seeds; k++ {
-		seed := uint64(k + 1)
-		f, err := rsmi.NewFilter(c.nh, nv, rand.NewPCG(c.seed, 100+seed))
-		if err != nil {
-			return nil, err
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			filters[k], mis[k], errs[k] = trainSeed(ctx, c, uint64(k+1), v, nv, e, ne, func() {
+				bar.Update(int(done.Add(1)), total)
+			})
+		}(k)
+	}
+	wg.Wait()
+	bar.Done()
+	var best *rsmi.Filter
+	bestMI := math.Inf(-1)
+	for k := range filters {
+		if errs[k] != nil {
+			return nil, fmt.Errorf("seed %d: %w", k+1, errs[k])
 		}
-		var est rsmi.Estimator
-		switch c.estimator {
-		case "infonce":
-			est, err = rsmi.NewInfoNCE(v, nv, e, ne, &rsmi.InfoNCEOptions{Batch: c.batch, Src: rand.NewPCG(c.seed, 200+seed)})
-		case "proxy":
-			est, err = rsmi.NewRBMProxy(ctx, v, nv, e, ne, &rsmi.RBMProxyOptions{Src: rand.NewPCG(c.seed, 200+seed)})
-		}
-		if err != nil {
-			return nil, err
-		}
-		done := k * c.steps
-		_, err = rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: c.steps, LearningRate: c.lr,
-			Progress: func(step int, _ float64) { bar.Update(done+step, total) }})
-		if err != nil {
-			bar.Done()
-			return nil, fmt.Errorf("seed %d: %w", seed, err)
-		}
-		mi, err := est.MI(f)
-		if err != nil {
-			bar.Done()
-			return nil, err
-		}
-		s.SeedMI = append(s.SeedMI, mi)
-		if mi > bestMI {
-			bestMI, best, s.Seed = mi, f, int(seed)
+		s.SeedMI = append(s.SeedMI, mis[k])
+		if mis[k] > bestMI {
+			bestMI, best, s.Seed = mis[k], filters[k], k+1
 		}
 	}
-	bar.Done()
 	s.MI = bestMI
 	an := analyse(reg, best)
 	s.Weights, s.EFieldFraction, s.NoiseFraction, s.EFieldAngle = an.weights, an.efield, an.noise, an.angle
@@ -279,6 +291,78 @@ func runOne(ctx context.Context, c config) (*summary, error) {
 		}
 	}
 	return s, nil
+}
+
+// symmetrize returns the dataset with every sample followed by its images
+// under a 90° rotation and a translation by one site along x (four copies,
+// sample-major, so held-out pairs still come from held-out samples). In the
+// columnar phase a Monte Carlo chain stays in one of the four columnar
+// states; the images restore the symmetry the finite chains break.
+func symmetrize(ds *sample.Dataset) (*sample.Dataset, error) {
+	g := ds.Geom
+	ext := g.Extents()
+	if len(ext) != 2 || ext[0] != ext[1] {
+		return nil, fmt.Errorf("-sym needs a square doubled grid, got extents %v", ext)
+	}
+	n := ext[0]
+	// permutations on dof indices: the image's dof perm[i] takes the value of dof i
+	rot := make([]int, ds.D)
+	shift := make([]int, ds.D)
+	var c []int
+	for i := 0; i < ds.D; i++ {
+		c = g.Coord(i, c)
+		rot[i] = g.At((n-c[1])%n, c[0]) // (X, Y) → (−Y, X): sites to sites, right links ↔ up links
+		shift[i] = g.At((c[0]+2)%n, c[1])
+		if rot[i] < 0 || shift[i] < 0 {
+			return nil, fmt.Errorf("-sym: the geometry is not invariant under rotation and translation (dof %d)", i)
+		}
+	}
+	out := make([]int8, 0, 4*len(ds.Data))
+	a := make([]int8, ds.D)
+	b := make([]int8, ds.D)
+	for k := 0; k < ds.N; k++ {
+		row := ds.Row(k)
+		for i, j := range rot {
+			a[j] = row[i]
+		}
+		out = append(out, row...)
+		out = append(out, a...)
+		for _, x := range [][]int8{row, a} {
+			for i, j := range shift {
+				b[j] = x[i]
+			}
+			out = append(out, b...)
+		}
+	}
+	return sample.NewDataset(g, out)
+}
+
+// trainSeed trains one filter from seed and returns it with its MI.
+func trainSeed(ctx context.Context, c config, seed uint64, v []int8, nv int, e []int8, ne int, tick func()) (*rsmi.Filter, float64, error) {
+	f, err := rsmi.NewFilter(c.nh, nv, rand.NewPCG(c.seed, 100+seed))
+	if err != nil {
+		return nil, 0, err
+	}
+	var est rsmi.Estimator
+	norm := c.norm
+	switch c.estimator {
+	case "infonce":
+		est, err = rsmi.NewInfoNCE(v, nv, e, ne, &rsmi.InfoNCEOptions{Batch: c.batch, Src: rand.NewPCG(c.seed, 200+seed)})
+	case "proxy":
+		est, err = rsmi.NewRBMProxy(ctx, v, nv, e, ne, &rsmi.RBMProxyOptions{Src: rand.NewPCG(c.seed, 200+seed)})
+		if norm == 0 {
+			norm = 2 // the cumulant proxy grows without bound with ‖Λ‖
+		}
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: c.steps, LearningRate: c.lr, Norm: norm,
+		Progress: func(int, float64) { tick() }}); err != nil {
+		return nil, 0, err
+	}
+	mi, err := est.MI(f)
+	return f, mi, err
 }
 
 // dataset loads -data or samples the dimer model with the loop algorithm.

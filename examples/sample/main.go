@@ -41,7 +41,8 @@
 // files of different geometries, naming the file — checks that the geometry
 // is the one of -model and -L (pass the model flags the shards were made
 // with), prints the summary of the merged samples and writes them to -out.
-// With a single file, -merge summarizes existing data (e.g. from Python).
+// With a single file, -merge summarizes existing data (e.g. from Python);
+// -data FILE.npy is the same.
 // The pilot run that picks -every uses the unsharded seed, so all shards of
 // one -seed share the same thinning.
 package main
@@ -99,14 +100,21 @@ func main() {
 		verbose = flag.Bool("v", false, "print the summary as text on stderr as well")
 		shard   = flag.Int("shard", -1, "run shard K ≥ 0 of a sharded job: chains seeded from sample.ShardSource(-seed, K)")
 		merge   = flag.String("merge", "", "comma-separated .npy files (shards) to merge instead of sampling; use the shards' model flags")
+		data    = flag.String("data", "", "summarize the samples in this .npy file instead of sampling (same as -merge with one file)")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	c := config{model: *model, L: *L, T: *T, J: *J, V: *V, noise: *noise, sampler: *smp, burn: *burn, every: *every,
 		n: *n, chains: *chains, replicas: 1, seed: *seed, out: *out, sharded: *shard != -1, shard: *shard}
+	if *merge != "" && *data != "" {
+		cli.Fatal(fmt.Errorf("-data and -merge exclude each other"))
+	}
 	if *merge != "" {
 		c.merge = strings.Split(*merge, ",")
+	}
+	if *data != "" {
+		c.merge = []string{*data}
 	}
 	s, err := run(ctx, c)
 	if err != nil {
