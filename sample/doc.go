@@ -46,7 +46,13 @@
 // with the lattice.Geometry of the dofs. Each chain's random stream is derived
 // from one master source before any chain starts and results are merged in
 // chain order, so a seed determines the dataset byte for byte whatever the
-// number of CPUs.
+// number of CPUs. With Plan.Replicas a MultiSampler contributes all its
+// replicas at every stored step.
+//
+// For more samples than one machine makes, run shards of a job anywhere
+// (each with the master source ShardSource(seed, k), distinct for every
+// shard k) and join their datasets with Merge, which refuses mismatched
+// geometries.
 //
 // Datasets move to and from Python as NumPy .npy files (Dataset.WriteNPY,
 // ReadNPY, SaveDataset, LoadDataset), with the geometry in a JSON sidecar
