@@ -17,8 +17,19 @@
 // (2x+1,2y), its up link at (2x,2y+1), the face at (2x+1,2y+1)): the block is
 // -block×-block doubled-grid units (8 = 4×4 sites), with a buffer of -buffer
 // and an environment shell of -env units. Block positions are taken every
-// -pstride sites. The first -seeds filters are trained; the one with the
-// largest held-out MI is kept (see -seeds).
+// -pstride sites. -seeds filters are trained from different seeds (in
+// parallel); the one with the largest held-out MI is kept, which guards
+// against the occasional run whose two units collapse onto one direction.
+//
+// With the aligned-plaquette interaction (-V < 0) the model orders into four
+// columnar states below T_c ≈ 0.65|V| (Alet et al. 2005), between which the
+// loop chains do not tunnel; -sym (on by default when -V ≠ 0) adds each
+// sample's images under a 90° rotation and a diagonal one-site translation,
+// so that all four states are represented, and the MI of nh = 2 units then
+// approaches log₂4 = 2 bits deep in the ordered phase (RSMI-NE's plateau).
+// The estimator is InfoNCE (a lower bound, at most log₂(-batch) bits) or,
+// with -estimator proxy, the paper's RBM cumulant proxy (its value is a
+// proxy, not the MI; the weight norm is then fixed by -norm, default 2).
 //
 // The figure (-out, default dimer_filters.png) shows each hidden unit's
 // weights at their doubled-grid coordinates: links at link positions, noise
@@ -88,7 +99,7 @@ type config struct {
 	block, buffer, env  int
 	pstride             int
 	steps, seeds, batch int
-	lr, norm            float64
+	lr, norm, tauEnd    float64
 	out                 string
 	verbose             bool
 }
@@ -101,7 +112,7 @@ func main() {
 	flag.Float64Var(&c.V, "V", 0, "aligned-plaquette interaction per flippable plaquette (V < 0: columnar order at low T)")
 	flag.StringVar(&ts, "Ts", "", "comma-separated temperatures: train at each and plot MI against T (dimer_mi_T.png)")
 	flag.BoolVar(&c.noise, "noise", true, "noise spins on sites and faces (part of V and E)")
-	flag.BoolVar(&c.sym, "sym", false, "add each sample's 90° rotation and one-site translation (needed in the columnar phase, where chains do not tunnel; default on with -V ≠ 0)")
+	flag.BoolVar(&c.sym, "sym", false, "add each sample's 90° rotation and diagonal one-site translation (needed in the columnar phase, where chains do not tunnel; default on with -V ≠ 0)")
 	flag.IntVar(&c.n, "n", 1000, "number of samples (split over chains)")
 	flag.IntVar(&c.every, "every", 0, "loop steps between samples (0: about one sweep, from a pilot run)")
 	flag.IntVar(&c.chains, "chains", 2, "independent Monte Carlo chains")
@@ -117,6 +128,7 @@ func main() {
 	flag.IntVar(&c.seeds, "seeds", 2, "training runs with different seeds; the best by held-out MI is kept")
 	flag.IntVar(&c.batch, "batch", 256, "InfoNCE batch size (the bound is at most log2(batch) bits)")
 	flag.Float64Var(&c.lr, "lr", 0.01, "filter learning rate (Adam)")
+	flag.Float64Var(&c.tauEnd, "tau-end", 0.3, "InfoNCE: final relaxed-Bernoulli temperature (the dimer filters saturate, so 0.3 is close to hard units and trains more reliably than the library default 0.05)")
 	flag.Float64Var(&c.norm, "norm", 0, "fix every unit's weight norm (0: free for infonce, 2 for proxy)")
 	flag.StringVar(&c.out, "out", "dimer_filters.png", "filter heatmap PNG (empty: none)")
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
@@ -294,7 +306,7 @@ func runOne(ctx context.Context, c config) (*summary, error) {
 }
 
 // symmetrize returns the dataset with every sample followed by its images
-// under a 90° rotation and a translation by one site along x (four copies,
+// under a 90° rotation and a diagonal translation by one site (four copies,
 // sample-major, so held-out pairs still come from held-out samples). In the
 // columnar phase a Monte Carlo chain stays in one of the four columnar
 // states; the images restore the symmetry the finite chains break.
@@ -312,7 +324,7 @@ func symmetrize(ds *sample.Dataset) (*sample.Dataset, error) {
 	for i := 0; i < ds.D; i++ {
 		c = g.Coord(i, c)
 		rot[i] = g.At((n-c[1])%n, c[0]) // (X, Y) → (−Y, X): sites to sites, right links ↔ up links
-		shift[i] = g.At((c[0]+2)%n, c[1])
+		shift[i] = g.At((c[0]+2)%n, (c[1]+2)%n)
 		if rot[i] < 0 || shift[i] < 0 {
 			return nil, fmt.Errorf("-sym: the geometry is not invariant under rotation and translation (dof %d)", i)
 		}
@@ -347,7 +359,7 @@ func trainSeed(ctx context.Context, c config, seed uint64, v []int8, nv int, e [
 	norm := c.norm
 	switch c.estimator {
 	case "infonce":
-		est, err = rsmi.NewInfoNCE(v, nv, e, ne, &rsmi.InfoNCEOptions{Batch: c.batch, Src: rand.NewPCG(c.seed, 200+seed)})
+		est, err = rsmi.NewInfoNCE(v, nv, e, ne, &rsmi.InfoNCEOptions{Batch: c.batch, TempEnd: c.tauEnd, Src: rand.NewPCG(c.seed, 200+seed)})
 	case "proxy":
 		est, err = rsmi.NewRBMProxy(ctx, v, nv, e, ne, &rsmi.RBMProxyOptions{Src: rand.NewPCG(c.seed, 200+seed)})
 		if norm == 0 {
