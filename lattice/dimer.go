@@ -150,6 +150,21 @@ func NewDimer(L int, opts DimerOptions) (*Dimer, error) {
 	if err != nil {
 		return nil, err
 	}
+	// kinds: right link 0, up link 1, site spin 2, face spin 3
+	kinds := make([]int, len(coords))
+	for i := range kinds {
+		switch {
+		case i < 2*n:
+			kinds[i] = i % 2
+		case i < 3*n:
+			kinds[i] = 2
+		default:
+			kinds[i] = 3
+		}
+	}
+	if g, err = g.WithKinds(kinds); err != nil {
+		return nil, err
+	}
 	m.geom = g
 	return m, nil
 }

@@ -15,6 +15,7 @@ import (
 type Geometry struct {
 	extents []int
 	coords  []int // nDOF × dim, dof-major
+	kinds   []int8
 	grid    []int32
 	strides []int
 }
@@ -108,8 +109,50 @@ func (g *Geometry) At(c ...int) int {
 	return int(g.grid[cell])
 }
 
+// WithKinds returns a copy of g whose dofs carry the given kinds, small
+// non-negative labels for dofs of different sorts — for dimers: right link,
+// up link, site spin, face spin. Without kinds every dof has kind 0. Kinds
+// tell translations that are symmetries (every dof lands on a dof of its own
+// kind) from those that are not, so that e.g. block positions on the doubled
+// grid of dimers keep right links on right links even when noise spins fill
+// the other grid points.
+func (g *Geometry) WithKinds(kinds []int) (*Geometry, error) {
+	if len(kinds) != g.NumDOF() {
+		return nil, fmt.Errorf("lattice: %d kinds for %d dofs", len(kinds), g.NumDOF())
+	}
+	h := *g
+	h.kinds = make([]int8, len(kinds))
+	for i, k := range kinds {
+		if k < 0 || k > 127 {
+			return nil, fmt.Errorf("lattice: kind %d of dof %d outside [0,127]", k, i)
+		}
+		h.kinds[i] = int8(k)
+	}
+	return &h, nil
+}
+
+// Kind returns the kind of dof i (0 unless set by WithKinds).
+func (g *Geometry) Kind(i int) int {
+	if g.kinds == nil {
+		return 0
+	}
+	return int(g.kinds[i])
+}
+
+// Kinds returns a copy of the kinds of all dofs, or nil if none were set.
+func (g *Geometry) Kinds() []int {
+	if g.kinds == nil {
+		return nil
+	}
+	out := make([]int, len(g.kinds))
+	for i, k := range g.kinds {
+		out[i] = int(k)
+	}
+	return out
+}
+
 // Equal reports whether g and h describe the same dofs at the same
-// coordinates in the same box, in the same order.
+// coordinates in the same box, in the same order, with the same kinds.
 func (g *Geometry) Equal(h *Geometry) bool {
 	if g == h {
 		return true
@@ -124,6 +167,11 @@ func (g *Geometry) Equal(h *Geometry) bool {
 	}
 	for i := range g.coords {
 		if g.coords[i] != h.coords[i] {
+			return false
+		}
+	}
+	for i := 0; i < g.NumDOF(); i++ {
+		if g.Kind(i) != h.Kind(i) {
 			return false
 		}
 	}

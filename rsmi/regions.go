@@ -28,9 +28,12 @@ type RegionOptions struct {
 	ExcludeE func(dof int) bool
 	// Stride, if not nil, restricts block origins to multiples of Stride[a]
 	// along each axis a. The default is the geometry's own period along each
-	// axis: the smallest shift along that axis alone that maps every dof's
-	// grid point onto a dof's grid point (1 on a hypercubic lattice, 2 on
-	// the doubled grid of dimers, so that right links stay right links).
+	// axis: the smallest shift along that axis alone that maps every dof onto
+	// a dof of the same kind (lattice.Geometry.Kind): 1 on a hypercubic
+	// lattice, 2 on the doubled grid of dimers — with or without noise spins
+	// — so that right links stay right links. Whatever the stride, a position
+	// is used only if every dof of its box meets a dof of the same kind and
+	// inclusion as at origin 0.
 	Stride []int
 }
 
@@ -139,7 +142,8 @@ func NewRegions(g *lattice.Geometry, opts RegionOptions) (*Regions, error) {
 		offs[k] = o
 		dist[k] = d
 	}
-	// pattern: -1 empty, 0 excluded, 1 included
+	// pattern: -1 empty, else 2·kind + (0 excluded, 1 included), so that
+	// only positions where every dof meets a dof of its own kind match
 	pattern := func(origin []int, dst []int8, dofs []int32) ([]int8, []int32) {
 		dst, dofs = dst[:0], dofs[:0]
 		c := make([]int, dim)
@@ -152,11 +156,11 @@ func NewRegions(g *lattice.Geometry, opts RegionOptions) (*Regions, error) {
 			case i < 0:
 				dst = append(dst, -1)
 			case dist[k] == 0 && opts.ExcludeV != nil && opts.ExcludeV(i):
-				dst = append(dst, 0)
+				dst = append(dst, int8(2*g.Kind(i)))
 			case dist[k] > opts.Buffer && opts.ExcludeE != nil && opts.ExcludeE(i):
-				dst = append(dst, 0)
+				dst = append(dst, int8(2*g.Kind(i)))
 			default:
-				dst = append(dst, 1)
+				dst = append(dst, int8(2*g.Kind(i)+1))
 			}
 			dofs = append(dofs, int32(i))
 		}
@@ -204,13 +208,13 @@ func NewRegions(g *lattice.Geometry, opts RegionOptions) (*Regions, error) {
 			}
 			switch {
 			case p < 0:
-			case dist[k] == 0 && p == 1:
+			case dist[k] == 0 && p%2 == 1:
 				v = append(v, i)
 			case dist[k] == 0:
 				hb = append(hb, i)
 			case dist[k] <= opts.Buffer:
 				b = append(b, i)
-			case p == 1:
+			case p%2 == 1:
 				e = append(e, i)
 			default:
 				xe = append(xe, i)
@@ -351,7 +355,7 @@ func geometryPeriods(g *lattice.Geometry) []int {
 			for i := 0; i < g.NumDOF(); i++ {
 				c = g.Coord(i, c)
 				c[a] += p
-				if g.At(c...) < 0 {
+				if j := g.At(c...); j < 0 || g.Kind(j) != g.Kind(i) {
 					continue shifts
 				}
 			}

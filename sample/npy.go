@@ -694,6 +694,7 @@ type geometryJSON struct {
 	Extents []int   `json:"extents"`
 	Grid    bool    `json:"grid,omitempty"`
 	Coords  [][]int `json:"coords,omitempty"`
+	Kinds   []int   `json:"kinds,omitempty"`
 }
 
 // WriteGeometry writes g as JSON:
@@ -704,16 +705,18 @@ type geometryJSON struct {
 //
 //	{"version":1,"extents":[…],"coords":[[x,y,…],…]}
 //
-// with one coordinate row per dof, in dof order.
+// with one coordinate row per dof, in dof order, and "kinds":[…] if the
+// dofs carry kinds (lattice.Geometry.WithKinds).
 func WriteGeometry(w io.Writer, g *lattice.Geometry) error {
 	if g == nil {
 		return errors.New("sample: WriteGeometry of a nil geometry")
 	}
 	gj := geometryJSON{Version: 1, Extents: g.Extents()}
-	if _, ok := fullGrid(g); ok {
+	if _, ok := fullGrid(g); ok && g.Kinds() == nil {
 		gj.Grid = true
 	} else {
 		gj.Coords = g.Coords()
+		gj.Kinds = g.Kinds()
 	}
 	b, err := json.Marshal(gj)
 	if err != nil {
@@ -748,6 +751,9 @@ func ReadGeometry(r io.Reader) (*lattice.Geometry, error) {
 		g, err = gridGeometry(gj.Extents)
 	} else {
 		g, err = lattice.NewGeometry(gj.Extents, gj.Coords)
+		if err == nil && gj.Kinds != nil {
+			g, err = g.WithKinds(gj.Kinds)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sample: geometry JSON: %w", err)
