@@ -23,7 +23,7 @@ type Lattice struct {
 // on any torus of width 2).
 func NewLattice(extents ...int) (*Lattice, error) {
 	if len(extents) == 0 {
-		return nil, errors.New("lattice: no extents")
+		return nil, errors.New("lattice: no extents (a lattice needs at least one axis)")
 	}
 	n := 1
 	for a, e := range extents {

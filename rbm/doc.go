@@ -57,6 +57,21 @@
 // WriteTo and Read store an RBM in a small versioned binary format with a
 // CRC-32 checksum; truncated, altered or other-version input is an error.
 //
+// # Checkpoints and cancellation
+//
+// With TrainOptions.Checkpoint, Train saves its complete state (parameters,
+// momentum buffers, persistent chains, generator states, epoch, data order)
+// every Every epochs, atomically (temporary file, fsync, rename) in a
+// versioned, CRC-32C-checksummed container; with Resume a new run continues
+// from it and ends with the same parameters, bit for bit, as an
+// uninterrupted run — also after the process was killed with SIGKILL. A run
+// with other data, sizes, options or seed refuses the checkpoint with an
+// error, as it refuses a truncated or altered file. rsmi.Train and rg.Flow
+// take the same CheckpointOptions. Cancelling the context stops Train within
+// one mini-batch and AIS within a few million multiply-adds; the error wraps
+// ctx.Err() and the last checkpoint stays valid. NaN or Inf parameters stop
+// Train with an error naming the epoch and update.
+//
 // # References
 //
 //   - G. E. Hinton, Training products of experts by minimizing contrastive

@@ -409,7 +409,7 @@ func (r *RBM) AIS(ctx context.Context, opts *AISOptions) (logZ, stderr float64, 
 	wg.Wait()
 	for _, e := range errs {
 		if e != nil {
-			return 0, 0, e
+			return 0, 0, fmt.Errorf("rbm: AIS interrupted: %w", e)
 		}
 	}
 	mx := math.Inf(-1)
@@ -456,8 +456,10 @@ func (r *RBM) aisRun(ctx context.Context, betas, bA []float64, rng *xoshiro, v, 
 	w, st := r.rawW()
 	nh := len(h)
 	lw := 0.0
+	// check ctx about every 2^22 multiply-adds (a few ms)
+	every := max(1, min(1024, (1<<22)/(len(v)*nh+1)))
 	for k := 1; k < len(betas); k++ {
-		if k%1024 == 0 {
+		if k%every == 0 {
 			if err := ctx.Err(); err != nil {
 				return 0, err
 			}

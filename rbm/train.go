@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
@@ -46,6 +47,15 @@ type TrainOptions struct {
 	// Progress, if not nil, is called after every epoch. It does not change
 	// the random streams of training: results are identical with or without.
 	Progress func(Progress)
+	// Checkpoint, if not nil, saves the training state after every
+	// Checkpoint.Every epochs to Checkpoint.Dir (file "rbm-train.ckpt"
+	// unless Checkpoint.Name is set) and, with Checkpoint.Resume, continues
+	// from it: r must then be initialized as for the interrupted run (same
+	// seed) and data, options and Src be the same; the resumed run ends with
+	// the same parameters, bit for bit, as an uninterrupted one. The
+	// monitoring figures of Progress and TrainResult are recomputed with
+	// their own stream and agree as well when Progress is set in both runs.
+	Checkpoint *CheckpointOptions
 }
 
 // Progress reports the state of a training run after an epoch.
@@ -65,6 +75,9 @@ type Progress struct {
 type TrainResult struct {
 	Epochs  int // epochs completed
 	Updates int // mini-batch updates made
+	// ResumedFrom is the epoch of the checkpoint the run resumed from (0 if
+	// it started from the beginning).
+	ResumedFrom int
 	// ReconstructionError and PseudoLogLikelihood as in Progress, after
 	// the last completed epoch.
 	ReconstructionError float64
@@ -152,7 +165,7 @@ func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*Train
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("rbm: training not started: %w", err)
 	}
 	t := newTrainer(r, cfg, opts.Src)
 	mon := newXoshiro(opts.Src) // monitoring stream, independent of training
@@ -173,7 +186,40 @@ func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*Train
 		}
 	}
 	res := &TrainResult{}
-	for e := 1; e <= cfg.epochs; e++ {
+	first := 1
+	var ckPath string
+	var fp trainFingerprint
+	if ck := opts.Checkpoint; ck != nil {
+		if ckPath, err = ck.Path("rbm-train.ckpt"); err != nil {
+			return nil, fmt.Errorf("rbm: %w", err)
+		}
+		fp = trainFingerprint{nv: nv, nh: r.NumHidden(), units: int(r.units), rows: n,
+			dataCRC: ckpt.CRCInt8(data), paramCRC: paramCRC(r), cfg: cfg}
+		fp.cfg.epochs = 0
+		fp.seed = [8]uint64{t.rng.s0, t.rng.s1, t.rng.s2, t.rng.s3, mon.s0, mon.s1, mon.s2, mon.s3}
+		if ck.Resume && ckpt.Exists(ckPath) {
+			st, err := loadTrainState(ckPath)
+			if err != nil {
+				return nil, err
+			}
+			if m := st.fp.mismatch(&fp); m != "" {
+				return nil, fmt.Errorf("rbm: cannot resume from %s: it was written for %s", ckPath, m)
+			}
+			if err := t.restore(st); err != nil {
+				return nil, fmt.Errorf("rbm: cannot resume from %s: %w", ckPath, err)
+			}
+			if len(st.perm) != len(perm) {
+				return nil, fmt.Errorf("rbm: cannot resume from %s: shuffling differs", ckPath)
+			}
+			copy(perm, st.perm)
+			mon = st.mon
+			res.Epochs, res.Updates, res.ResumedFrom = st.epoch, st.updates, st.epoch
+			res.ReconstructionError, res.PseudoLogLikelihood = st.recon, st.pll
+			t.store(r)
+			first = st.epoch + 1
+		}
+	}
+	for e := first; e <= cfg.epochs; e++ {
 		lr := cfg.lr / (1 + cfg.decay*float64(e-1))
 		if perm != nil {
 			for i := n - 1; i > 0; i-- {
@@ -182,10 +228,8 @@ func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*Train
 			}
 		}
 		for start, nb := 0, 0; start < n; start, nb = start+cfg.batch, nb+1 {
-			if nb%16 == 0 {
-				if err := ctx.Err(); err != nil {
-					return res, err
-				}
+			if err := ctx.Err(); err != nil { // every batch: a batch costs ≥ rows·nv·nh multiply-adds
+				return res, fmt.Errorf("rbm: training interrupted in epoch %d: %w", e, err)
 			}
 			rows := min(cfg.batch, n-start)
 			if perm == nil {
@@ -195,6 +239,9 @@ func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*Train
 			}
 			t.step(rows, lr)
 			res.Updates++
+			if nb%64 == 63 && !t.finite() {
+				return res, fmt.Errorf("rbm: training diverged in epoch %d, update %d: parameters became NaN or Inf (lower the learning rate)", e, res.Updates)
+			}
 		}
 		if !t.finite() {
 			return res, fmt.Errorf("rbm: training diverged in epoch %d: parameters became NaN or Inf (lower the learning rate)", e)
@@ -204,12 +251,31 @@ func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*Train
 		if opts.Progress != nil || e == cfg.epochs {
 			res.ReconstructionError, res.PseudoLogLikelihood = r.monitor(data, n, &mon)
 		}
+		if ckPath != "" && opts.Checkpoint.Due(e, cfg.epochs) {
+			st := t.snapshot(fp, e, res, mon, perm)
+			if err := ckpt.Write(ckPath, trainKind, trainVersion, st.encode()); err != nil {
+				return res, fmt.Errorf("rbm: writing checkpoint after epoch %d: %w", e, err)
+			}
+		}
 		if opts.Progress != nil {
 			opts.Progress(Progress{Epoch: e, Epochs: cfg.epochs, LearningRate: lr,
 				ReconstructionError: res.ReconstructionError, PseudoLogLikelihood: res.PseudoLogLikelihood})
 		}
 	}
 	return res, nil
+}
+
+// loadTrainState reads and checks a training checkpoint.
+func loadTrainState(path string) (*trainState, error) {
+	p, err := ckpt.Read(path, trainKind, trainVersion)
+	if err != nil {
+		return nil, fmt.Errorf("rbm: cannot resume: %w", err)
+	}
+	st, err := decodeTrainState(p)
+	if err != nil {
+		return nil, fmt.Errorf("rbm: cannot resume from %s: %w", path, err)
+	}
+	return st, nil
 }
 
 // monitor computes the reconstruction error and pseudo-log-likelihood on up

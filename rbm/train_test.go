@@ -3,6 +3,7 @@ package rbm
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -320,7 +321,7 @@ func TestTrainCancel(t *testing.T) {
 				cancel()
 			}
 		}})
-	if err != context.Canceled || n != 2 || res.Epochs != 2 {
+	if !errors.Is(err, context.Canceled) || n != 2 || res.Epochs != 2 {
 		t.Errorf("cancel after epoch 2: err %v, %d progress calls, result %+v", err, n, res)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/rsmi-go/rsmi/lattice"
@@ -57,7 +58,10 @@ func NewBlocking(lat *lattice.Lattice, b int, rule Rule) (*Blocking, error) {
 		nv *= b
 	}
 	if err := rule.Check(nv); err != nil {
-		return nil, err
+		if strings.HasPrefix(err.Error(), "rg:") {
+			return nil, err
+		}
+		return nil, fmt.Errorf("rg: the rule cannot act on blocks of %d dofs: %w", nv, err)
 	}
 	k := rule.Outputs()
 	if k < 1 {

@@ -73,8 +73,8 @@ func FitCouplings(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice,
 	if o.Tol == 0 {
 		o.Tol = 1e-10
 	}
-	if !(o.Tol > 0) {
-		return nil, fmt.Errorf("rg: FitCouplings tolerance %v, want > 0", o.Tol)
+	if !(o.Tol > 0) || math.IsInf(o.Tol, 0) {
+		return nil, fmt.Errorf("rg: FitCouplings tolerance %v, want a finite value > 0", o.Tol)
 	}
 	if o.MaxIter == 0 {
 		o.MaxIter = 100
@@ -87,7 +87,7 @@ func FitCouplings(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice,
 	}
 	ev, err := lattice.NewEvaluator(lat, ops...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("rg: FitCouplings operators: %w", err)
 	}
 	h, err := histogram(ctx, ds, ev, o.Blocks)
 	if err != nil {
@@ -142,8 +142,8 @@ func histogram(ctx context.Context, ds *sample.Dataset, ev *lattice.Evaluator, b
 	for b := 0; b < blocks; b++ {
 		lo, hi := sample.BlockBounds(ds.N, blocks, b)
 		for r := lo; r < hi; r++ {
-			if r%64 == 0 && ctx.Err() != nil {
-				return nil, ctx.Err()
+			if err := ctx.Err(); err != nil { // every configuration: a row costs N·len(ops) local fields
+				return nil, fmt.Errorf("rg: fit interrupted at configuration %d: %w", r, err)
 			}
 			s := ds.Row(r)
 			for i := 0; i < nsites; i++ {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/sample"
 )
@@ -44,6 +45,20 @@ type FlowOptions struct {
 	// Progress, if non-nil, is called after each completed level with the
 	// level and opts.Levels.
 	Progress func(level, levels int)
+	// Checkpoint, if not nil, saves the flow after every Checkpoint.Every
+	// levels to Checkpoint.Dir (file "rg-flow.ckpt" unless Checkpoint.Name
+	// is set): the coarse datasets, rules, MIs, couplings and the state of
+	// Src, which must then implement encoding.BinaryMarshaler and
+	// encoding.BinaryUnmarshaler (rand.PCG and rand.ChaCha8 do). With
+	// Checkpoint.Resume, Flow restores the saved levels and Src's state and
+	// continues with the next level; the input data, B, operators, fit
+	// options and Src's initial state must be those of the interrupted run.
+	// The rules must be Majority, Decimation or FilterRule values. The result
+	// is identical to an uninterrupted run's if Rule is a deterministic
+	// function of its arguments (for example a RuleFunc that seeds its own
+	// random source from the level, and checkpoints a long rsmi.Train with a
+	// per-level Checkpoint.Name).
+	Checkpoint *CheckpointOptions
 }
 
 // FlowLevel is one level of an RG flow.
@@ -97,12 +112,79 @@ func Flow(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, opts Fl
 		return nil
 	}
 	levels := []FlowLevel{{Level: 0, Lattice: lat, Data: ds, MI: math.NaN()}}
-	if err := fit(&levels[0]); err != nil {
-		return nil, err
+	var ckPath string
+	var fp flowFingerprint
+	var rs randState
+	resumed := false
+	if ck := opts.Checkpoint; ck != nil {
+		var ok bool
+		if rs, ok = opts.Src.(randState); !ok {
+			return nil, fmt.Errorf("rg: checkpointing needs a Src whose state can be saved (encoding.BinaryMarshaler and BinaryUnmarshaler, as *rand.PCG and *rand.ChaCha8), got %T", opts.Src)
+		}
+		var err error
+		if ckPath, err = ck.Path("rg-flow.ckpt"); err != nil {
+			return nil, fmt.Errorf("rg: %w", err)
+		}
+		seed, err := rs.MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("rg: saving the state of Src: %w", err)
+		}
+		fp = flowFingerprint{b: opts.B, extents: lat.Extents(), rows: ds.N, dataCRC: ckpt.CRCInt8(ds.Data),
+			ops: opsID(opts.Operators, opts.Fit), seed: seed}
+		if ck.Resume && ckpt.Exists(ckPath) {
+			p, err := ckpt.Read(ckPath, flowKind, flowVersion)
+			if err != nil {
+				return nil, fmt.Errorf("rg: cannot resume: %w", err)
+			}
+			st, err := decodeFlowState(p)
+			if err != nil {
+				return nil, fmt.Errorf("rg: cannot resume from %s: %w", ckPath, err)
+			}
+			if m := st.fp.mismatch(&fp); m != "" {
+				return nil, fmt.Errorf("rg: cannot resume from %s: it was written for %s", ckPath, m)
+			}
+			if levels, err = st.rebuild(levels, opts.B); err != nil {
+				return nil, fmt.Errorf("rg: cannot resume from %s: %w", ckPath, err)
+			}
+			if err := rs.UnmarshalBinary(st.src); err != nil {
+				return nil, fmt.Errorf("rg: cannot resume from %s: restoring Src: %w", ckPath, err)
+			}
+			levels[0].Couplings = st.fit0
+			resumed = true
+		}
 	}
-	for n := 1; n <= opts.Levels; n++ {
-		if err := ctx.Err(); err != nil {
+	if !resumed {
+		if err := fit(&levels[0]); err != nil {
 			return nil, err
+		}
+	}
+	if len(levels) > opts.Levels+1 {
+		levels = levels[:opts.Levels+1]
+	}
+	save := func(n int) error {
+		if ckPath == "" || !opts.Checkpoint.Due(n, opts.Levels) {
+			return nil
+		}
+		src, err := rs.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("rg: saving the state of Src: %w", err)
+		}
+		st := flowState{fp: fp, src: src, fit0: levels[0].Couplings}
+		for _, lv := range levels[1:] {
+			st.levels = append(st.levels, flowLevelState{rule: lv.Rule, mi: lv.MI, data: lv.Data.Data, couplings: lv.Couplings})
+		}
+		b, err := st.encode()
+		if err != nil {
+			return err
+		}
+		if err := ckpt.Write(ckPath, flowKind, flowVersion, b); err != nil {
+			return fmt.Errorf("rg: writing checkpoint after level %d: %w", n, err)
+		}
+		return nil
+	}
+	for n := len(levels); n <= opts.Levels; n++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("rg: flow interrupted before level %d: %w", n, err)
 		}
 		prev := levels[n-1]
 		rule, mi, err := opts.Rule(ctx, n-1, prev.Data, prev.Lattice)
@@ -128,6 +210,9 @@ func Flow(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, opts Fl
 			return nil, err
 		}
 		levels = append(levels, lv)
+		if err := save(n); err != nil {
+			return nil, err
+		}
 		if opts.Progress != nil {
 			opts.Progress(n, opts.Levels)
 		}

@@ -233,8 +233,10 @@ func exactVTable(ctx context.Context, r *rbm.RBM, data []int8, nv int, envs []in
 		go func(wk int) {
 			defer wg.Done()
 			a := make([]float64, nth)
-			for k := wk; k < len(envs); k += workers {
-				if k%1024 == wk && ctx.Err() != nil {
+			// check ctx about every 2^20 log-cosh evaluations
+			every := max(1, min(1024, (1<<20)/(S*nth)))
+			for i, k := 0, wk; k < len(envs); i, k = i+1, k+workers {
+				if i%every == 0 && ctx.Err() != nil {
 					once.Do(func() { cancelled = ctx.Err() })
 					return
 				}
@@ -269,7 +271,7 @@ func exactVTable(ctx context.Context, r *rbm.RBM, data []int8, nv int, envs []in
 	}
 	wg.Wait()
 	if cancelled != nil {
-		return nil, cancelled
+		return nil, fmt.Errorf("rsmi: building the P(v|e) table interrupted: %w", cancelled)
 	}
 	return pve, nil
 }
@@ -429,7 +431,7 @@ func fineTune(ctx context.Context, r *rbm.RBM, data []int8, nv int, envs []int, 
 	}
 	for step := 0; step < steps; step++ {
 		if err := ctx.Err(); err != nil {
-			return err
+			return fmt.Errorf("rsmi: Θ-RBM fine-tuning interrupted at step %d: %w", step+1, err)
 		}
 		blockTables(r, nv, u, bv)
 		for bi := range picked {
@@ -451,14 +453,25 @@ func fineTune(ctx context.Context, r *rbm.RBM, data []int8, nv int, envs []int, 
 			go func() {
 				defer wg.Done()
 				for bi := wk; bi < batch; bi += workers {
+					if ctx.Err() != nil { // an environment costs 2^|V|·Hidden log-cosh evaluations
+						return
+					}
 					env(sc, picked[bi])
 				}
 			}()
 		}
 		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("rsmi: Θ-RBM fine-tuning interrupted at step %d: %w", step+1, err)
+		}
 		var pairs float64
 		for wk := range ws {
 			pairs += ws[wk].pairs
+			for _, g := range ws[wk].grad {
+				if math.IsNaN(g) || math.IsInf(g, 0) {
+					return fmt.Errorf("rsmi: Θ-RBM fine-tuning step %d: the gradient is %v (lower FineTuneRate)", step+1, g)
+				}
+			}
 		}
 		b1t *= b1
 		b2t *= b2
@@ -480,10 +493,12 @@ func fineTune(ctx context.Context, r *rbm.RBM, data []int8, nv int, envs []int, 
 				r.HidBias[p-nx*nth-nv] += d
 			}
 		}
-	}
-	for _, x := range w.Data {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return errors.New("rsmi: Θ-RBM fine-tuning diverged (lower FineTuneRate)")
+		if step%16 == 15 || step == steps-1 {
+			for _, x := range w.Data {
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					return fmt.Errorf("rsmi: Θ-RBM fine-tuning diverged by step %d: the weights are NaN or Inf (lower FineTuneRate)", step+1)
+				}
+			}
 		}
 	}
 	return nil

@@ -124,6 +124,9 @@ func NewExactOracle(ctx context.Context, m lattice.Model, T float64, r *Regions,
 	// when that is cheaper than enumerating (and forced choices for tests)
 	plans := make(map[int]*elimPlan)
 	for _, p := range positions {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("rsmi: exact oracle interrupted while planning position %d: %w", p, err)
+		}
 		nu := r.NV() + len(r.Hidden(p)) + len(r.B(p))
 		if pg != nil {
 			rest, _ := pg.split(r, p)
@@ -155,6 +158,11 @@ func NewExactOracle(ctx context.Context, m lattice.Model, T float64, r *Regions,
 	index := make(map[string]int)
 	key := make([]byte, 0, 8+r.NE())
 	for k := 0; k < npairs; k++ {
+		if k%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("rsmi: exact oracle interrupted while collecting environments: %w", err)
+			}
+		}
 		s, p := k/len(positions), positions[k%len(positions)]
 		row := ds.Row(s)
 		key = append(key[:0], byte(p), byte(p>>8), byte(p>>16), byte(p>>24))
@@ -192,7 +200,7 @@ func NewExactOracle(ctx context.Context, m lattice.Model, T float64, r *Regions,
 	}
 	for lo := 0; lo < len(jobs); lo += batch {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("rsmi: exact oracle interrupted after %d of %d environments: %w", lo, len(jobs), err)
 		}
 		hi := min(lo+batch, len(jobs))
 		var wg sync.WaitGroup
@@ -201,6 +209,9 @@ func NewExactOracle(ctx context.Context, m lattice.Model, T float64, r *Regions,
 			go func(w int) {
 				defer wg.Done()
 				for i := lo + w; i < hi; i += workers {
+					if ctx.Err() != nil { // checked again after the batch
+						return
+					}
 					j := jobs[i]
 					if err := cond(w, j, pve[i*S:(i+1)*S]); err != nil && errs[w] == nil {
 						errs[w] = err
@@ -213,6 +224,9 @@ func NewExactOracle(ctx context.Context, m lattice.Model, T float64, r *Regions,
 			if err != nil {
 				return nil, err
 			}
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("rsmi: exact oracle interrupted after %d of %d environments: %w", lo, len(jobs), err)
 		}
 		if o.Progress != nil {
 			o.Progress(hi, len(jobs))

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/rsmi-go/rsmi/internal/ckpt"
 )
 
 // TrainOptions configures Train. The zero value (or nil) means the defaults.
@@ -29,6 +31,17 @@ type TrainOptions struct {
 	// Progress, if not nil, is called after every step with the step number
 	// (1-based) and the MI in bits before that step's update.
 	Progress func(step int, mi float64)
+	// Checkpoint, if not nil, saves the filter, Adam's moments, the step and
+	// the history every Checkpoint.Every steps to Checkpoint.Dir (file
+	// "rsmi-train.ckpt" unless Checkpoint.Name is set) and, with
+	// Checkpoint.Resume, continues from that file: the filter passed must
+	// then be initialized as for the interrupted run (same seed), and the
+	// estimator and options be the same; the result is then identical, bit
+	// for bit, to an uninterrupted run's. Estimators must be deterministic
+	// functions of the filter (Table, ExactV, the oracles, RBMProxy are) or
+	// implement encoding.BinaryMarshaler and encoding.BinaryUnmarshaler for
+	// their state; InfoNCE cannot be checkpointed (an error).
+	Checkpoint *CheckpointOptions
 }
 
 // TrainResult reports a training run.
@@ -37,6 +50,9 @@ type TrainResult struct {
 	History []float64
 	// MI is the MI in bits of the final filter.
 	MI float64
+	// ResumedFrom is the step of the checkpoint the run resumed from (0 if
+	// it started from the beginning).
+	ResumedFrom int
 }
 
 // Train maximizes the estimator's I_Λ(H:E) over the filter's parameters by
@@ -89,7 +105,21 @@ func Train(ctx context.Context, est Estimator, f *Filter, opts *TrainOptions) (*
 		if opts.Norm > 0 && opts.L2 > 0 {
 			return nil, errors.New("rsmi: set Norm or L2, not both")
 		}
-		o.Norm, o.L2, o.Progress = opts.Norm, opts.L2, opts.Progress
+		o.Norm, o.L2, o.Progress, o.Checkpoint = opts.Norm, opts.L2, opts.Progress, opts.Checkpoint
+	}
+	var ckPath string
+	var fp trainFingerprint
+	if o.Checkpoint != nil {
+		var err error
+		if ckPath, err = o.Checkpoint.Path("rsmi-train.ckpt"); err != nil {
+			return nil, fmt.Errorf("rsmi: %w", err)
+		}
+		id, err := estimatorID(est)
+		if err != nil {
+			return nil, err
+		}
+		fp = trainFingerprint{nh: f.NH, nv: f.NV, bias: f.Bias != nil, lr: o.LearningRate, b1: o.Beta1, b2: o.Beta2,
+			eps: o.Epsilon, nrm: o.Norm, l2: o.L2, filterCRC: filterCRC(f), estimator: id}
 	}
 	if o.Norm > 0 {
 		if err := project(f, o.Norm); err != nil {
@@ -104,9 +134,31 @@ func Train(ctx context.Context, est Estimator, f *Filter, opts *TrainOptions) (*
 	prev := f.Clone()
 	res := &TrainResult{History: make([]float64, 0, o.Steps)}
 	b1t, b2t := 1.0, 1.0
-	for step := 1; step <= o.Steps; step++ {
+	first := 1
+	if ckPath != "" && o.Checkpoint.Resume && ckpt.Exists(ckPath) {
+		st, err := loadTrainState(ckPath)
+		if err != nil {
+			return nil, err
+		}
+		if m := st.fp.mismatch(&fp); m != "" {
+			return nil, fmt.Errorf("rsmi: cannot resume from %s: it was written for %s", ckPath, m)
+		}
+		if err := restoreEstimator(est, st.est); err != nil {
+			return nil, fmt.Errorf("rsmi: cannot resume from %s: %w", ckPath, err)
+		}
+		copy(f.W, st.w)
+		copy(f.Bias, st.bias)
+		copy(m1, st.m1)
+		copy(m2, st.m2)
+		b1t, b2t = st.b1t, st.b2t
+		res.History = append(res.History, st.history...)
+		res.ResumedFrom = st.step
+		restore(prev, f)
+		first = st.step + 1
+	}
+	for step := first; step <= o.Steps; step++ {
 		if err := ctx.Err(); err != nil {
-			return res, err
+			return res, fmt.Errorf("rsmi: training interrupted before step %d: %w", step, err)
 		}
 		mi, err := est.MIGrad(f, grad)
 		if err != nil {
@@ -126,13 +178,15 @@ func Train(ctx context.Context, est Estimator, f *Filter, opts *TrainOptions) (*
 		if o.Norm > 0 {
 			tangent(f, grad)
 		}
-		restore(prev, f)
-		b1t *= o.Beta1
-		b2t *= o.Beta2
 		for i, g := range grad {
 			if math.IsNaN(g) || math.IsInf(g, 0) {
 				return res, fmt.Errorf("rsmi: step %d: gradient component %d is %v", step, i, g)
 			}
+		}
+		restore(prev, f)
+		b1t *= o.Beta1
+		b2t *= o.Beta2
+		for i, g := range grad {
 			m1[i] = o.Beta1*m1[i] + (1-o.Beta1)*g
 			m2[i] = o.Beta2*m2[i] + (1-o.Beta2)*g*g
 			d := o.LearningRate * (m1[i] / (1 - b1t)) / (math.Sqrt(m2[i]/(1-b2t)) + o.Epsilon)
@@ -148,6 +202,20 @@ func Train(ctx context.Context, est Estimator, f *Filter, opts *TrainOptions) (*
 				return res, fmt.Errorf("rsmi: step %d: %w", step, err)
 			}
 		}
+		if !finite(f.W) || !finite(f.Bias) {
+			restore(f, prev)
+			return res, fmt.Errorf("rsmi: step %d: the update made filter parameters NaN or Inf (lower the learning rate)", step)
+		}
+		if ckPath != "" && o.Checkpoint.Due(step, o.Steps) {
+			es, err := estimatorState(est)
+			if err != nil {
+				return res, err
+			}
+			st := trainState{fp: fp, step: step, w: f.W, bias: f.Bias, m1: m1, m2: m2, b1t: b1t, b2t: b2t, history: res.History, est: es}
+			if err := ckpt.Write(ckPath, trainKind, trainVersion, st.encode()); err != nil {
+				return res, fmt.Errorf("rsmi: writing checkpoint after step %d: %w", step, err)
+			}
+		}
 		if o.Progress != nil {
 			o.Progress(step, mi)
 		}
@@ -155,6 +223,9 @@ func Train(ctx context.Context, est Estimator, f *Filter, opts *TrainOptions) (*
 	mi, err := est.MI(f)
 	if err != nil {
 		return res, err
+	}
+	if math.IsNaN(mi) || math.IsInf(mi, 0) {
+		return res, fmt.Errorf("rsmi: final mutual information is %v", mi)
 	}
 	res.MI = mi
 	return res, nil
