@@ -75,8 +75,11 @@ func Collapse(curves []Curve, opts CollapseOptions) (*CollapseResult, error) {
 	if opts.B == 0 {
 		opts.B = 2
 	}
-	if !(opts.B > 1) {
-		return nil, fmt.Errorf("exponent: Collapse scale factor B = %v, want > 1", opts.B)
+	if !(opts.B > 1) || math.IsInf(opts.B, 0) {
+		return nil, fmt.Errorf("exponent: Collapse scale factor B = %v, want finite and > 1", opts.B)
+	}
+	if math.IsNaN(opts.Tc) || math.IsInf(opts.Tc, 0) {
+		return nil, fmt.Errorf("exponent: Collapse T_c = %v, want a finite value", opts.Tc)
 	}
 	if !(opts.Nu > 0) || math.IsInf(opts.Nu, 0) {
 		return nil, fmt.Errorf("exponent: Collapse starting ν = %v, want > 0", opts.Nu)
@@ -96,6 +99,9 @@ func Collapse(curves []Curve, opts CollapseOptions) (*CollapseResult, error) {
 			return nil, fmt.Errorf("exponent: curve %d has %d temperatures, %d values and %d errors (want equal, ≥ 2)", c, len(cv.T), len(cv.Q), len(cv.Err))
 		}
 		for i := range cv.T {
+			if math.IsNaN(cv.T[i]) || math.IsInf(cv.T[i], 0) {
+				return nil, fmt.Errorf("exponent: curve %d temperature %d is %v", c, i, cv.T[i])
+			}
 			if i > 0 && !(cv.T[i] > cv.T[i-1]) {
 				return nil, fmt.Errorf("exponent: curve %d temperatures are not strictly increasing at %d", c, i)
 			}
