@@ -42,6 +42,12 @@ type ExactVOptions struct {
 	FineTuneBatch int
 	// FineTuneRate is the fine-tuning Adam step size (default 0.003).
 	FineTuneRate float64
+	// Checkpoint, if not nil, checkpoints the Θ-RBM's training (the slow
+	// part; fine-tuning and the table are recomputed on resume, which gives
+	// the same result) into Checkpoint.Dir, under the name
+	// "exactv-theta.ckpt" unless Checkpoint.Name is set. It overrides
+	// RBM.Checkpoint.
+	Checkpoint *CheckpointOptions
 	// Src drives the Θ-RBM's initialization and training. Required.
 	Src rand.Source
 	// Progress, if not nil, is called after every Θ-RBM epoch.
@@ -163,6 +169,13 @@ func NewExactV(ctx context.Context, v []int8, nv int, e []int8, ne int, opts *Ex
 		to = *opts.RBM
 	}
 	to.Src = opts.Src
+	if opts.Checkpoint != nil {
+		ck := *opts.Checkpoint
+		if ck.Name == "" {
+			ck.Name = "exactv-theta.ckpt"
+		}
+		to.Checkpoint = &ck
+	}
 	to.Progress = nil
 	if opts.Progress != nil {
 		to.Progress = func(p rbm.Progress) { opts.Progress(p.Epoch, p.Epochs) }

@@ -51,7 +51,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
@@ -70,6 +69,7 @@ type config struct {
 	seed                   uint64
 	data, outdir           string
 	quiet, noFigure        bool
+	ck                     *cli.Checkpoint // -checkpoint/-resume; nil: none
 }
 
 // Summary is the -json line.
@@ -113,8 +113,12 @@ func main() {
 	flag.StringVar(&c.outdir, "outdir", c.outdir, "directory for the PNG figure")
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
 	flag.BoolVar(&c.quiet, "q", false, "no text summary on stderr")
+	c.ck = cli.CheckpointFlags()
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	if err := c.ck.Validate(); err != nil {
+		cli.Fatal(err)
+	}
+	ctx, stop := cli.Context()
 	defer stop()
 	s, err := run(ctx, c)
 	if err != nil {
@@ -159,8 +163,9 @@ func run(ctx context.Context, c config) (*Summary, error) {
 
 	bar := cli.NewBar("Θ-RBM")
 	ev, err := rsmi.NewExactV(ctx, v, reg.NV(), e, reg.NE(), &rsmi.ExactVOptions{
-		Src:      rand.NewPCG(c.seed, 3),
-		Progress: bar.Update,
+		Src:        rand.NewPCG(c.seed, 3),
+		Progress:   bar.Update,
+		Checkpoint: c.ck.Options("custommodel-theta.ckpt"),
 	})
 	bar.Done()
 	if err != nil {
@@ -173,7 +178,8 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	}
 	bar = cli.NewBar("Λ at ‖λ‖=1")
 	res, err := rsmi.Train(ctx, ev, f, &rsmi.TrainOptions{Steps: c.steps, Norm: 1,
-		Progress: func(step int, _ float64) { bar.Update(step, c.steps) }})
+		Checkpoint: c.ck.Options("custommodel-filter.ckpt"),
+		Progress:   func(step int, _ float64) { bar.Update(step, c.steps) }})
 	bar.Done()
 	if err != nil {
 		return nil, err

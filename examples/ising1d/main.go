@@ -43,8 +43,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"os/signal"
 	"sort"
 	"strings"
 
@@ -95,8 +93,12 @@ func main() {
 		png       = flag.String("png", "ising1d.png", "PNG figure of MI against step ('' for none); weights go to the same name with -weights")
 		asJSON    = flag.Bool("json", false, "print one JSON summary line on stdout")
 	)
+	ck := cli.CheckpointFlags()
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	if err := ck.Validate(); err != nil {
+		cli.Fatal(err)
+	}
+	ctx, stop := cli.Context()
 	defer stop()
 	if *lv < 2 {
 		cli.Fatal(fmt.Errorf("-lv %d: the block needs at least 2 spins", *lv))
@@ -129,11 +131,12 @@ func main() {
 		}
 		bar := cli.NewBar("Θ-RBM")
 		ev, err := rsmi.NewExactV(ctx, v, reg.NV(), e, reg.NE(), &rsmi.ExactVOptions{
-			Hidden:   *rbmHidden,
-			RBM:      &rbm.TrainOptions{Epochs: *rbmEpochs, BatchSize: 64, LearningRate: *rbmLR, Decay: 0.1, Momentum: 0.9, K: 1, Shuffle: true},
-			FineTune: *fineTune,
-			Src:      src,
-			Progress: bar.Update,
+			Hidden:     *rbmHidden,
+			RBM:        &rbm.TrainOptions{Epochs: *rbmEpochs, BatchSize: 64, LearningRate: *rbmLR, Decay: 0.1, Momentum: 0.9, K: 1, Shuffle: true},
+			FineTune:   *fineTune,
+			Src:        src,
+			Progress:   bar.Update,
+			Checkpoint: ck.Options("ising1d-theta.ckpt"),
 		})
 		bar.Done()
 		if err != nil {
@@ -163,6 +166,7 @@ func main() {
 	bar := cli.NewBar("filter")
 	res, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{
 		Steps: *steps, LearningRate: *lr, Norm: *norm, L2: *l2,
+		Checkpoint: ck.Options("ising1d-filter.ckpt"),
 		Progress: func(step int, _ float64) {
 			if step%stride == 0 {
 				record(step)

@@ -1,15 +1,23 @@
 // Package cli holds the small pieces the example programs share: a progress
-// bar on stderr and the one-line JSON summary on stdout.
+// bar on stderr, the one-line JSON summary on stdout, signal handling and the
+// -checkpoint/-resume flags.
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/rsmi-go/rsmi/rbm"
 )
 
 // Bar is a progress bar drawn on a terminal stream. It stays silent for the
@@ -83,4 +91,42 @@ func PrintJSON(v any) error {
 func Fatal(err error) {
 	fmt.Fprintln(os.Stderr, "error:", err)
 	os.Exit(1)
+}
+
+// Context returns a context cancelled by SIGINT (Ctrl-C) or SIGTERM, so
+// long runs stop cleanly and leave their last checkpoint valid.
+func Context() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// Checkpoint holds the -checkpoint DIR and -resume flags.
+type Checkpoint struct {
+	dir    *string
+	resume *bool
+}
+
+// CheckpointFlags registers -checkpoint and -resume on the default flag set.
+func CheckpointFlags() *Checkpoint {
+	return &Checkpoint{
+		dir:    flag.String("checkpoint", "", "save training state into this directory (every epoch or step batch), so an interrupted run can be resumed"),
+		resume: flag.Bool("resume", false, "continue from the checkpoints in -checkpoint (same flags and seed as the interrupted run)"),
+	}
+}
+
+// Options returns the checkpoint options for one training run, saved under
+// name, or nil when no -checkpoint directory was given. It is an error to ask
+// for -resume without -checkpoint.
+func (c *Checkpoint) Options(name string) *rbm.CheckpointOptions {
+	if c == nil || *c.dir == "" {
+		return nil
+	}
+	return &rbm.CheckpointOptions{Dir: *c.dir, Resume: *c.resume, Name: name}
+}
+
+// Validate reports a -resume without -checkpoint.
+func (c *Checkpoint) Validate() error {
+	if *c.resume && *c.dir == "" {
+		return errors.New("-resume needs -checkpoint DIR")
+	}
+	return nil
 }
