@@ -54,6 +54,7 @@ type Table struct {
 
 	mu      sync.Mutex
 	scratch []float64
+	vbuf    []int8
 }
 
 // NewTable returns the estimator for the conditional distributions pve
@@ -359,20 +360,31 @@ func (t *Table) eval(f *Filter, grad []float64) (float64, error) {
 	}
 	nh, nv := f.NH, f.NV
 	hs := 1 << nh
-	need := t.s*hs + t.s*nh + t.ne*hs
+	nc := (t.ne + envChunk - 1) / envChunk
+	need := t.s*hs + t.s*nh + t.ne*hs + nc*hs + 2*hs + nc
 	if grad != nil {
-		need += t.ne * hs
+		need += t.ne*hs + nc*t.s*hs
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if cap(t.scratch) < need {
 		t.scratch = make([]float64, need)
 	}
+	if cap(t.vbuf) < nv {
+		t.vbuf = make([]int8, nv)
+	}
+	// One scratch buffer, reused across calls: no allocation in steady state
+	// beyond the worker goroutines.
 	buf := t.scratch[:need]
+	clear(buf)
 	q, buf := buf[:t.s*hs], buf[t.s*hs:]
 	th, buf := buf[:t.s*nh], buf[t.s*nh:]
 	phe, buf := buf[:t.ne*hs], buf[t.ne*hs:]
-	v := make([]int8, nv)
+	phc, buf := buf[:nc*hs], buf[nc*hs:]
+	ph, buf := buf[:hs], buf[hs:]
+	logph, buf := buf[:hs], buf[hs:]
+	mic, buf := buf[:nc], buf[nc:]
+	v := t.vbuf[:nv]
 	for s := 0; s < t.s; s++ {
 		decodeSpins(s, v)
 		row := q[s*hs : (s+1)*hs]
@@ -391,8 +403,6 @@ func (t *Table) eval(f *Filter, grad []float64) (float64, error) {
 	// Environments are processed in fixed chunks (in parallel when there are
 	// several); partial sums are reduced in chunk order, so the result does
 	// not depend on the number of goroutines.
-	nc := (t.ne + envChunk - 1) / envChunk
-	phc := make([]float64, nc*hs)
 	t.chunks(nc, func(c, lo, hi int) {
 		t.gemmPQ(q, hs, phe, lo, hi)
 		pc := phc[c*hs : (c+1)*hs]
@@ -400,20 +410,17 @@ func (t *Table) eval(f *Filter, grad []float64) (float64, error) {
 			floats64Axpy(t.w[e], phe[e*hs:(e+1)*hs], pc)
 		}
 	})
-	ph := make([]float64, hs)
 	for c := 0; c < nc; c++ {
 		floats64Axpy(1, phc[c*hs:(c+1)*hs], ph)
 	}
-	logph := make([]float64, hs)
 	for h, p := range ph {
 		logph[h] = math.Log(p)
 	}
 	var g, mc []float64
 	if grad != nil {
-		g = buf[:t.ne*hs]
-		mc = make([]float64, nc*t.s*hs)
+		g, buf = buf[:t.ne*hs], buf[t.ne*hs:]
+		mc = buf[:nc*t.s*hs]
 	}
-	mic := make([]float64, nc)
 	t.chunks(nc, func(c, lo, hi int) {
 		var mi float64
 		for e := lo; e < hi; e++ {
