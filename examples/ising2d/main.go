@@ -261,11 +261,14 @@ func dataset(ctx context.Context, c config) (*sample.Dataset, *lattice.Ising, er
 		}
 	}
 	every := max(1, int(math.Round(float64(lat.N())*200/float64(flipped))))
+	// Burn-in: from a random start Wolff clusters stay tiny for about N/16
+	// clusters before they reach equilibrium size, so N/4 clusters come on
+	// top of 50 sampling intervals.
 	const chains = 2
 	bar := cli.NewBar("sampling")
 	defer bar.Done()
 	ds, err := sample.Collect(ctx, func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, c.T, src) },
-		sample.Plan{Chains: chains, BurnIn: 50 * every, Every: every, PerChain: (c.n + chains - 1) / chains,
+		sample.Plan{Chains: chains, BurnIn: 50*every + lat.N()/4, Every: every, PerChain: (c.n + chains - 1) / chains,
 			Src: rand.NewPCG(c.seed, 1), Progress: bar.Update})
 	return ds, m, err
 }

@@ -90,7 +90,7 @@ func main() {
 		V       = flag.Float64("V", 0, "dimer aligned-plaquette interaction per flippable plaquette (V < 0 favours columnar order)")
 		noise   = flag.Bool("noise", false, "dimers: add noise spins on sites and faces (as in the RSMI paper)")
 		smp     = flag.String("sampler", "", "sampler: metropolis, heatbath, wolff, sw, multispin (Ising; multispin stores 64 independent replicas per step) or loop (dimers); default wolff for Ising, loop for dimers")
-		burn    = flag.Int("sweeps", 0, "burn-in steps per chain before the first stored sample (0: 20 × every, at least 4·L² sweeps for local samplers)")
+		burn    = flag.Int("sweeps", 0, "burn-in steps per chain before the first stored sample (0: 20 × every, at least 4·L² sweeps for local samplers, plus N/4 clusters for wolff)")
 		every   = flag.Int("every", 0, "sampler steps between stored samples (0: about one sweep)")
 		n       = flag.Int("n", 2000, "number of samples in total (split over chains)")
 		chains  = flag.Int("chains", 2, "independent chains run in parallel")
@@ -144,6 +144,7 @@ type config struct {
 	sharded        bool // this run is shard number shard (-shard)
 	shard          int
 	merge          []string // files to merge instead of sampling (-merge)
+	nsites         int      // sites of the lattice (for the Wolff burn-in)
 }
 
 func printText(s *summary) {
@@ -197,6 +198,7 @@ func runIsing(ctx context.Context, c config) (*summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.nsites = lat.N()
 	m, err := lattice.NewNearestNeighborIsing(lat, c.J)
 	if err != nil {
 		return nil, err
@@ -299,6 +301,10 @@ func collect(ctx context.Context, c config, factory sample.Factory) (*sample.Dat
 		case "metropolis", "heatbath", "multispin":
 			// local updates relax slowly near T_c (z ≈ 2.17 in 2D)
 			burn = max(burn, 4*c.L*c.L)
+		case "wolff":
+			// from a random start clusters stay tiny for about N/16
+			// clusters before they reach equilibrium size
+			burn += c.nsites / 4
 		}
 	}
 	bar := cli.NewBar("sampling")
