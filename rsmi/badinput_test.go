@@ -190,3 +190,13 @@ func randomSpins(n int, seed uint64) []int8 {
 	}
 	return x
 }
+
+// InfoNCE, like the other estimators, refuses values that are not ±1 (0/1
+// data must be mapped first).
+func TestInfoNCERefusesNonSpinValues(t *testing.T) {
+	v := []int8{1, 0, 1, -1}
+	e := []int8{1, -1, 1, 1, -1, 1, 1, 1}
+	if _, err := NewInfoNCE(v, 2, e, 4, &InfoNCEOptions{Src: rand.NewPCG(1, 1)}); err == nil || !strings.Contains(err.Error(), "not ±1") {
+		t.Fatalf("error %v, want one about a value that is not ±1", err)
+	}
+}

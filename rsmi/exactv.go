@@ -89,31 +89,12 @@ type ExactV struct {
 // ±1 values and e n rows of ne ±1 values, as Regions.Pairs returns them — and
 // tabulates P(v|e) for every distinct environment.
 func NewExactV(ctx context.Context, v []int8, nv int, e []int8, ne int, opts *ExactVOptions) (*ExactV, error) {
-	if nv < 1 {
-		return nil, fmt.Errorf("rsmi: |V| = %d is smaller than 1", nv)
-	}
 	if nv > MaxVisible {
 		return nil, fmt.Errorf("rsmi: |V| = %d exceeds ExactV's limit of %d (it enumerates 2^|V| block states per environment): use a smaller block, exclude dofs from V (RegionOptions.ExcludeV), or an estimator that does not enumerate V (NewRBMProxy, NewInfoNCE)", nv, MaxVisible)
 	}
-	if ne < 1 {
-		return nil, fmt.Errorf("rsmi: |E| = %d is smaller than 1", ne)
-	}
-	if len(v) == 0 || len(v)%nv != 0 {
-		return nil, fmt.Errorf("rsmi: %d visible values do not form rows of %d", len(v), nv)
-	}
-	n := len(v) / nv
-	if len(e) != n*ne {
-		return nil, fmt.Errorf("rsmi: %d environment values for %d pairs of |E| = %d", len(e), n, ne)
-	}
-	for i, x := range v {
-		if x != 1 && x != -1 {
-			return nil, fmt.Errorf("rsmi: visible value %d at %d is not ±1", x, i)
-		}
-	}
-	for i, x := range e {
-		if x != 1 && x != -1 {
-			return nil, fmt.Errorf("rsmi: environment value %d at %d is not ±1", x, i)
-		}
+	n, err := checkPairs(v, nv, e, ne)
+	if err != nil {
+		return nil, err
 	}
 	if opts == nil || opts.Src == nil {
 		return nil, errors.New("rsmi: ExactVOptions.Src is required")

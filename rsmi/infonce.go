@@ -141,18 +141,9 @@ type InfoNCE struct {
 // rows of nv ±1 values and e n rows of ne values, as Regions.Pairs returns
 // them (sample-major, so that the held-out tail consists of whole samples).
 func NewInfoNCE(v []int8, nv int, e []int8, ne int, opts *InfoNCEOptions) (*InfoNCE, error) {
-	if nv < 1 {
-		return nil, fmt.Errorf("rsmi: |V| = %d is smaller than 1", nv)
-	}
-	if ne < 1 {
-		return nil, fmt.Errorf("rsmi: |E| = %d is smaller than 1", ne)
-	}
-	if len(v) == 0 || len(v)%nv != 0 {
-		return nil, fmt.Errorf("rsmi: %d visible values do not form rows of %d", len(v), nv)
-	}
-	n := len(v) / nv
-	if len(e) != n*ne {
-		return nil, fmt.Errorf("rsmi: %d environment values for %d pairs of |E| = %d", len(e), n, ne)
+	n, err := checkPairs(v, nv, e, ne)
+	if err != nil {
+		return nil, err
 	}
 	if opts == nil || opts.Src == nil {
 		return nil, errors.New("rsmi: InfoNCEOptions.Src is required")

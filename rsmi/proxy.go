@@ -112,25 +112,9 @@ type RBMProxy struct {
 // returns them, ±1 values) and the Ψ-RBM on v, draws the Ψ samples and
 // tabulates ΔE.
 func NewRBMProxy(ctx context.Context, v []int8, nv int, e []int8, ne int, opts *RBMProxyOptions) (*RBMProxy, error) {
-	if nv < 1 || ne < 1 {
-		return nil, fmt.Errorf("rsmi: |V| = %d and |E| = %d must be at least 1", nv, ne)
-	}
-	if len(v) == 0 || len(v)%nv != 0 {
-		return nil, fmt.Errorf("rsmi: %d visible values do not form rows of %d", len(v), nv)
-	}
-	n := len(v) / nv
-	if len(e) != n*ne {
-		return nil, fmt.Errorf("rsmi: %d environment values for %d pairs of |E| = %d", len(e), n, ne)
-	}
-	for i, x := range v {
-		if x != 1 && x != -1 {
-			return nil, fmt.Errorf("rsmi: visible value %d at %d is not ±1", x, i)
-		}
-	}
-	for i, x := range e {
-		if x != 1 && x != -1 {
-			return nil, fmt.Errorf("rsmi: environment value %d at %d is not ±1", x, i)
-		}
+	n, err := checkPairs(v, nv, e, ne)
+	if err != nil {
+		return nil, err
 	}
 	if opts == nil || opts.Src == nil {
 		return nil, errors.New("rsmi: RBMProxyOptions.Src is required")
