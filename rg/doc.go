@@ -22,6 +22,14 @@
 //     information between the coarse variables and the block's distant
 //     environment (Koch-Janusz and Ringel 2018; package rsmi), applied
 //     stochastically, h ~ P_Λ(h|V), or as its most probable value.
+//   - SymmetrizedFilterRule: a learned filter applied with its weights
+//     permuted by a uniformly random element of the block's point group
+//     (PointGroup) in every block, so the rule is statistically invariant
+//     under the block's rotations and reflections. Unconstrained RSMI
+//     training ends on majority rule with a tie-break fixed by unequal
+//     weights, which breaks the square's symmetry; symmetrized, a sharp
+//     2×2 filter is exactly majority rule with fair-coin ties, and MCRG
+//     needs no anisotropic operators.
 //
 // Blocking tiles a periodic hypercubic lattice (any dimension, any block
 // side b dividing every extent) with blocks whose dofs are passed to the
