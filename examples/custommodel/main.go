@@ -54,6 +54,7 @@ import (
 	"path/filepath"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
+	"github.com/rsmi-go/rsmi/examples/internal/learn"
 	"github.com/rsmi-go/rsmi/examples/internal/npydata"
 	"github.com/rsmi-go/rsmi/examples/internal/plots"
 	"github.com/rsmi-go/rsmi/rsmi"
@@ -118,17 +119,7 @@ func main() {
 	if err := c.ck.Validate(); err != nil {
 		cli.Fatal(err)
 	}
-	ctx, stop := cli.Context()
-	defer stop()
-	s, err := run(ctx, c)
-	if err != nil {
-		cli.Fatal(err)
-	}
-	if *asJSON {
-		if err := cli.PrintJSON(s); err != nil {
-			cli.Fatal(err)
-		}
-	}
+	cli.Main(func(ctx context.Context) (*Summary, error) { return run(ctx, c) }, *asJSON)
 }
 
 func run(ctx context.Context, c config) (*Summary, error) {
@@ -152,22 +143,14 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		return nil, err
 	}
 	// ⌈pairs/n⌉ block positions per configuration, a fixed random subset.
-	per := min(reg.NumPositions(), (c.pairs+ds.N-1)/ds.N)
-	pos := rand.New(rand.NewPCG(c.seed, 2)).Perm(reg.NumPositions())[:per]
-	v, e, n, err := reg.PairsAt(ds, pos)
+	pos, v, e, n, err := learn.SpreadPairs(reg, ds, c.pairs, rand.NewPCG(c.seed, 2))
 	if err != nil {
 		return nil, err
 	}
-	n = min(n, c.pairs)
-	v, e = v[:n*reg.NV()], e[:n*reg.NE()]
-
-	bar := cli.NewBar("Θ-RBM")
-	ev, err := rsmi.NewExactV(ctx, v, reg.NV(), e, reg.NE(), &rsmi.ExactVOptions{
+	ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{
 		Src:        rand.NewPCG(c.seed, 3),
-		Progress:   bar.Update,
 		Checkpoint: c.ck.Options("custommodel-theta.ckpt"),
 	})
-	bar.Done()
 	if err != nil {
 		return nil, err
 	}
@@ -176,11 +159,8 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	bar = cli.NewBar("Λ at ‖λ‖=1")
-	res, err := rsmi.Train(ctx, ev, f, &rsmi.TrainOptions{Steps: c.steps, Norm: 1,
-		Checkpoint: c.ck.Options("custommodel-filter.ckpt"),
-		Progress:   func(step int, _ float64) { bar.Update(step, c.steps) }})
-	bar.Done()
+	res, err := learn.Train(ctx, ev, f, "Λ at ‖λ‖=1", rsmi.TrainOptions{Steps: c.steps, Norm: 1,
+		Checkpoint: c.ck.Options("custommodel-filter.ckpt")})
 	if err != nil {
 		return nil, err
 	}
@@ -189,14 +169,12 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	if c.oraclePairs > 0 {
 		oraclePairs = min(n, c.oraclePairs)
 	}
-	bar = cli.NewBar("exact oracle")
-	oracle, err := rsmi.NewExactOracle(ctx, m, c.T, reg, ds, &rsmi.OracleOptions{Positions: pos, MaxPairs: oraclePairs, Progress: bar.Update})
-	bar.Done()
+	oracle, err := learn.Oracle(ctx, m, c.T, reg, ds, rsmi.OracleOptions{Positions: pos, MaxPairs: oraclePairs})
 	if err != nil {
 		return nil, err
 	}
 
-	s := &Summary{L: c.L, T: c.T, N: ds.N, Pairs: n, Weights: rows(f), MI: res.MI}
+	s := &Summary{L: c.L, T: c.T, N: ds.N, Pairs: n, Weights: learn.Rows(f), MI: res.MI}
 	s.Staggered, s.Uniformity = staggered(f.W[:f.NV], block)
 	if s.ExactMI, err = oracle.MI(f); err != nil {
 		return nil, err
@@ -219,7 +197,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		w := os.Stderr
 		fmt.Fprintf(w, "2D Ising antiferromagnet (user-defined model) L=%d T=%g: %d configurations, %d (V,E) pairs, 2×2 block, buffer %d, env %d\n",
 			c.L, c.T, ds.N, n, c.buffer, c.env)
-		fmt.Fprintf(w, "  ‖λ‖=1 filter  %s  staggered: %v  uniformity %.4f\n", fmtRows(s.Weights), s.Staggered, s.Uniformity)
+		fmt.Fprintf(w, "  ‖λ‖=1 filter  %s  staggered: %v  uniformity %.4f\n", learn.FmtRows(s.Weights), s.Staggered, s.Uniformity)
 		fmt.Fprintf(w, "  MI learned    %.4f bit (ExactV), %.4f bit (exact oracle, %d pairs)\n", s.MI, s.ExactMI, oraclePairs)
 		fmt.Fprintf(w, "  MI exact      staggered filter %.4f bit, uniform filter %.4f bit; I(V:E) = %.4f bit\n", s.ExactMIStaggered, s.ExactMIUniform, oracle.VisibleMI())
 		if !c.noFigure {
@@ -293,30 +271,10 @@ func staggered(w []float64, b int) (ok bool, u float64) {
 	return ok && u <= staggerTolerance, u
 }
 
-func rows(f *rsmi.Filter) [][]float64 {
-	out := make([][]float64, f.NH)
-	for j := range out {
-		out[j] = append([]float64(nil), f.W[j*f.NV:(j+1)*f.NV]...)
-	}
-	return out
-}
-
-func fmtRows(w [][]float64) string {
-	s := ""
-	for _, r := range w {
-		s += fmt.Sprintf("%.3f", r)
-	}
-	return s
-}
-
 func figure(path string, c config, f *rsmi.Filter, b int) error {
 	var panels []plots.Panel
 	for j := 0; j < f.NH; j++ {
-		g := make([][]float64, b)
-		for y := range g {
-			g[y] = append([]float64(nil), f.W[j*f.NV+y*b:j*f.NV+(y+1)*b]...)
-		}
-		panels = append(panels, plots.Panel{Title: fmt.Sprintf("‖λ‖ = 1, unit %d", j+1), Grid: g})
+		panels = append(panels, plots.Panel{Title: fmt.Sprintf("‖λ‖ = 1, unit %d", j+1), Grid: learn.BlockGrid(f, j, b)})
 	}
 	title := fmt.Sprintf("RSMI filter, Ising AFM L=%d, T=%.4g", c.L, c.T)
 	return plots.Heatmaps(path, title, "λ", panels)

@@ -54,7 +54,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
@@ -148,17 +147,7 @@ func main() {
 	if !symSet && c.V != 0 {
 		c.sym = true
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	s, err := run(ctx, c)
-	if err != nil {
-		cli.Fatal(err)
-	}
-	if *asJSON {
-		if err := cli.PrintJSON(s); err != nil {
-			cli.Fatal(err)
-		}
-	}
+	s := cli.Main(func(ctx context.Context) (*summary, error) { return run(ctx, c) }, *asJSON)
 	if !*asJSON || c.verbose {
 		printText(s)
 	}

@@ -47,6 +47,7 @@ import (
 	"strings"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
+	"github.com/rsmi-go/rsmi/examples/internal/learn"
 	"github.com/rsmi-go/rsmi/examples/internal/plots"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rbm"
@@ -54,7 +55,8 @@ import (
 	"github.com/rsmi-go/rsmi/sample"
 )
 
-type summary struct {
+// Summary is the -json line.
+type Summary struct {
 	Weights          [][]float64 `json:"weights"`
 	MI               float64     `json:"mi_bits"`
 	ExactMI          float64     `json:"exact_mi_bits"`
@@ -67,89 +69,115 @@ type summary struct {
 	K                float64     `json:"K"`
 }
 
+type config struct {
+	K                    float64
+	lv, lb, le, nh       int
+	estimator            string
+	L, n, every, burn    int
+	chains               int
+	data                 string
+	rbmHidden, rbmEpochs int
+	rbmLR                float64
+	fineTune, steps      int
+	lr, norm, l2         float64
+	seed                 uint64
+	png                  string
+	ck                   *cli.Checkpoint // -checkpoint/-resume; nil: none
+}
+
 func main() {
-	var (
-		K         = flag.Float64("K", 1, "coupling K = J/T of the chain")
-		lv        = flag.Int("lv", 2, "block length L_V (≥ 2)")
-		lb        = flag.Int("lb", 1, "buffer width L_B")
-		le        = flag.Int("le", 2, "environment width L_E on each side")
-		nh        = flag.Int("nh", 1, "hidden units of the filter")
-		estimator = flag.String("estimator", "exactv", "estimator: exactv (Θ-RBM, V enumerated) or exact (chain oracle, no samples)")
-		L         = flag.Int("L", 64, "length of the sampled periodic chain")
-		n         = flag.Int("n", 4000, "number of samples (each gives L pairs)")
-		every     = flag.Int("every", 20, "Wolff clusters between samples")
-		burn      = flag.Int("burnin", 200, "Wolff clusters discarded per chain")
-		chains    = flag.Int("chains", 2, "independent sampling chains")
-		data      = flag.String("data", "", "read the samples from this .npy file instead of sampling")
-		rbmHidden = flag.Int("rbm-hidden", 32, "hidden units of the Θ-RBM")
-		rbmEpochs = flag.Int("rbm-epochs", 20, "CD-1 epochs of the Θ-RBM")
-		rbmLR     = flag.Float64("rbm-lr", 0.01, "Θ-RBM learning rate (decayed as lr/(1+0.1·epoch))")
-		fineTune  = flag.Int("finetune", 300, "Θ-RBM conditional fine-tuning steps (-1: none)")
-		steps     = flag.Int("steps", 10000, "Adam steps of the filter")
-		lr        = flag.Float64("lr", 0.01, "Adam step size")
-		norm      = flag.Float64("norm", 0, "fix ‖λ_j‖ to this value (0: unconstrained)")
-		l2        = flag.Float64("l2", 0, "L2 penalty on the weights (0: none)")
-		seed      = flag.Uint64("seed", 1, "random seed")
-		png       = flag.String("png", "ising1d.png", "PNG figure of MI against step ('' for none); weights go to the same name with -weights")
-		asJSON    = flag.Bool("json", false, "print one JSON summary line on stdout")
-	)
-	ck := cli.CheckpointFlags()
+	var c config
+	flag.Float64Var(&c.K, "K", 1, "coupling K = J/T of the chain")
+	flag.IntVar(&c.lv, "lv", 2, "block length L_V (≥ 2)")
+	flag.IntVar(&c.lb, "lb", 1, "buffer width L_B")
+	flag.IntVar(&c.le, "le", 2, "environment width L_E on each side")
+	flag.IntVar(&c.nh, "nh", 1, "hidden units of the filter")
+	flag.StringVar(&c.estimator, "estimator", "exactv", "estimator: exactv (Θ-RBM, V enumerated) or exact (chain oracle, no samples)")
+	flag.IntVar(&c.L, "L", 64, "length of the sampled periodic chain")
+	flag.IntVar(&c.n, "n", 4000, "number of samples (each gives L pairs)")
+	flag.IntVar(&c.every, "every", 20, "Wolff clusters between samples")
+	flag.IntVar(&c.burn, "burnin", 200, "Wolff clusters discarded per chain")
+	flag.IntVar(&c.chains, "chains", 2, "independent sampling chains")
+	flag.StringVar(&c.data, "data", "", "read the samples from this .npy file instead of sampling")
+	flag.IntVar(&c.rbmHidden, "rbm-hidden", 32, "hidden units of the Θ-RBM")
+	flag.IntVar(&c.rbmEpochs, "rbm-epochs", 20, "CD-1 epochs of the Θ-RBM")
+	flag.Float64Var(&c.rbmLR, "rbm-lr", 0.01, "Θ-RBM learning rate (decayed as lr/(1+0.1·epoch))")
+	flag.IntVar(&c.fineTune, "finetune", 300, "Θ-RBM conditional fine-tuning steps (-1: none)")
+	flag.IntVar(&c.steps, "steps", 10000, "Adam steps of the filter")
+	flag.Float64Var(&c.lr, "lr", 0.01, "Adam step size")
+	flag.Float64Var(&c.norm, "norm", 0, "fix ‖λ_j‖ to this value (0: unconstrained)")
+	flag.Float64Var(&c.l2, "l2", 0, "L2 penalty on the weights (0: none)")
+	flag.Uint64Var(&c.seed, "seed", 1, "random seed")
+	flag.StringVar(&c.png, "png", "ising1d.png", "PNG figure of MI against step ('' for none); weights go to the same name with -weights")
+	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
+	c.ck = cli.CheckpointFlags()
 	flag.Parse()
-	if err := ck.Validate(); err != nil {
+	if err := c.ck.Validate(); err != nil {
 		cli.Fatal(err)
 	}
-	ctx, stop := cli.Context()
-	defer stop()
-	if *lv < 2 {
-		cli.Fatal(fmt.Errorf("-lv %d: the block needs at least 2 spins", *lv))
+	s := cli.Main(func(ctx context.Context) (*Summary, error) { return run(ctx, c) }, *asJSON)
+	if *asJSON {
+		return
 	}
-	exact, err := rsmi.NewExactChain(*K, *lv, *lb, *le)
+	fmt.Printf("K = %v, L_V = %d, L_B = %d, L_E = %d, nh = %d, estimator %s\n", c.K, c.lv, c.lb, c.le, c.nh, c.estimator)
+	for j, w := range s.Weights {
+		fmt.Printf("hidden unit %d: λ = %.3f\n", j, w)
+	}
+	fmt.Printf("MI (estimator) %.4f bit, exact %.4f bit; decimation %.4f, majority rule %.4f, I(V:E) %.4f\n",
+		s.MI, s.ExactMI, s.DecimationMI, s.MajorityMI, s.VisibleMI)
+	fmt.Printf("weight ratio %.2f, acts as decimation: %v\n", s.DecimationRatio, s.ActsAsDecimation)
+}
+
+// run samples (or reads) the chain, trains the filter, evaluates it with
+// the exact chain oracle and writes the figures unless c.png is empty.
+func run(ctx context.Context, c config) (*Summary, error) {
+	if c.lv < 2 {
+		return nil, fmt.Errorf("-lv %d: the block needs at least 2 spins", c.lv)
+	}
+	exact, err := rsmi.NewExactChain(c.K, c.lv, c.lb, c.le)
 	if err != nil {
-		cli.Fatal(err)
+		return nil, err
 	}
-	src := rand.NewPCG(*seed, 0x15151d)
+	src := rand.NewPCG(c.seed, 0x15151d)
 
 	var est rsmi.Estimator
-	switch *estimator {
+	switch c.estimator {
 	case "exact":
 		est = exact
 	case "exactv":
-		ds, err := samples(ctx, *data, *K, *L, *n, *every, *burn, *chains, src)
+		ds, err := samples(ctx, c.data, c.K, c.L, c.n, c.every, c.burn, c.chains, src)
 		if err != nil {
-			cli.Fatal(err)
+			return nil, err
 		}
 		if ds.Geom.Dim() != 1 {
-			cli.Fatal(fmt.Errorf("the data are %d-dimensional, ising1d needs a chain", ds.Geom.Dim()))
+			return nil, fmt.Errorf("the data are %d-dimensional, ising1d needs a chain", ds.Geom.Dim())
 		}
-		reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{*lv}, Buffer: *lb, Env: *le})
+		reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{c.lv}, Buffer: c.lb, Env: c.le})
 		if err != nil {
-			cli.Fatal(err)
+			return nil, err
 		}
 		v, e, _, err := reg.Pairs(ds)
 		if err != nil {
-			cli.Fatal(err)
+			return nil, err
 		}
-		bar := cli.NewBar("Θ-RBM")
-		ev, err := rsmi.NewExactV(ctx, v, reg.NV(), e, reg.NE(), &rsmi.ExactVOptions{
-			Hidden:     *rbmHidden,
-			RBM:        &rbm.TrainOptions{Epochs: *rbmEpochs, BatchSize: 64, LearningRate: *rbmLR, Decay: 0.1, Momentum: 0.9, K: 1, Shuffle: true},
-			FineTune:   *fineTune,
+		ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{
+			Hidden:     c.rbmHidden,
+			RBM:        &rbm.TrainOptions{Epochs: c.rbmEpochs, BatchSize: 64, LearningRate: c.rbmLR, Decay: 0.1, Momentum: 0.9, K: 1, Shuffle: true},
+			FineTune:   c.fineTune,
 			Src:        src,
-			Progress:   bar.Update,
-			Checkpoint: ck.Options("ising1d-theta.ckpt"),
+			Checkpoint: c.ck.Options("ising1d-theta.ckpt"),
 		})
-		bar.Done()
 		if err != nil {
-			cli.Fatal(err)
+			return nil, err
 		}
 		est = ev
 	default:
-		cli.Fatal(fmt.Errorf("-estimator %q: want exactv or exact", *estimator))
+		return nil, fmt.Errorf("-estimator %q: want exactv or exact", c.estimator)
 	}
 
-	f, err := rsmi.NewFilter(*nh, *lv, src)
+	f, err := rsmi.NewFilter(c.nh, c.lv, src)
 	if err != nil {
-		cli.Fatal(err)
+		return nil, err
 	}
 	var xs, exactMI []float64
 	wHist := make([][]float64, len(f.W))
@@ -162,23 +190,23 @@ func main() {
 		}
 	}
 	record(0)
-	stride := max(1, *steps/200)
+	stride := max(1, c.steps/200)
 	bar := cli.NewBar("filter")
 	res, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{
-		Steps: *steps, LearningRate: *lr, Norm: *norm, L2: *l2,
-		Checkpoint: ck.Options("ising1d-filter.ckpt"),
+		Steps: c.steps, LearningRate: c.lr, Norm: c.norm, L2: c.l2,
+		Checkpoint: c.ck.Options("ising1d-filter.ckpt"),
 		Progress: func(step int, _ float64) {
 			if step%stride == 0 {
 				record(step)
 			}
-			bar.Update(step, *steps)
+			bar.Update(step, c.steps)
 		},
 	})
 	bar.Done()
 	if err != nil {
-		cli.Fatal(err)
+		return nil, err
 	}
-	s := summary{MI: res.MI, Estimator: *estimator, K: *K, VisibleMI: exact.VisibleMI()}
+	s := &Summary{MI: res.MI, Estimator: c.estimator, K: c.K, VisibleMI: exact.VisibleMI()}
 	s.ExactMI, _ = exact.MI(f)
 	s.DecimationMI, _ = exact.RuleMI(1, rsmi.Decimation(0))
 	s.MajorityMI, _ = exact.RuleMI(1, rsmi.Majority())
@@ -186,24 +214,12 @@ func main() {
 	for j := 0; j < f.NH; j++ {
 		s.Weights = append(s.Weights, f.W[j*f.NV:(j+1)*f.NV])
 	}
-	if *png != "" {
-		if err := figures(*png, res.History, xs, exactMI, wHist, s, f); err != nil {
-			cli.Fatal(err)
+	if c.png != "" {
+		if err := figures(c.png, res.History, xs, exactMI, wHist, s, f); err != nil {
+			return nil, err
 		}
 	}
-	if *asJSON {
-		if err := cli.PrintJSON(s); err != nil {
-			cli.Fatal(err)
-		}
-		return
-	}
-	fmt.Printf("K = %v, L_V = %d, L_B = %d, L_E = %d, nh = %d, estimator %s\n", *K, *lv, *lb, *le, *nh, *estimator)
-	for j, w := range s.Weights {
-		fmt.Printf("hidden unit %d: λ = %.3f\n", j, w)
-	}
-	fmt.Printf("MI (estimator) %.4f bit, exact %.4f bit; decimation %.4f, majority rule %.4f, I(V:E) %.4f\n",
-		s.MI, s.ExactMI, s.DecimationMI, s.MajorityMI, s.VisibleMI)
-	fmt.Printf("weight ratio %.2f, acts as decimation: %v\n", s.DecimationRatio, s.ActsAsDecimation)
+	return s, nil
 }
 
 // samples reads the dataset from path, or samples a periodic chain of L spins
@@ -268,7 +284,7 @@ func decimation(f *rsmi.Filter) (ratio float64, acts bool) {
 }
 
 // figures writes the MI and weight histories.
-func figures(path string, hist, xs, exactMI []float64, wHist [][]float64, s summary, f *rsmi.Filter) error {
+func figures(path string, hist, xs, exactMI []float64, wHist [][]float64, s *Summary, f *rsmi.Filter) error {
 	steps := make([]float64, len(hist))
 	for i := range steps {
 		steps[i] = float64(i + 1)

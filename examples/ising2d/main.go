@@ -49,7 +49,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -58,6 +57,7 @@ import (
 	"path/filepath"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
+	"github.com/rsmi-go/rsmi/examples/internal/learn"
 	"github.com/rsmi-go/rsmi/examples/internal/npydata"
 	"github.com/rsmi-go/rsmi/examples/internal/plots"
 	"github.com/rsmi-go/rsmi/lattice"
@@ -115,17 +115,7 @@ func main() {
 	if err := c.ck.Validate(); err != nil {
 		cli.Fatal(err)
 	}
-	ctx, stop := cli.Context()
-	defer stop()
-	s, err := run(ctx, c)
-	if err != nil {
-		cli.Fatal(err)
-	}
-	if *asJSON {
-		if err := cli.PrintJSON(s); err != nil {
-			cli.Fatal(err)
-		}
-	}
+	cli.Main(func(ctx context.Context) (*Summary, error) { return run(ctx, c) }, *asJSON)
 }
 
 func run(ctx context.Context, c config) (*Summary, error) {
@@ -146,30 +136,18 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	}
 	// Spread the block positions: ⌈pairs/n⌉ positions per configuration, a
 	// fixed random subset drawn from the seed.
-	per := min(reg.NumPositions(), (c.pairs+ds.N-1)/ds.N)
-	rng := rand.New(rand.NewPCG(c.seed, 2))
-	pos := rng.Perm(reg.NumPositions())[:per]
-	maxPairs := min(c.pairs, per*ds.N)
-	v, e, n, err := reg.PairsAt(ds, pos)
+	pos, v, e, n, err := learn.SpreadPairs(reg, ds, c.pairs, rand.NewPCG(c.seed, 2))
 	if err != nil {
 		return nil, err
 	}
-	n = min(n, maxPairs)
-	v, e = v[:n*reg.NV()], e[:n*reg.NE()]
-
-	bar := cli.NewBar("Θ-RBM")
-	ev, err := rsmi.NewExactV(ctx, v, reg.NV(), e, reg.NE(), &rsmi.ExactVOptions{
+	ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{
 		Src:        rand.NewPCG(c.seed, 3),
 		Checkpoint: c.ck.Options("ising2d-theta.ckpt"),
-		Progress:   bar.Update,
 	})
-	bar.Done()
 	if err != nil {
 		return nil, err
 	}
-	bar = cli.NewBar("exact oracle")
-	oracle, err := rsmi.NewExactOracle(ctx, m, c.T, reg, ds, &rsmi.OracleOptions{Positions: pos, MaxPairs: maxPairs, Progress: bar.Update})
-	bar.Done()
+	oracle, err := learn.Oracle(ctx, m, c.T, reg, ds, rsmi.OracleOptions{Positions: pos, MaxPairs: n})
 	if err != nil {
 		return nil, err
 	}
@@ -184,9 +162,9 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		return nil, err
 	}
 	s := &Summary{L: c.L, T: c.T, Block: c.block, Buffer: c.buffer, NH: c.nh, Estimator: "exactv",
-		Weights: rows(fixed), SharpWeights: rows(sharp)}
+		Weights: learn.Rows(fixed), SharpWeights: learn.Rows(sharp)}
 	s.Uniformity = uniformity(fixed.W[:fixed.NV])
-	s.SharpMaj = c.nh == 1 && isMajority(sharp)
+	s.SharpMaj = c.nh == 1 && learn.IsMajority(sharp)
 	if s.MI, err = ev.MI(sharp); err != nil {
 		return nil, err
 	}
@@ -207,8 +185,8 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		w := os.Stderr
 		fmt.Fprintf(w, "2D Ising L=%d T=%g: %d configurations, %d (V,E) pairs, block %d×%d, buffer %d, env %d, nh=%d\n",
 			c.L, c.T, ds.N, n, c.block, c.block, c.buffer, c.env, c.nh)
-		fmt.Fprintf(w, "  ‖λ‖=1 filter     %s  uniformity %.4f  MI %.4f bit (exact %.4f)\n", fmtRows(s.Weights), s.Uniformity, histFixed[len(histFixed)-1], fixedExact)
-		fmt.Fprintf(w, "  sharp filter     %s  majority rule: %v\n", fmtRows(s.SharpWeights), s.SharpMaj)
+		fmt.Fprintf(w, "  ‖λ‖=1 filter     %s  uniformity %.4f  MI %.4f bit (exact %.4f)\n", learn.FmtRows(s.Weights), s.Uniformity, histFixed[len(histFixed)-1], fixedExact)
+		fmt.Fprintf(w, "  sharp filter     %s  majority rule: %v\n", learn.FmtRows(s.SharpWeights), s.SharpMaj)
 		fmt.Fprintf(w, "  MI sharp         %.4f bit (ExactV), %.4f bit (exact oracle)\n", s.MI, s.ExactMI)
 		fmt.Fprintf(w, "  MI majority rule %.4f bit, decimation %.4f bit (exact oracle); I(V:E) = %.4f bit\n", s.MIEqual, s.MIDecimation, oracle.VisibleMI())
 		fmt.Fprintf(w, "  figures: %s, %s\n", filepath.Join(c.outdir, "ising2d_filters.png"), filepath.Join(c.outdir, "ising2d_mi.png"))
@@ -227,13 +205,10 @@ func dataset(ctx context.Context, c config) (*sample.Dataset, *lattice.Ising, er
 		if err != nil {
 			return nil, nil, err
 		}
-		ext := ds.Geom.Extents()
-		lat, err := lattice.NewSquare(ext[0])
+		// LoadSquare has checked the geometry against lattice.NewSquare(L).
+		lat, err := lattice.NewSquare(ds.Geom.Extents()[0])
 		if err != nil {
 			return nil, nil, err
-		}
-		if !lat.Geometry().Equal(ds.Geom) {
-			return nil, nil, errors.New(c.data + ": the geometry sidecar does not describe a square lattice in site order")
 		}
 		m, err := lattice.NewNearestNeighborIsing(lat, 1)
 		return ds, m, err
@@ -249,18 +224,10 @@ func dataset(ctx context.Context, c config) (*sample.Dataset, *lattice.Ising, er
 	// One stored configuration per ~N flipped spins: the mean cluster size
 	// is measured in a pilot run before sampling (the schedule is fixed in
 	// advance).
-	pilot, err := sample.NewWolff(m, c.T, rand.NewPCG(c.seed, 4))
+	every, err := learn.WolffEvery(m, c.T, rand.NewPCG(c.seed, 4), 200, 200, 1)
 	if err != nil {
 		return nil, nil, err
 	}
-	flipped := 0
-	for i := 0; i < 400; i++ {
-		pilot.Step()
-		if i >= 200 {
-			flipped += pilot.LastClusterSize()
-		}
-	}
-	every := max(1, int(math.Round(float64(lat.N())*200/float64(flipped))))
 	// Burn-in: from a random start Wolff clusters stay tiny for about N/16
 	// clusters before they reach equilibrium size, so N/4 clusters come on
 	// top of 50 sampling intervals.
@@ -279,31 +246,12 @@ func train(ctx context.Context, est rsmi.Estimator, c config, nv int, norm float
 	if err != nil {
 		return nil, nil, err
 	}
-	bar := cli.NewBar(label)
-	defer bar.Done()
-	res, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: c.steps, Norm: norm,
-		Checkpoint: c.ck.Options(fmt.Sprintf("ising2d-filter-%d.ckpt", stream)),
-		Progress:   func(step int, _ float64) { bar.Update(step, c.steps) }})
+	res, err := learn.Train(ctx, est, f, label, rsmi.TrainOptions{Steps: c.steps, Norm: norm,
+		Checkpoint: c.ck.Options(fmt.Sprintf("ising2d-filter-%d.ckpt", stream))})
 	if err != nil {
 		return nil, nil, err
 	}
 	return f, res.History, nil
-}
-
-func rows(f *rsmi.Filter) [][]float64 {
-	out := make([][]float64, f.NH)
-	for j := range out {
-		out[j] = append([]float64(nil), f.W[j*f.NV:(j+1)*f.NV]...)
-	}
-	return out
-}
-
-func fmtRows(w [][]float64) string {
-	s := ""
-	for _, r := range w {
-		s += fmt.Sprintf("%.3f", r)
-	}
-	return s
 }
 
 // uniformity is max_i |λ_i − mean|/|mean|.
@@ -320,35 +268,6 @@ func uniformity(w []float64) float64 {
 	return u
 }
 
-// isMajority reports whether the single-unit filter has weights of one sign
-// and its most probable h equals ± the majority of every untied block state
-// (the sign fixed by the weights' sign).
-func isMajority(f *rsmi.Filter) bool {
-	sign := math.Copysign(1, f.W[0])
-	for _, w := range f.W {
-		if math.Copysign(1, w) != sign || w == 0 {
-			return false
-		}
-	}
-	v, h := make([]int8, f.NV), make([]int8, 1)
-	src := rand.NewPCG(0, 0)
-	for s := 0; s < 1<<f.NV; s++ {
-		sum := 0
-		for i := range v {
-			v[i] = int8(2*(s>>i&1) - 1)
-			sum += int(v[i])
-		}
-		if sum == 0 {
-			continue
-		}
-		f.MostProbable(v, h, src)
-		if float64(h[0]) != sign*math.Copysign(1, float64(sum)) {
-			return false
-		}
-	}
-	return true
-}
-
 func figures(c config, fixed, sharp *rsmi.Filter, histFixed, histSharp []float64) error {
 	var panels []plots.Panel
 	for _, f := range []*rsmi.Filter{fixed, sharp} {
@@ -357,10 +276,7 @@ func figures(c config, fixed, sharp *rsmi.Filter, histFixed, histSharp []float64
 			kind = "unconstrained"
 		}
 		for j := 0; j < f.NH; j++ {
-			g := make([][]float64, c.block)
-			for y := range g {
-				g[y] = append([]float64(nil), f.W[j*f.NV+y*c.block:j*f.NV+(y+1)*c.block]...)
-			}
+			g := learn.BlockGrid(f, j, c.block)
 			// scale each panel to its own maximum so both filters read at a glance
 			mx := 0.0
 			for _, r := range g {

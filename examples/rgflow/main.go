@@ -101,6 +101,7 @@ import (
 	"time"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
+	"github.com/rsmi-go/rsmi/examples/internal/learn"
 	"github.com/rsmi-go/rsmi/examples/internal/plots"
 	"github.com/rsmi-go/rsmi/exponent"
 	"github.com/rsmi-go/rsmi/lattice"
@@ -240,17 +241,7 @@ func main() {
 		}
 		c.flowT = append(c.flowT, t)
 	}
-	ctx, stop := cli.Context()
-	defer stop()
-	s, err := run(ctx, c)
-	if err != nil {
-		cli.Fatal(err)
-	}
-	if *asJSON {
-		if err := cli.PrintJSON(s); err != nil {
-			cli.Fatal(err)
-		}
-	}
+	cli.Main(func(ctx context.Context) (*Summary, error) { return run(ctx, c) }, *asJSON)
 }
 
 func run(ctx context.Context, c config) (*Summary, error) {
@@ -292,7 +283,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 
 	// 2. Learn the filter.
 	t0, c0 = time.Now(), cpuSeconds()
-	filter, mi, err := learn(ctx, c, ds)
+	filter, mi, err := learnFilter(ctx, c, ds)
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +296,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	symMaj := !c.stoch && symmetrizedIsMajority(rule)
 	logf("learned filter λ = %.3f (x fastest), ‖λ‖ = %.2f, I(H:E) = %.4f bit\n", filter.W, norm, mi)
 	logf("  raw most probable rule is majority rule with a fixed tie-break: %v; point-group average is exactly majority rule with fair-coin ties: %v\n",
-		isMajority(filter), symMaj)
+		learn.IsMajority(filter), symMaj)
 
 	// 3. MCRG with both rules on the same samples.
 	// MCRG runs down to the reported level: the deepest whose lattice side
@@ -346,7 +337,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	}
 
 	s := &Summary{L: c.L, N: ds.N, T: c.T, Rule: "rsmi", Level: chosen, Ops: c.ops, Symmetrized: true, Stochastic: c.stoch,
-		Weights: append([]float64(nil), filter.W...), Norm: norm, MIBits: mi, Majority: isMajority(filter), SymMajority: symMaj}
+		Weights: append([]float64(nil), filter.W...), Norm: norm, MIBits: mi, Majority: learn.IsMajority(filter), SymMajority: symMaj}
 	k := c.ops - 1
 	for _, lv := range learned.Levels {
 		s.Levels = append(s.Levels, Level{N: lv.Level, Yt: lv.Even[k].Y, YtErr: lv.Even[k].YErr, Yh: lv.Odd[k].Y, YhErr: lv.Odd[k].YErr})
@@ -519,18 +510,9 @@ func dataset(ctx context.Context, c config, T float64, n int, path string, strea
 	case "wolff":
 		// One sweep ≈ N/⟨C⟩ clusters, ⟨C⟩ measured in a pilot run; the
 		// schedule is fixed before sampling.
-		pilot, err := sample.NewWolff(m, T, rand.NewPCG(c.seed, 100+stream))
-		if err != nil {
+		if every, err = learn.WolffEvery(m, T, rand.NewPCG(c.seed, 100+stream), 1000, 1000, c.sweeps); err != nil {
 			return nil, nil, err
 		}
-		flipped := 0
-		for i := 0; i < 2000; i++ {
-			pilot.Step()
-			if i >= 1000 {
-				flipped += pilot.LastClusterSize()
-			}
-		}
-		every = max(1, int(math.Round(c.sweeps*float64(lat.N())*1000/float64(flipped))))
 		factory = func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, T, src) }
 	case "sw":
 		every = max(1, int(math.Round(c.sweeps)))
@@ -556,25 +538,18 @@ func dataset(ctx context.Context, c config, T float64, n int, path string, strea
 	return ds, lat, err
 }
 
-// learn trains the unconstrained single-unit filter with ExactV on (V,E)
+// learnFilter trains the unconstrained single-unit filter with ExactV on (V,E)
 // pairs of a 2×2 block, buffer 1, environment 1, as examples/ising2d.
-func learn(ctx context.Context, c config, ds *sample.Dataset) (*rsmi.Filter, float64, error) {
+func learnFilter(ctx context.Context, c config, ds *sample.Dataset) (*rsmi.Filter, float64, error) {
 	reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
 	if err != nil {
 		return nil, 0, err
 	}
-	per := min(reg.NumPositions(), (c.pairs+ds.N-1)/ds.N)
-	rng := rand.New(rand.NewPCG(c.seed, 2))
-	pos := rng.Perm(reg.NumPositions())[:per]
-	v, e, n, err := reg.PairsAt(ds, pos)
+	_, v, e, _, err := learn.SpreadPairs(reg, ds, c.pairs, rand.NewPCG(c.seed, 2))
 	if err != nil {
 		return nil, 0, err
 	}
-	n = min(n, c.pairs)
-	v, e = v[:n*reg.NV()], e[:n*reg.NE()]
-	bar := cli.NewBar("Θ-RBM")
-	ev, err := rsmi.NewExactV(ctx, v, reg.NV(), e, reg.NE(), &rsmi.ExactVOptions{Src: rand.NewPCG(c.seed, 3), Progress: bar.Update})
-	bar.Done()
+	ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{Src: rand.NewPCG(c.seed, 3)})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -582,10 +557,7 @@ func learn(ctx context.Context, c config, ds *sample.Dataset) (*rsmi.Filter, flo
 	if err != nil {
 		return nil, 0, err
 	}
-	bar = cli.NewBar("Λ unconstrained")
-	defer bar.Done()
-	res, err := rsmi.Train(ctx, ev, f, &rsmi.TrainOptions{Steps: c.steps,
-		Progress: func(step int, _ float64) { bar.Update(step, c.steps) }})
+	res, err := learn.Train(ctx, ev, f, "Λ unconstrained", rsmi.TrainOptions{Steps: c.steps})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -606,34 +578,6 @@ func learn(ctx context.Context, c config, ds *sample.Dataset) (*rsmi.Filter, flo
 		}
 	}
 	return f, res.MI, nil
-}
-
-// isMajority reports whether the single-unit filter has weights of one sign
-// and its most probable h equals ± the majority of every untied block state.
-func isMajority(f *rsmi.Filter) bool {
-	sign := math.Copysign(1, f.W[0])
-	for _, w := range f.W {
-		if math.Copysign(1, w) != sign || w == 0 {
-			return false
-		}
-	}
-	v, h := make([]int8, f.NV), make([]int8, 1)
-	src := rand.NewPCG(0, 0)
-	for s := 0; s < 1<<f.NV; s++ {
-		sum := 0
-		for i := range v {
-			v[i] = int8(2*(s>>i&1) - 1)
-			sum += int(v[i])
-		}
-		if sum == 0 {
-			continue
-		}
-		f.MostProbable(v, h, src)
-		if float64(h[0]) != sign*math.Copysign(1, float64(sum)) {
-			return false
-		}
-	}
-	return true
 }
 
 // symmetrizedIsMajority reports whether the symmetrized single-output rule

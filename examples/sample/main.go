@@ -54,7 +54,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
@@ -103,8 +102,6 @@ func main() {
 		data    = flag.String("data", "", "summarize the samples in this .npy file instead of sampling (same as -merge with one file)")
 	)
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	c := config{model: *model, L: *L, T: *T, J: *J, V: *V, noise: *noise, sampler: *smp, burn: *burn, every: *every,
 		n: *n, chains: *chains, replicas: 1, seed: *seed, out: *out, sharded: *shard != -1, shard: *shard}
 	if *merge != "" && *data != "" {
@@ -116,15 +113,7 @@ func main() {
 	if *data != "" {
 		c.merge = []string{*data}
 	}
-	s, err := run(ctx, c)
-	if err != nil {
-		cli.Fatal(err)
-	}
-	if *asJSON {
-		if err := cli.PrintJSON(s); err != nil {
-			cli.Fatal(err)
-		}
-	}
+	s := cli.Main(func(ctx context.Context) (*summary, error) { return run(ctx, c) }, *asJSON)
 	if !*asJSON || *verbose {
 		printText(s)
 	}

@@ -1,6 +1,6 @@
 // Package cli holds the small pieces the example programs share: a progress
-// bar on stderr, the one-line JSON summary on stdout, signal handling and the
-// -checkpoint/-resume flags.
+// bar on stderr, the one-line JSON summary on stdout, signal handling, the
+// run-and-report skeleton of main (Main) and the -checkpoint/-resume flags.
 package cli
 
 import (
@@ -85,6 +85,25 @@ func (b *Bar) Done() {
 func PrintJSON(v any) error {
 	enc := json.NewEncoder(os.Stdout)
 	return enc.Encode(v)
+}
+
+// Main runs a program's run function with a context cancelled by SIGINT
+// or SIGTERM (Context), exits through Fatal if it fails, prints its result
+// as one JSON line on stdout if asJSON, and returns the result (for a text
+// summary).
+func Main[S any](run func(context.Context) (S, error), asJSON bool) S {
+	ctx, stop := Context()
+	defer stop()
+	s, err := run(ctx)
+	if err != nil {
+		Fatal(err)
+	}
+	if asJSON {
+		if err := PrintJSON(s); err != nil {
+			Fatal(err)
+		}
+	}
+	return s
 }
 
 // Fatal prints the error on stderr and exits with status 1.
