@@ -5,13 +5,13 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"reflect"
-	"strings"
 	"testing"
+
+	"github.com/rsmi-go/rsmi/internal/badinput"
 )
 
-// badCall is one invalid call of an exported constructor or long call: it
-// must return a descriptive error and no result, and must not panic.
+// badCall is one invalid call of an exported constructor or long call (see
+// internal/badinput for what it must do).
 type badCall struct {
 	name string
 	call func() (any, error)
@@ -19,25 +19,11 @@ type badCall struct {
 
 func sweepBad(t *testing.T, prefix string, cases []badCall) {
 	t.Helper()
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			defer func() {
-				if r := recover(); r != nil {
-					t.Errorf("%s panicked: %v", c.name, r)
-				}
-			}()
-			res, err := c.call()
-			if err == nil {
-				t.Fatalf("%s: no error", c.name)
-			}
-			if msg := err.Error(); !strings.HasPrefix(msg, prefix) || len(msg) < len(prefix)+8 {
-				t.Errorf("%s: error %q is not a descriptive %q error", c.name, msg, prefix)
-			}
-			if v := reflect.ValueOf(res); res != nil && (v.Kind() != reflect.Pointer && v.Kind() != reflect.Slice || !v.IsNil()) {
-				t.Errorf("%s: result %v returned with the error", c.name, res)
-			}
-		})
+	calls := make([]badinput.Call, len(cases))
+	for i, c := range cases {
+		calls[i] = badinput.Call{Name: c.name, Call: c.call}
 	}
+	badinput.Sweep(t, prefix, calls)
 }
 
 // TestBadInputSweep feeds New, NewFrom, Read, Train, AIS and LogLikelihood

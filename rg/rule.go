@@ -80,4 +80,4 @@ func (Decimation) Check(nv int) error {
 // Apply implements Rule.
 func (Decimation) Apply(dst, block []int8, _ rand.Source) { dst[0] = block[0] }
 
-var errNilRule = errors.New("rg: nil rule")
+var errNilRule = errors.New("rg: nil rule (want Majority, Decimation, a FilterRule or another Rule)")

@@ -125,7 +125,7 @@ func NewSymmetrizedFilterRule(f *rsmi.Filter, b, dim int, stochastic bool) (*Sym
 		return nil, errors.New("rg: SymmetrizedFilterRule without a filter")
 	}
 	if err := f.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("rg: SymmetrizedFilterRule: %w", err)
 	}
 	group, err := PointGroup(b, dim)
 	if err != nil {

@@ -65,7 +65,7 @@ func (f *Filter) NumParams() int {
 // Validate checks that the shape is consistent and all parameters finite.
 func (f *Filter) Validate() error {
 	if f == nil {
-		return errors.New("rsmi: nil filter")
+		return errors.New("rsmi: the filter is nil (build one with NewFilter)")
 	}
 	if f.NH < 1 {
 		return fmt.Errorf("rsmi: filter needs at least one hidden unit, got nh = %d", f.NH)

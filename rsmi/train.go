@@ -97,10 +97,10 @@ func Train(ctx context.Context, est Estimator, f *Filter, opts *TrainOptions) (*
 			return nil, fmt.Errorf("rsmi: Adam parameters Beta1 = %v, Beta2 = %v, Epsilon = %v out of range", o.Beta1, o.Beta2, o.Epsilon)
 		}
 		if opts.Norm < 0 || math.IsNaN(opts.Norm) || math.IsInf(opts.Norm, 0) {
-			return nil, fmt.Errorf("rsmi: Norm = %v", opts.Norm)
+			return nil, fmt.Errorf("rsmi: TrainOptions.Norm = %v, want a finite value ≥ 0 (0: no norm constraint)", opts.Norm)
 		}
 		if opts.L2 < 0 || math.IsNaN(opts.L2) || math.IsInf(opts.L2, 0) {
-			return nil, fmt.Errorf("rsmi: L2 = %v", opts.L2)
+			return nil, fmt.Errorf("rsmi: TrainOptions.L2 = %v, want a finite value ≥ 0 (0: no penalty)", opts.L2)
 		}
 		if opts.Norm > 0 && opts.L2 > 0 {
 			return nil, errors.New("rsmi: set Norm or L2, not both")

@@ -96,7 +96,7 @@ func NewMetropolis(m lattice.Model, T float64, src rand.Source) (*Metropolis, er
 // checkArgs validates the arguments shared by all constructors.
 func checkArgs(m lattice.Model, T float64, src rand.Source) error {
 	if m == nil {
-		return errors.New("sample: nil model")
+		return errors.New("sample: the model is nil (pass a lattice.Model)")
 	}
 	if src == nil {
 		return errors.New("sample: nil random source")
