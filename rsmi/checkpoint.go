@@ -134,7 +134,14 @@ func finite(x []float64) bool {
 func estimatorID(est Estimator) (string, error) {
 	switch e := est.(type) {
 	case *InfoNCE:
-		return "", errors.New("rsmi: Train cannot checkpoint an InfoNCE estimator: its critic and random state are not serializable")
+		if _, ok := e.src.(encoding.BinaryMarshaler); !ok {
+			return "", fmt.Errorf("rsmi: Train cannot checkpoint an InfoNCE estimator whose InfoNCEOptions.Src (%T) cannot save its state: use *rand.PCG or *rand.ChaCha8", e.src)
+		}
+		var h ckpt.Enc
+		h.I8s(e.v)
+		h.I8s(e.e)
+		return fmt.Sprintf("%T nv=%d ne=%d batch=%d embed=%d hidden=%v lr=%v tau=%v..%v anneal=%d ema=%v pairs=%08x",
+			e, e.nv, e.ne, e.batch, e.embed, e.hidden, e.lr, e.tau0, e.tau1, e.anneal, e.emaBeta, ckpt.CRC(h.B)), nil
 	case *Table:
 		return fmt.Sprintf("%T %08x", e, tableCRC(e)), nil
 	case *ExactV:

@@ -2,11 +2,14 @@ package rsmi
 
 import (
 	"context"
+	"encoding"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"sync"
+
+	"github.com/rsmi-go/rsmi/internal/ckpt"
 
 	"gonum.org/v1/gonum/blas"
 )
@@ -117,6 +120,7 @@ type InfoNCE struct {
 	emaBeta float64
 
 	mu       sync.Mutex
+	src      rand.Source // the generator behind rng, saved by MarshalBinary
 	rng      *rand.Rand
 	evalSeed [2]uint64
 	perm     []int32 // training order of the current epoch
@@ -207,7 +211,7 @@ func NewInfoNCE(v []int8, nv int, e []int8, ne int, opts *InfoNCEOptions) (*Info
 		nv: nv, ne: ne, v: v, e: e, nTrain: nTrain,
 		batch: o.Batch, embed: o.Embed, hidden: hidden, lr: o.LearningRate,
 		tau0: o.TempStart, tau1: o.TempEnd, anneal: o.AnnealSteps, emaBeta: o.EMA,
-		rng: rng,
+		src: o.Src, rng: rng,
 	}
 	est.evalSeed = [2]uint64{rng.Uint64(), rng.Uint64()}
 	est.held = make([]int32, nHeld)
@@ -525,3 +529,91 @@ func (n *InfoNCE) TrainCritic(ctx context.Context, f *Filter, steps int) error {
 }
 
 var _ Estimator = (*InfoNCE)(nil)
+
+// infoNCEStateVersion is the version of MarshalBinary's format.
+const infoNCEStateVersion = 1
+
+// MarshalBinary implements encoding.BinaryMarshaler: the training state
+// (critic parameters and Adam moments, position in the epoch, step,
+// temperature schedule position, moving average and the random generator),
+// so that rsmi.Train can checkpoint and resume an InfoNCE run bit for bit.
+// It needs InfoNCEOptions.Src to save its own state (*rand.PCG or
+// *rand.ChaCha8).
+func (n *InfoNCE) MarshalBinary() ([]byte, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	m, ok := n.src.(encoding.BinaryMarshaler)
+	if !ok {
+		return nil, fmt.Errorf("rsmi: InfoNCE random source %T cannot save its state", n.src)
+	}
+	rs, err := m.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("rsmi: saving InfoNCE's random source: %w", err)
+	}
+	var e ckpt.Enc
+	e.Int(infoNCEStateVersion)
+	e.Int(n.nh)
+	e.Int(n.step)
+	e.Int(n.pos)
+	e.F64(n.ema)
+	e.F64(n.emaNorm)
+	e.F64(n.b1t)
+	e.F64(n.b2t)
+	e.I32s(n.perm)
+	e.F64s(n.crit)
+	e.F64s(n.m1)
+	e.F64s(n.m2)
+	e.Bytes(rs)
+	return e.B, nil
+}
+
+// UnmarshalBinary implements encoding.BinaryUnmarshaler for the state
+// written by MarshalBinary of an estimator built with the same pairs and
+// options.
+func (n *InfoNCE) UnmarshalBinary(b []byte) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	u, ok := n.src.(encoding.BinaryUnmarshaler)
+	if !ok {
+		return fmt.Errorf("rsmi: InfoNCE random source %T cannot restore its state", n.src)
+	}
+	d := &ckpt.Dec{B: b}
+	version := d.Int()
+	nh, step, pos := d.Int(), d.Int(), d.Int()
+	ema, emaNorm, b1t, b2t := d.F64(), d.F64(), d.F64(), d.F64()
+	perm := d.I32s()
+	crit, m1, m2 := d.F64s(), d.F64s(), d.F64s()
+	rs := d.Bytes()
+	if err := d.Err(); err != nil {
+		return fmt.Errorf("rsmi: InfoNCE state: %w", err)
+	}
+	if version != infoNCEStateVersion {
+		return fmt.Errorf("rsmi: InfoNCE state version %d, want %d", version, infoNCEStateVersion)
+	}
+	if nh < 0 || nh > MaxHidden || step < 0 || len(perm) != n.nTrain || pos < 0 || pos > n.nTrain {
+		return errors.New("rsmi: InfoNCE state does not fit this estimator")
+	}
+	for _, p := range perm {
+		if p < 0 || int(p) >= n.nTrain {
+			return errors.New("rsmi: InfoNCE state holds a pair index out of range")
+		}
+	}
+	if nh > 0 {
+		if n.nh != nh {
+			n.build(nh)
+		}
+		if len(crit) != len(n.crit) || len(m1) != len(n.m1) || len(m2) != len(n.m2) {
+			return errors.New("rsmi: InfoNCE state has a critic of another size")
+		}
+		copy(n.crit, crit)
+		copy(n.m1, m1)
+		copy(n.m2, m2)
+	}
+	if err := u.UnmarshalBinary(rs); err != nil {
+		return fmt.Errorf("rsmi: restoring InfoNCE's random source: %w", err)
+	}
+	n.step, n.pos = step, pos
+	n.ema, n.emaNorm, n.b1t, n.b2t = ema, emaNorm, b1t, b2t
+	copy(n.perm, perm)
+	return nil
+}

@@ -40,7 +40,7 @@ type TrainOptions struct {
 	// for bit, to an uninterrupted run's. Estimators must be deterministic
 	// functions of the filter (Table, ExactV, the oracles, RBMProxy are) or
 	// implement encoding.BinaryMarshaler and encoding.BinaryUnmarshaler for
-	// their state; InfoNCE cannot be checkpointed (an error).
+	// their state (InfoNCE does, when its Src is a *rand.PCG or *rand.ChaCha8).
 	Checkpoint *CheckpointOptions
 }
 

@@ -101,6 +101,7 @@ type config struct {
 	lr, norm, tauEnd    float64
 	out                 string
 	verbose             bool
+	ck                  *cli.Checkpoint // -checkpoint/-resume; nil: none
 }
 
 func main() {
@@ -132,7 +133,11 @@ func main() {
 	flag.StringVar(&c.out, "out", "dimer_filters.png", "filter heatmap PNG (empty: none)")
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
 	flag.BoolVar(&c.verbose, "v", false, "print the summary as text on stderr as well")
+	c.ck = cli.CheckpointFlags()
 	flag.Parse()
+	if err := c.ck.Validate(); err != nil {
+		cli.Fatal(err)
+	}
 	if ts != "" {
 		for _, f := range strings.Split(ts, ",") {
 			t, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
@@ -359,7 +364,8 @@ func trainSeed(ctx context.Context, c config, seed uint64, v []int8, nv int, e [
 		return nil, 0, err
 	}
 	if _, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: c.steps, LearningRate: c.lr, Norm: norm,
-		Progress: func(int, float64) { tick() }}); err != nil {
+		Checkpoint: c.ck.Options(fmt.Sprintf("dimer-T%g-seed%d.ckpt", c.T, seed)),
+		Progress:   func(int, float64) { tick() }}); err != nil {
 		return nil, 0, err
 	}
 	mi, err := est.MI(f)
