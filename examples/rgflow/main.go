@@ -9,7 +9,8 @@
 //     (-sampler wolff, the default: a pilot run measures the mean cluster
 //     size ⟨C⟩ and the schedule stores one configuration every
 //     -sweeps·N/⟨C⟩ clusters) or Swendsen–Wang sweeps (-sampler sw), on
-//     -chains chains; or read them with -data FILE.npy.
+//     -chains chains; or read them with -data FILE.npy (-save FILE.npy
+//     keeps them, so an interrupted run need not sample again).
 //  2. Learn the filter on these level-0 data exactly as examples/ising2d
 //     does: (V,E) pairs of a 2×2 block with buffer 1 and environment 1, the
 //     ExactV estimator, one hidden unit, unconstrained Adam (rsmi.Train with
@@ -29,6 +30,8 @@
 //     group average of a sharp majority-like filter is exactly majority rule
 //     with a fair coin on ties, so the learned rule and the baseline must
 //     agree within errors — which is what the comparison tests.
+//     -checkpoint DIR (and -resume) checkpoints the Θ-RBM's and the
+//     filter's training.
 //  4. Swendsen's Monte Carlo RG (exponent.MCRG) with the learned rule and,
 //     on the same samples, with rg.Majority (the baseline): y_t and y_h at
 //     every level and every truncation to the first k operators.
@@ -136,6 +139,7 @@ type config struct {
 	noFlow   bool
 	stoch    bool
 	saveData string
+	ck       *cli.Checkpoint // -checkpoint/-resume for the filter's training; nil: none
 }
 
 // Level is one MCRG level at the chosen operator count.
@@ -230,7 +234,11 @@ func main() {
 	flag.StringVar(&c.outdir, "outdir", ".", "directory for the PNG figures")
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
 	flag.BoolVar(&c.quiet, "q", false, "no text summary on stderr")
+	c.ck = cli.CheckpointFlags()
 	flag.Parse()
+	if err := c.ck.Validate(); err != nil {
+		cli.Fatal(err)
+	}
 	for _, f := range strings.Split(flowT, ",") {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
@@ -549,7 +557,7 @@ func learnFilter(ctx context.Context, c config, ds *sample.Dataset) (*rsmi.Filte
 	if err != nil {
 		return nil, 0, err
 	}
-	ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{Src: rand.NewPCG(c.seed, 3)})
+	ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{Src: rand.NewPCG(c.seed, 3), Checkpoint: c.ck.Options("rgflow-theta.ckpt")})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -557,7 +565,7 @@ func learnFilter(ctx context.Context, c config, ds *sample.Dataset) (*rsmi.Filte
 	if err != nil {
 		return nil, 0, err
 	}
-	res, err := learn.Train(ctx, ev, f, "Λ unconstrained", rsmi.TrainOptions{Steps: c.steps})
+	res, err := learn.Train(ctx, ev, f, "Λ unconstrained", rsmi.TrainOptions{Steps: c.steps, Checkpoint: c.ck.Options("rgflow-filter.ckpt")})
 	if err != nil {
 		return nil, 0, err
 	}
