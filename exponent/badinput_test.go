@@ -116,7 +116,9 @@ func TestMCRGCancelPrompt(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, err := MCRG(ctx, ds, lat, &MCRGOptions{Levels: 3, Src: rand.NewPCG(1, 1)})
-	if d := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || d > time.Second {
+	// The one-second bound holds in the full run; under -short (CI's
+	// race-detector run, 5–10× slower) only the error is checked.
+	if d := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || !testing.Short() && d > time.Second {
 		t.Errorf("cancelled MCRG: error %v after %v", err, d)
 	}
 }

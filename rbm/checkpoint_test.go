@@ -201,7 +201,9 @@ func TestTrainCancelPrompt(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, err := Train(ctx, r, data, &TrainOptions{Epochs: 100000, BatchSize: 500, K: 5, Src: rand.NewPCG(3, 3)})
-	if d := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || d > 1100*time.Millisecond {
+	// The one-second bound holds in the full run; under -short (CI's
+	// race-detector run, 5–10× slower) only the error is checked.
+	if d := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || !testing.Short() && d > 1100*time.Millisecond {
 		t.Errorf("cancelled training: error %v after %v", err, d)
 	}
 	opts := &AISOptions{Runs: 4, Steps: 1 << 22, Src: rand.NewPCG(1, 1)}
@@ -209,7 +211,9 @@ func TestTrainCancelPrompt(t *testing.T) {
 	defer cancel2()
 	start = time.Now()
 	_, _, err = r.AIS(ctx2, opts)
-	if d := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || d > 1100*time.Millisecond {
+	// The one-second bound holds in the full run; under -short (CI's
+	// race-detector run, 5–10× slower) only the error is checked.
+	if d := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || !testing.Short() && d > 1100*time.Millisecond {
 		t.Errorf("cancelled AIS: error %v after %v", err, d)
 	}
 }

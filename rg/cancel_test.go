@@ -37,7 +37,9 @@ func TestFitFlowCancelPrompt(t *testing.T) {
 		start := time.Now()
 		err := c.call(ctx)
 		cancel()
-		if d := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || d > 1150*time.Millisecond {
+		// The one-second bound holds in the full run; under -short (CI's
+		// race-detector run, 5–10× slower) only the error is checked.
+		if d := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || !testing.Short() && d > 1150*time.Millisecond {
 			t.Errorf("%s: error %v after %v, want context.DeadlineExceeded within a second", c.name, err, d)
 		}
 	}

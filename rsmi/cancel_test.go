@@ -30,7 +30,9 @@ func cancelWithin(t *testing.T, name string, delay time.Duration, phase string, 
 		t.Errorf("%s: error %v after %v, want context.Canceled", name, err, end.Sub(start))
 		return
 	}
-	if d := end.Sub(cancelled); d > time.Second {
+	// The one-second bound holds in the full run; under -short (CI's
+	// race-detector run, 5–10× slower) only the error is checked.
+	if d := end.Sub(cancelled); !testing.Short() && d > time.Second {
 		t.Errorf("%s: returned %v after the cancellation", name, d)
 	}
 	if !strings.Contains(err.Error(), phase) {

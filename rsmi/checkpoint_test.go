@@ -199,7 +199,9 @@ func TestTrainCancelPrompt(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, err := Train(ctx, slowEstimator{}, f, &TrainOptions{Steps: 1000000})
-	if d := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || d > time.Second {
+	// The one-second bound holds in the full run; under -short (CI's
+	// race-detector run, 5–10× slower) only the error is checked.
+	if d := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || !testing.Short() && d > time.Second {
 		t.Errorf("cancelled Train: error %v after %v", err, d)
 	}
 }
