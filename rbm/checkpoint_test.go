@@ -6,13 +6,13 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/internal/ckpt/ckpttest"
 )
 
 // ckptChildEnv names the checkpoint directory of the helper process of
@@ -67,26 +67,7 @@ func TestCheckpointKillResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCheckpointChild$")
-	cmd.Env = append(os.Environ(), ckptChildEnv+"="+dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "rbm-train.ckpt")
-	deadline := time.Now().Add(30 * time.Second)
-	for !ckpt.Exists(path) {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatal("no checkpoint appeared within 30 s")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	time.Sleep(70 * time.Millisecond)
-	if err := cmd.Process.Kill(); err != nil { // SIGKILL
-		t.Fatal(err)
-	}
-	cmd.Wait()
+	ckpttest.KillAfterCheckpoint(t, "TestCheckpointChild", ckptChildEnv, dir, "rbm-train.ckpt", 70*time.Millisecond)
 	got, res, err := ckptRun(dir, true, noop)
 	if err != nil {
 		t.Fatal(err)

@@ -7,13 +7,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/internal/ckpt/ckpttest"
 )
 
 const ckptChildEnv = "RSMI_CHECKPOINT_CHILD_DIR"
@@ -67,26 +67,7 @@ func TestCheckpointKillResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCheckpointChild$")
-	cmd.Env = append(os.Environ(), ckptChildEnv+"="+dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "rsmi-train.ckpt")
-	deadline := time.Now().Add(30 * time.Second)
-	for !ckpt.Exists(path) {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatal("no checkpoint appeared within 30 s")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond)
-	if err := cmd.Process.Kill(); err != nil { // SIGKILL
-		t.Fatal(err)
-	}
-	cmd.Wait()
+	ckpttest.KillAfterCheckpoint(t, "TestCheckpointChild", ckptChildEnv, dir, "rsmi-train.ckpt", 50*time.Millisecond)
 	got, res, err := ckptTrain(dir, true, nil)
 	if err != nil {
 		t.Fatal(err)
