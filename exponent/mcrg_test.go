@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/rsmi-go/rsmi/internal/chainsample"
+
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rg"
 	"github.com/rsmi-go/rsmi/sample"
@@ -139,34 +141,6 @@ func TestMCRGWrongLevelPairing(t *testing.T) {
 	}
 }
 
-// exactChain draws n independent configurations of the periodic Ising chain
-// of L sites at coupling K exactly (independent bond variables conditioned
-// on an even number of domain walls).
-func exactChain(L, n int, K float64, r *rand.Rand) []int8 {
-	p := (1 + math.Tanh(K)) / 2
-	out := make([]int8, 0, n*L)
-	tau := make([]int8, L)
-	for len(out) < n*L {
-		prod := int8(1)
-		for i := range tau {
-			tau[i] = -1
-			if r.Float64() < p {
-				tau[i] = 1
-			}
-			prod *= tau[i]
-		}
-		if prod != 1 {
-			continue
-		}
-		s := int8(2*r.IntN(2) - 1)
-		for i := 0; i < L; i++ {
-			out = append(out, s)
-			s *= tau[i]
-		}
-	}
-	return out
-}
-
 // TestMCRGChainDecimation checks MCRG against an exact linearization: b = 2
 // decimation maps the Ising chain exactly onto the chain at
 // K' = ½ ln cosh 2K, so with the nearest-neighbour operator alone
@@ -175,7 +149,7 @@ func TestMCRGChainDecimation(t *testing.T) {
 	const L, n = 64, 20000
 	K := 0.6
 	lat, _ := lattice.NewChain(L)
-	ds, err := sample.NewDataset(lat.Geometry(), exactChain(L, n, K, rand.New(rand.NewPCG(5, 6))))
+	ds, err := sample.NewDataset(lat.Geometry(), chainsample.Periodic(L, n, K, rand.New(rand.NewPCG(5, 6))))
 	if err != nil {
 		t.Fatal(err)
 	}

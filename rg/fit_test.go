@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/rsmi-go/rsmi/internal/chainsample"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/sample"
 )
@@ -49,7 +50,7 @@ func TestFlowChainDecimation(t *testing.T) {
 	const L, n = 256, 2000
 	K := 1.0
 	lat, _ := lattice.NewChain(L)
-	ds, _ := sample.NewDataset(lat.Geometry(), exactChain(L, n, K, rand.New(rand.NewPCG(21, 22))))
+	ds, _ := sample.NewDataset(lat.Geometry(), chainsample.Periodic(L, n, K, rand.New(rand.NewPCG(21, 22))))
 	var calls int
 	levels, err := Flow(context.Background(), ds, lat, FlowOptions{
 		Levels: 3, Rule: Fixed(Decimation{}), Src: rand.NewPCG(1, 2),

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/rsmi-go/rsmi/internal/chainsample"
+
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
@@ -22,35 +24,6 @@ func randomDataset(t testing.TB, lat *lattice.Lattice, n int, r *rand.Rand) *sam
 		t.Fatal(err)
 	}
 	return ds
-}
-
-// exactChain draws n independent configurations of the periodic
-// nearest-neighbour Ising chain of L sites at coupling K exactly: bond
-// variables τ_i = s_i s_{i+1} are independent with P(τ = +1) = (1 + tanh K)/2,
-// conditioned on Π τ_i = +1 by rejection; s_0 is a fair coin.
-func exactChain(L, n int, K float64, r *rand.Rand) []int8 {
-	p := (1 + math.Tanh(K)) / 2
-	out := make([]int8, 0, n*L)
-	tau := make([]int8, L)
-	for len(out) < n*L {
-		prod := int8(1)
-		for i := range tau {
-			tau[i] = -1
-			if r.Float64() < p {
-				tau[i] = 1
-			}
-			prod *= tau[i]
-		}
-		if prod != 1 {
-			continue
-		}
-		s := int8(2*r.IntN(2) - 1)
-		for i := 0; i < L; i++ {
-			out = append(out, s)
-			s *= tau[i]
-		}
-	}
-	return out
 }
 
 // chainNN returns the exact <s_i s_{i+1}> of the periodic chain of L sites at
@@ -69,7 +42,7 @@ func TestDecimationChainFlow(t *testing.T) {
 	const L, n = 256, 4000
 	K := 1.2
 	lat, _ := lattice.NewChain(L)
-	ds, err := sample.NewDataset(lat.Geometry(), exactChain(L, n, K, r))
+	ds, err := sample.NewDataset(lat.Geometry(), chainsample.Periodic(L, n, K, r))
 	if err != nil {
 		t.Fatal(err)
 	}
