@@ -140,35 +140,21 @@ func Symmetrized(name string, offsets ...[]int) (Operator, error) {
 	if k := canonKey(normalize(offsets)); strings.Count(k, ";") != len(offsets) {
 		return Operator{}, fmt.Errorf("lattice: operator %q repeats a displacement", name)
 	}
-	perm := make([]int, dim)
-	for i := range perm {
-		perm[i] = i
+	group, err := PointGroup(dim)
+	if err != nil {
+		return Operator{}, fmt.Errorf("lattice: operator %q: %w", name, err)
 	}
 	seen := map[string]bool{}
 	var pats [][][]int
-	for {
-		for signs := 0; signs < 1<<dim; signs++ {
-			img := make([][]int, len(offsets))
-			for k, d := range offsets {
-				v := make([]int, dim)
-				for a := 0; a < dim; a++ {
-					x := d[perm[a]]
-					if signs>>a&1 == 1 {
-						x = -x
-					}
-					v[a] = x
-				}
-				img[k] = v
-			}
-			img = normalize(img)
-			key := canonKey(img)
-			if !seen[key] {
-				seen[key] = true
-				pats = append(pats, img)
-			}
+	for _, g := range group {
+		img := make([][]int, len(offsets))
+		for k, d := range offsets {
+			img[k] = g.Apply(nil, d)
 		}
-		if !nextPerm(perm) {
-			break
+		img = normalize(img)
+		if key := canonKey(img); !seen[key] {
+			seen[key] = true
+			pats = append(pats, img)
 		}
 	}
 	return Operator{Name: name, Patterns: pats}, nil

@@ -155,25 +155,31 @@ func (t *Table) VisibleMI() float64 {
 	return mi / math.Ln2
 }
 
-// RuleMI returns I(H:E) in bits for any coarse-graining rule with nh hidden
-// ±1 variables given by its conditional probabilities: cond(v, ph) must fill
-// ph (length 2^nh, index bit j set meaning h_j = +1) with P(h|v). Decimation
-// and Majority give the standard rules.
-func (t *Table) RuleMI(nh int, cond func(v []int8, ph []float64)) (float64, error) {
-	if nh < 1 || nh > MaxHidden {
-		return 0, fmt.Errorf("rsmi: nh = %d outside [1,%d]", nh, MaxHidden)
+// RuleMI returns I(H:E) in bits for any coarse-graining rule: its
+// conditional P(h|v) (Rule.Cond) is evaluated on every block state and
+// combined with the table's P(v|e). Majority{}, Decimation{} and
+// MostProbable or Symmetrize of a learned filter give the standard rules.
+func (t *Table) RuleMI(r Rule) (float64, error) {
+	if r == nil {
+		return 0, errors.New("rsmi: RuleMI of a nil rule")
 	}
-	hs := 1 << nh
+	if err := r.Check(t.nv, nil); err != nil {
+		return 0, err
+	}
+	hs, err := numOutcomes(len(r.States()), r.Outputs(), maxRuleOutcomes)
+	if err != nil {
+		return 0, err
+	}
 	q := make([]float64, t.s*hs)
 	v := make([]int8, t.nv)
 	for s := 0; s < t.s; s++ {
 		decodeSpins(s, v)
 		row := q[s*hs : (s+1)*hs]
-		cond(v, row)
+		r.Cond(v, row)
 		var sum float64
 		for _, p := range row {
-			if !(p >= 0) {
-				return 0, fmt.Errorf("rsmi: rule gives P(h|v) = %v", p)
+			if !(p >= 0) || math.IsInf(p, 0) {
+				return 0, fmt.Errorf("rsmi: rule gives P(h|v) = %v for block state %d", p, s)
 			}
 			sum += p
 		}
@@ -185,37 +191,6 @@ func (t *Table) RuleMI(nh int, cond func(v []int8, ph []float64)) (float64, erro
 	t.gemmPQ(q, hs, phe, 0, t.ne)
 	mi, _ := t.miFrom(phe, hs)
 	return mi, nil
-}
-
-// Decimation returns the rule h = v_k (for Table.RuleMI with nh = 1).
-func Decimation(k int) func(v []int8, ph []float64) {
-	return func(v []int8, ph []float64) {
-		ph[0], ph[1] = 0, 0
-		if v[k] > 0 {
-			ph[1] = 1
-		} else {
-			ph[0] = 1
-		}
-	}
-}
-
-// Majority returns majority rule h = sign(Σ_i v_i) with ties broken by a fair
-// coin (for Table.RuleMI with nh = 1).
-func Majority() func(v []int8, ph []float64) {
-	return func(v []int8, ph []float64) {
-		var m int
-		for _, s := range v {
-			m += int(s)
-		}
-		switch {
-		case m > 0:
-			ph[0], ph[1] = 0, 1
-		case m < 0:
-			ph[0], ph[1] = 1, 0
-		default:
-			ph[0], ph[1] = 0.5, 0.5
-		}
-	}
 }
 
 // decodeSpins writes the block configuration with index s into v.

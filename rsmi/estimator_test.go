@@ -129,7 +129,7 @@ func TestExactChainFigures(t *testing.T) {
 			}
 		}
 		for k := 0; k < 2; k++ {
-			d, err := tb.RuleMI(1, Decimation(k))
+			d, err := tb.RuleMI(Decimation{Site: k})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,11 +137,11 @@ func TestExactChainFigures(t *testing.T) {
 				t.Errorf("K=%v: decimation of spin %d: %.5f bit, want %.4f", tc.K, k, d, tc.dec)
 			}
 		}
-		d, _ := tb.RuleMI(1, Decimation(0))
+		d, _ := tb.RuleMI(Decimation{Site: 0})
 		if math.Abs(d-closed) > 1e-12 {
 			t.Errorf("K=%v: decimation %.15f, closed form %.15f", tc.K, d, closed)
 		}
-		m, _ := tb.RuleMI(1, Majority())
+		m, _ := tb.RuleMI(Majority{})
 		if math.Abs(m-tc.maj) > 5e-5 {
 			t.Errorf("K=%v: majority %.5f bit, want %.4f", tc.K, m, tc.maj)
 		}
@@ -226,7 +226,7 @@ func TestTrainLearnsDecimation1D(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec, _ := tb.RuleMI(1, Decimation(0))
+		dec, _ := tb.RuleMI(Decimation{Site: 0})
 		for seed := uint64(1); seed <= 3; seed++ {
 			f, _ := NewFilter(1, 2, rand.NewPCG(seed, 7))
 			res, err := Train(context.Background(), tb, f, &TrainOptions{Steps: 10000, LearningRate: 0.01})

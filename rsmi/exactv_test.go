@@ -77,9 +77,9 @@ func TestExactV2D(t *testing.T) {
 	if hi/lo > 1.1 || f.W[0]*f.W[1] < 0 || f.W[0]*f.W[2] < 0 || f.W[0]*f.W[3] < 0 {
 		t.Errorf("ExactV fixed-norm optimum %v not uniform within 10%%", f.W)
 	}
-	for name, rule := range map[string]func([]int8, []float64){"decimation": Decimation(0), "majority": Majority()} {
-		a, _ := oracle.RuleMI(1, rule)
-		b, _ := ev.RuleMI(1, rule)
+	for name, rule := range map[string]Rule{"decimation": Decimation{}, "majority": Majority{}} {
+		a, _ := oracle.RuleMI(rule)
+		b, _ := ev.RuleMI(rule)
 		t.Logf("%s: exact %.4f, ExactV %.4f (%+.4f)", name, a, b, b-a)
 		if math.Abs(a-b) > 0.03 {
 			t.Errorf("%s: ExactV %.4f, exact oracle %.4f", name, b, a)

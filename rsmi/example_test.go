@@ -27,8 +27,8 @@ func ExampleTrain() {
 	if err != nil {
 		panic(err)
 	}
-	dec, _ := est.RuleMI(1, rsmi.Decimation(0))
-	maj, _ := est.RuleMI(1, rsmi.Majority())
+	dec, _ := est.RuleMI(rsmi.Decimation{Site: 0})
+	maj, _ := est.RuleMI(rsmi.Majority{})
 	ratio := math.Max(math.Abs(f.W[0]), math.Abs(f.W[1])) / math.Min(math.Abs(f.W[0]), math.Abs(f.W[1]))
 	fmt.Printf("learned filter: %.3f bit, weight ratio > 5: %v\n", res.MI, ratio > 5)
 	fmt.Printf("decimation:     %.3f bit\n", dec)

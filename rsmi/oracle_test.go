@@ -62,8 +62,8 @@ func TestOracle2DCritical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, _ := tb.RuleMI(1, Decimation(0))
-	maj, _ := tb.RuleMI(1, Majority())
+	dec, _ := tb.RuleMI(Decimation{Site: 0})
+	maj, _ := tb.RuleMI(Majority{})
 	ive := tb.VisibleMI()
 	t.Logf("%d environments: decimation %.4f, majority %.4f, I(V:E) %.4f bit", tb.NumEnvironments(), dec, maj, ive)
 	if maj-dec < 0.05 {
@@ -132,7 +132,7 @@ func TestOracle2DCritical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	maj1, _ := sub.RuleMI(1, Majority())
+	maj1, _ := sub.RuleMI(Majority{})
 	t.Logf("subset: nh = 1 majority %.4f, nh = 2 learned %.4f bit", maj1, res2.MI)
 	if !(res2.MI > maj1) {
 		t.Errorf("nh = 2: MI %.4f not above one majority spin's %.4f", res2.MI, maj1)
@@ -359,7 +359,7 @@ func TestOracleBufferWidth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		maj[i], _ = tb.RuleMI(1, Majority())
+		maj[i], _ = tb.RuleMI(Majority{})
 	}
 	t.Logf("majority rule: %.4f bit at L_B = 1, %.4f at L_B = 2", maj[0], maj[1])
 	if d := maj[0] - maj[1]; d < 0.03 || d > 0.08 {

@@ -41,7 +41,7 @@ func TestRBMProxyGradient(t *testing.T) {
 // decimation's.
 func checkDecimation(t *testing.T, name string, f *Filter, tb *Table) {
 	t.Helper()
-	dec, _ := tb.RuleMI(1, Decimation(0))
+	dec, _ := tb.RuleMI(Decimation{Site: 0})
 	exact, _ := tb.MI(f)
 	w0, w1 := math.Abs(f.W[0]), math.Abs(f.W[1])
 	t.Logf("%s: learned %.3f, exact MI %.4f (decimation %.4f)", name, f.W, exact, dec)

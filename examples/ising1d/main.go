@@ -208,8 +208,8 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	}
 	s := &Summary{MI: res.MI, Estimator: c.estimator, K: c.K, VisibleMI: exact.VisibleMI()}
 	s.ExactMI, _ = exact.MI(f)
-	s.DecimationMI, _ = exact.RuleMI(1, rsmi.Decimation(0))
-	s.MajorityMI, _ = exact.RuleMI(1, rsmi.Majority())
+	s.DecimationMI, _ = exact.RuleMI(rsmi.Decimation{Site: 0})
+	s.MajorityMI, _ = exact.RuleMI(rsmi.Majority{})
 	s.DecimationRatio, s.ActsAsDecimation = decimation(f)
 	for j := 0; j < f.NH; j++ {
 		s.Weights = append(s.Weights, f.W[j*f.NV:(j+1)*f.NV])

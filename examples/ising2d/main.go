@@ -171,10 +171,10 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	if s.ExactMI, err = oracle.MI(sharp); err != nil {
 		return nil, err
 	}
-	if s.MIEqual, err = oracle.RuleMI(1, rsmi.Majority()); err != nil {
+	if s.MIEqual, err = oracle.RuleMI(rsmi.Majority{}); err != nil {
 		return nil, err
 	}
-	if s.MIDecimation, err = oracle.RuleMI(1, rsmi.Decimation(0)); err != nil {
+	if s.MIDecimation, err = oracle.RuleMI(rsmi.Decimation{Site: 0}); err != nil {
 		return nil, err
 	}
 	fixedExact, _ := oracle.MI(fixed)

@@ -1,0 +1,249 @@
+package rsmi
+
+import (
+	"encoding"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+
+	"github.com/rsmi-go/rsmi/internal/ckpt"
+)
+
+// Rules encode themselves for checkpoints (rg.Flow saves the rule of every
+// level, the pipeline of package exponent the learned rules): a rule that
+// implements encoding.BinaryMarshaler and whose type is registered with
+// RegisterRule is written by MarshalRule as its registered name followed by
+// its own bytes, and UnmarshalRule rebuilds it with the registered decoder.
+// The built-in rules (Majority, Decimation, *Filter, MostProbable and
+// Symmetrize of an encodable rule, *RuleTable) are registered by this
+// package; users register their own rules in an init function, as with
+// encoding/gob.
+
+var ruleRegistry = struct {
+	sync.RWMutex
+	byName map[string]func([]byte) (Rule, error)
+	byType map[reflect.Type]string
+}{byName: map[string]func([]byte) (Rule, error){}, byType: map[reflect.Type]string{}}
+
+// RegisterRule makes rules of prototype's dynamic type encodable under name:
+// MarshalRule writes the name and the rule's MarshalBinary bytes, and
+// UnmarshalRule calls decode with those bytes. decode must validate its
+// input and return an error, never panic, for bytes it did not write. It
+// panics if name or the type is registered twice or prototype does not
+// implement encoding.BinaryMarshaler (a programming error, found at init).
+func RegisterRule(name string, prototype Rule, decode func([]byte) (Rule, error)) {
+	if _, ok := prototype.(encoding.BinaryMarshaler); !ok {
+		panic(fmt.Sprintf("rsmi: RegisterRule(%q): %T does not implement encoding.BinaryMarshaler", name, prototype))
+	}
+	t := reflect.TypeOf(prototype)
+	ruleRegistry.Lock()
+	defer ruleRegistry.Unlock()
+	if _, dup := ruleRegistry.byName[name]; dup {
+		panic(fmt.Sprintf("rsmi: rule name %q registered twice", name))
+	}
+	if old, dup := ruleRegistry.byType[t]; dup {
+		panic(fmt.Sprintf("rsmi: rule type %v registered twice (as %q and %q)", t, old, name))
+	}
+	ruleRegistry.byName[name] = decode
+	ruleRegistry.byType[t] = name
+}
+
+// MarshalRule encodes a registered rule (see RegisterRule).
+func MarshalRule(r Rule) ([]byte, error) {
+	if r == nil {
+		return nil, errors.New("rsmi: MarshalRule of a nil rule")
+	}
+	ruleRegistry.RLock()
+	name, ok := ruleRegistry.byType[reflect.TypeOf(r)]
+	ruleRegistry.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("rsmi: rule type %T is not registered for encoding (rsmi.RegisterRule)", r)
+	}
+	b, err := r.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("rsmi: encoding rule %q: %w", name, err)
+	}
+	var e ckpt.Enc
+	e.String(name)
+	e.Bytes(b)
+	return e.B, nil
+}
+
+// UnmarshalRule decodes a rule written by MarshalRule. Bytes it cannot
+// decode, or a name that is not registered, give an error.
+func UnmarshalRule(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	name := d.String()
+	payload := d.Bytes()
+	if err := d.Err(); err != nil {
+		return nil, fmt.Errorf("rsmi: decoding a rule: %w", err)
+	}
+	ruleRegistry.RLock()
+	decode, ok := ruleRegistry.byName[name]
+	ruleRegistry.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("rsmi: rule %q is not registered (rsmi.RegisterRule)", name)
+	}
+	r, err := decode(payload)
+	if err != nil {
+		return nil, fmt.Errorf("rsmi: decoding rule %q: %w", name, err)
+	}
+	return r, nil
+}
+
+func init() {
+	RegisterRule("majority", Majority{}, func(b []byte) (Rule, error) {
+		if len(b) != 0 {
+			return nil, fmt.Errorf("%w: %d bytes for majority rule", ckpt.ErrCorrupt, len(b))
+		}
+		return Majority{}, nil
+	})
+	RegisterRule("decimation", Decimation{}, decodeDecimation)
+	RegisterRule("filter", &Filter{}, decodeFilter)
+	RegisterRule("most-probable", &mostProbable{}, func(b []byte) (Rule, error) {
+		r, err := UnmarshalRule(b)
+		if err != nil {
+			return nil, err
+		}
+		return MostProbable(r), nil
+	})
+	RegisterRule("symmetrized", &symmetrized{}, decodeSymmetrized)
+	RegisterRule("table", &RuleTable{}, decodeRuleTable)
+}
+
+// MarshalBinary implements encoding.BinaryMarshaler (empty).
+func (Majority) MarshalBinary() ([]byte, error) { return nil, nil }
+
+// MarshalBinary implements encoding.BinaryMarshaler.
+func (d Decimation) MarshalBinary() ([]byte, error) {
+	var e ckpt.Enc
+	e.Int(d.Site)
+	e.Bool(d.Values != nil)
+	e.I8s(d.Values)
+	return e.B, nil
+}
+
+func decodeDecimation(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	r := Decimation{Site: d.Int()}
+	has := d.Bool()
+	vals := d.I8s()
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	if has {
+		if err := checkAlphabet(vals); err != nil {
+			return nil, err
+		}
+		r.Values = vals
+	}
+	if r.Site < 0 {
+		return nil, fmt.Errorf("%w: decimation site %d", ckpt.ErrCorrupt, r.Site)
+	}
+	return r, nil
+}
+
+// MarshalBinary implements encoding.BinaryMarshaler: NH, NV, the weights
+// and the biases.
+func (f *Filter) MarshalBinary() ([]byte, error) {
+	var e ckpt.Enc
+	e.Int(f.NH)
+	e.Int(f.NV)
+	e.F64s(f.W)
+	e.Bool(f.Bias != nil)
+	e.F64s(f.Bias)
+	return e.B, nil
+}
+
+func decodeFilter(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	f := &Filter{NH: d.Int(), NV: d.Int(), W: d.F64s()}
+	has := d.Bool()
+	bias := d.F64s()
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	if has {
+		f.Bias = bias
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (m *mostProbable) MarshalBinary() ([]byte, error) { return MarshalRule(m.r) }
+
+func (s *symmetrized) MarshalBinary() ([]byte, error) {
+	inner, err := MarshalRule(s.r)
+	if err != nil {
+		return nil, err
+	}
+	var e ckpt.Enc
+	e.Bytes(inner)
+	e.Int(len(s.perms))
+	for _, g := range s.perms {
+		p := make([]int32, len(g))
+		for i, x := range g {
+			p[i] = int32(x)
+		}
+		e.I32s(p)
+	}
+	return e.B, nil
+}
+
+func decodeSymmetrized(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	inner := d.Bytes()
+	n := d.Int()
+	if n < 1 || n > len(d.B) {
+		return nil, fmt.Errorf("%w: %d permutations", ckpt.ErrCorrupt, n)
+	}
+	perms := make([][]int, 0, max(n, 0))
+	for k := 0; k < n; k++ {
+		p := d.I32s()
+		g := make([]int, len(p))
+		for i, x := range p {
+			g[i] = int(x)
+		}
+		perms = append(perms, g)
+	}
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	r, err := UnmarshalRule(inner)
+	if err != nil {
+		return nil, err
+	}
+	return Symmetrize(r, perms)
+}
+
+// MarshalBinary implements encoding.BinaryMarshaler: the tabulated rule,
+// the block size and the alphabet (the table is rebuilt on decoding).
+func (t *RuleTable) MarshalBinary() ([]byte, error) {
+	inner, err := MarshalRule(t.rule)
+	if err != nil {
+		return nil, err
+	}
+	var e ckpt.Enc
+	e.Bytes(inner)
+	e.Int(t.nv)
+	e.I8s(t.states)
+	return e.B, nil
+}
+
+func decodeRuleTable(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	inner := d.Bytes()
+	nv := d.Int()
+	states := d.I8s()
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	r, err := UnmarshalRule(inner)
+	if err != nil {
+		return nil, err
+	}
+	return TabulateRule(r, nv, states)
+}
