@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // badCall is one invalid call of an exported constructor or long call (see
@@ -88,9 +89,9 @@ func TestBadInputSweep(t *testing.T) {
 		{"Train negative weight decay", train(TrainOptions{WeightDecay: -1})},
 		{"Train momentum 1", train(TrainOptions{Momentum: 1})},
 		{"Train NaN momentum", train(TrainOptions{Momentum: nan})},
-		{"Train checkpoint without directory", train(TrainOptions{Checkpoint: &CheckpointOptions{}})},
-		{"Train checkpoint negative interval", train(TrainOptions{Checkpoint: &CheckpointOptions{Dir: t.TempDir(), Every: -2}})},
-		{"Train checkpoint name with a path", train(TrainOptions{Checkpoint: &CheckpointOptions{Dir: t.TempDir(), Name: "a/b"}})},
+		{"Train checkpoint without directory", train(TrainOptions{Checkpoint: &run.Checkpoint{}})},
+		{"Train checkpoint negative interval", train(TrainOptions{Checkpoint: &run.Checkpoint{Dir: t.TempDir(), Every: -2}})},
+		{"Train checkpoint name with a path", train(TrainOptions{Checkpoint: &run.Checkpoint{Dir: t.TempDir(), Name: "a/b"}})},
 		{"Train cancelled", func() (any, error) {
 			c, cancel := context.WithCancel(ctx)
 			cancel()

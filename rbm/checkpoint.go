@@ -1,75 +1,10 @@
 package rbm
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
 )
-
-// CheckpointOptions makes a long run save its complete state every Every
-// epochs (or levels) into a file in Dir, and continue from that file.
-//
-// A checkpoint holds everything the run needs to continue bit for bit: the
-// parameters, the optimizer's moments, the random generators' states, the
-// epoch and the position in the data. It is written atomically (temporary
-// file, fsync, rename), so a run killed at any moment — even by SIGKILL —
-// leaves the previous or the new checkpoint, never a torn one. With Resume,
-// a run started with the same inputs, options and seed as the interrupted
-// one continues from its last checkpoint, and its final result is identical
-// to that of an uninterrupted run. Resuming with different inputs (data,
-// sizes, options or seed) is an error, as is a corrupt checkpoint; a missing
-// checkpoint file starts the run from the beginning.
-//
-// The same type configures rbm.Train, rsmi.Train and rg.Flow (the other
-// packages alias it).
-type CheckpointOptions struct {
-	// Dir is the directory of the checkpoint file (required; created if
-	// missing).
-	Dir string
-	// Every is the number of epochs (or levels) between checkpoints
-	// (default 1). The last epoch is always saved.
-	Every int
-	// Resume continues from the checkpoint in Dir if one exists.
-	Resume bool
-	// Name is the checkpoint's file name in Dir (default: one per caller,
-	// "rbm-train.ckpt", "rsmi-train.ckpt", "rg-flow.ckpt"). Runs sharing a
-	// directory need distinct names.
-	Name string
-}
-
-// Path returns the checkpoint file of o for the default name def, after
-// validating o; it creates Dir.
-func (o *CheckpointOptions) Path(def string) (string, error) {
-	if o.Dir == "" {
-		return "", errors.New("checkpoint directory is empty")
-	}
-	if o.Every < 0 {
-		return "", fmt.Errorf("checkpoint interval Every = %d is negative", o.Every)
-	}
-	name := o.Name
-	if name == "" {
-		name = def
-	}
-	if name != filepath.Base(name) || name == "." || name == ".." {
-		return "", fmt.Errorf("checkpoint name %q is not a plain file name", name)
-	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
-		return "", fmt.Errorf("checkpoint directory: %w", err)
-	}
-	return filepath.Join(o.Dir, name), nil
-}
-
-// Due reports whether a checkpoint is to be written after epoch e of total.
-func (o *CheckpointOptions) Due(e, total int) bool {
-	every := o.Every
-	if every == 0 {
-		every = 1
-	}
-	return e%every == 0 || e == total
-}
 
 const (
 	trainKind    = "rbm.Train"

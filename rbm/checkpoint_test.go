@@ -13,6 +13,7 @@ import (
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"github.com/rsmi-go/rsmi/internal/ckpt/ckpttest"
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // ckptChildEnv names the checkpoint directory of the helper process of
@@ -32,7 +33,7 @@ func ckptRun(dir string, resume bool, progress func(Progress)) (*RBM, *TrainResu
 	opts := &TrainOptions{Epochs: ckptEpochs, BatchSize: 50, Momentum: 0.5, Persistent: true, K: 2,
 		Shuffle: true, Src: rand.NewPCG(3, 4), Progress: progress}
 	if dir != "" {
-		opts.Checkpoint = &CheckpointOptions{Dir: dir, Resume: resume}
+		opts.Checkpoint = &run.Checkpoint{Dir: dir, Resume: resume}
 	}
 	res, err := Train(context.Background(), r, data, opts)
 	return r, res, err
@@ -104,7 +105,7 @@ func TestCheckpointRefuses(t *testing.T) {
 	}
 	data := markovRows(2000, 16, 0.2, false, rand.NewPCG(1, 1))
 	train := func(r *RBM, data []int8, o TrainOptions) error {
-		o.Checkpoint = &CheckpointOptions{Dir: dir, Resume: true}
+		o.Checkpoint = &run.Checkpoint{Dir: dir, Resume: true}
 		_, err := Train(context.Background(), r, data, &o)
 		return err
 	}
@@ -165,7 +166,7 @@ func TestCheckpointRefuses(t *testing.T) {
 			t.Errorf("%s checkpoint: error %v, want one mentioning %q", c.name, err, c.want)
 		}
 	}
-	for _, c := range []*CheckpointOptions{{}, {Dir: dir, Every: -1}, {Dir: dir, Name: "../x"}} {
+	for _, c := range []*run.Checkpoint{{}, {Dir: dir, Every: -1}, {Dir: dir, Name: "../x"}} {
 		o.Checkpoint = c
 		if _, err := Train(context.Background(), fresh(), data, &o); err == nil {
 			t.Errorf("checkpoint options %+v: no error", c)
@@ -210,7 +211,7 @@ func FuzzCheckpoint(f *testing.F) {
 	r, _ := New(4, 3, Binary, rand.NewPCG(1, 2))
 	data := markovRows(12, 4, 0.2, false, rand.NewPCG(1, 1))
 	if _, err := Train(context.Background(), r, data, &TrainOptions{Epochs: 2, BatchSize: 4, Momentum: 0.5,
-		Persistent: true, Shuffle: true, Src: rand.NewPCG(3, 4), Checkpoint: &CheckpointOptions{Dir: dir}}); err != nil {
+		Persistent: true, Shuffle: true, Src: rand.NewPCG(3, 4), Checkpoint: &run.Checkpoint{Dir: dir}}); err != nil {
 		f.Fatal(err)
 	}
 	good, err := os.ReadFile(filepath.Join(dir, "rbm-train.ckpt"))

@@ -7,9 +7,11 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
+
+	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // TrainOptions configures Train. A zero field takes the default given in its
@@ -55,7 +57,7 @@ type TrainOptions struct {
 	// the same parameters, bit for bit, as an uninterrupted one. The
 	// monitoring figures of Progress and TrainResult are recomputed with
 	// their own stream and agree as well when Progress is set in both runs.
-	Checkpoint *CheckpointOptions
+	Checkpoint *run.Checkpoint
 }
 
 // Progress reports the state of a training run after an epoch.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
+	"github.com/rsmi-go/rsmi/run"
 
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
@@ -94,11 +95,11 @@ func TestBadInputSweep(t *testing.T) {
 			return nil, 0, nil
 		}})},
 		{"Flow two-output rule", flow(ds, sq, FlowOptions{Levels: 1, Rule: Fixed(FilterRule{Filter: filter(2, 4, 1)})})},
-		{"Flow checkpoint without directory", flow(ds, sq, FlowOptions{Levels: 1, Checkpoint: &CheckpointOptions{}})},
+		{"Flow checkpoint without directory", flow(ds, sq, FlowOptions{Levels: 1, Checkpoint: &run.Checkpoint{}})},
 		{"Flow checkpoint with a source that cannot be saved", flow(ds, sq, FlowOptions{Levels: 1, Src: rand.New(src),
-			Checkpoint: &CheckpointOptions{Dir: t.TempDir()}})},
+			Checkpoint: &run.Checkpoint{Dir: t.TempDir()}})},
 		{"Flow checkpoint of an unknown rule", flow(ds, sq, FlowOptions{Levels: 1, Rule: Fixed(oddRule{}),
-			Checkpoint: &CheckpointOptions{Dir: t.TempDir()}})},
+			Checkpoint: &run.Checkpoint{Dir: t.TempDir()}})},
 		{"Flow bad fit options", flow(ds, sq, FlowOptions{Levels: 1, Operators: nn, Fit: &FitOptions{Tol: inf}})},
 		{"PointGroup zero side", func() (any, error) { return PointGroup(0, 2) }},
 		{"PointGroup zero dimension", func() (any, error) { return PointGroup(2, 0) }},

@@ -7,14 +7,9 @@ import (
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"github.com/rsmi-go/rsmi/lattice"
-	"github.com/rsmi-go/rsmi/rbm"
 	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
-
-// CheckpointOptions configures Flow's checkpoints: see rbm.CheckpointOptions.
-// Flow's default file name is "rg-flow.ckpt"; Every counts levels.
-type CheckpointOptions = rbm.CheckpointOptions
 
 const (
 	flowKind    = "rg.Flow"

@@ -14,6 +14,7 @@ import (
 	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
+	"github.com/rsmi-go/rsmi/run"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -60,7 +61,7 @@ func alternating(ctx context.Context, level int, fine *sample.Dataset, lat *latt
 	return FilterRule{Filter: f, Stochastic: true}, 0.5, nil
 }
 
-func runFlow(ctx context.Context, t testing.TB, ck *CheckpointOptions, progress func(int, int)) ([]FlowLevel, error) {
+func runFlow(ctx context.Context, t testing.TB, ck *run.Checkpoint, progress func(int, int)) ([]FlowLevel, error) {
 	ds, lat := flowInput(t)
 	return Flow(ctx, ds, lat, FlowOptions{Levels: 3, Rule: alternating, Src: rand.NewPCG(1, 9),
 		Operators: []lattice.Operator{lattice.NearestNeighbor(2), lattice.NextNearest(2)},
@@ -93,7 +94,7 @@ func TestFlowCheckpointResume(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err = runFlow(ctx, t, &CheckpointOptions{Dir: dir}, func(level, _ int) {
+	_, err = runFlow(ctx, t, &run.Checkpoint{Dir: dir}, func(level, _ int) {
 		if level == 1 {
 			cancel()
 		}
@@ -102,7 +103,7 @@ func TestFlowCheckpointResume(t *testing.T) {
 		t.Fatalf("interrupted flow: error %v, want context.Canceled", err)
 	}
 	var first []int
-	got, err := runFlow(context.Background(), t, &CheckpointOptions{Dir: dir, Resume: true}, func(level, _ int) {
+	got, err := runFlow(context.Background(), t, &run.Checkpoint{Dir: dir, Resume: true}, func(level, _ int) {
 		first = append(first, level)
 	})
 	if err != nil {
@@ -127,7 +128,7 @@ func TestFlowCheckpointResume(t *testing.T) {
 		ds, lat := flowInput(t)
 		o := FlowOptions{Levels: 3, Rule: alternating, Src: rand.NewPCG(1, 9),
 			Operators: []lattice.Operator{lattice.NearestNeighbor(2), lattice.NextNearest(2)},
-			Fit:       &FitOptions{Blocks: 4}, Checkpoint: &CheckpointOptions{Dir: dir, Resume: true}}
+			Fit:       &FitOptions{Blocks: 4}, Checkpoint: &run.Checkpoint{Dir: dir, Resume: true}}
 		c.opts(&o)
 		if _, err := Flow(context.Background(), ds, lat, o); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
@@ -136,7 +137,7 @@ func TestFlowCheckpointResume(t *testing.T) {
 	path := filepath.Join(dir, "rg-flow.ckpt")
 	good, _ := os.ReadFile(path)
 	os.WriteFile(path, good[:len(good)-1], 0o644)
-	if _, err := runFlow(context.Background(), t, &CheckpointOptions{Dir: dir, Resume: true}, nil); err == nil || !strings.Contains(err.Error(), "truncated") {
+	if _, err := runFlow(context.Background(), t, &run.Checkpoint{Dir: dir, Resume: true}, nil); err == nil || !strings.Contains(err.Error(), "truncated") {
 		t.Errorf("truncated checkpoint: error %v", err)
 	}
 }
@@ -147,7 +148,7 @@ func TestFlowCheckpointResume(t *testing.T) {
 //	go test -run '^$' -fuzz FuzzFlowCheckpoint -fuzztime 60s ./rg
 func FuzzFlowCheckpoint(f *testing.F) {
 	dir := f.TempDir()
-	if _, err := runFlow(context.Background(), f, &CheckpointOptions{Dir: dir}, nil); err != nil {
+	if _, err := runFlow(context.Background(), f, &run.Checkpoint{Dir: dir}, nil); err != nil {
 		f.Fatal(err)
 	}
 	good, _ := os.ReadFile(filepath.Join(dir, "rg-flow.ckpt"))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"github.com/rsmi-go/rsmi/lattice"
+	"github.com/rsmi-go/rsmi/run"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -58,7 +59,7 @@ type FlowOptions struct {
 	// function of its arguments (for example a RuleFunc that seeds its own
 	// random source from the level, and checkpoints a long rsmi.Train with a
 	// per-level Checkpoint.Name).
-	Checkpoint *CheckpointOptions
+	Checkpoint *run.Checkpoint
 }
 
 // FlowLevel is one level of an RG flow.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
+	"github.com/rsmi-go/rsmi/run"
 
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rbm"
@@ -153,14 +154,14 @@ func TestBadInputSweep(t *testing.T) {
 		{"Train negative norm", train(f, &TrainOptions{Norm: -1})},
 		{"Train Inf L2", train(f, &TrainOptions{L2: inf})},
 		{"Train norm and L2", train(f, &TrainOptions{Norm: 1, L2: 1})},
-		{"Train checkpoint without directory", train(f, &TrainOptions{Checkpoint: &CheckpointOptions{}})},
+		{"Train checkpoint without directory", train(f, &TrainOptions{Checkpoint: &run.Checkpoint{}})},
 		{"Train checkpoint of InfoNCE", func() (any, error) {
 			n, err := NewInfoNCE(v, 4, e, 6, &InfoNCEOptions{Src: src})
 			if err != nil {
 				return nil, err
 			}
 			g, _ := NewFilter(1, 4, src)
-			res, err := Train(ctx, n, g, &TrainOptions{Steps: 1, Checkpoint: &CheckpointOptions{Dir: t.TempDir()}})
+			res, err := Train(ctx, n, g, &TrainOptions{Steps: 1, Checkpoint: &run.Checkpoint{Dir: t.TempDir()}})
 			if err != nil && !strings.Contains(err.Error(), "InfoNCE") {
 				t.Errorf("unexpected error %v", err)
 			}

@@ -7,13 +7,7 @@ import (
 	"math"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
-	"github.com/rsmi-go/rsmi/rbm"
 )
-
-// CheckpointOptions configures the checkpoints of Train (and is the type
-// rbm.Train and rg.Flow use): see rbm.CheckpointOptions. Train's default
-// file name is "rsmi-train.ckpt".
-type CheckpointOptions = rbm.CheckpointOptions
 
 const (
 	trainKind    = "rsmi.Train"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"github.com/rsmi-go/rsmi/internal/ckpt/ckpttest"
+	"github.com/rsmi-go/rsmi/run"
 )
 
 const ckptChildEnv = "RSMI_CHECKPOINT_CHILD_DIR"
@@ -34,7 +35,7 @@ func ckptTrain(dir string, resume bool, progress func(int, float64)) (*Filter, *
 	f.Bias = []float64{0.1, -0.1}
 	opts := &TrainOptions{Steps: ckptSteps, LearningRate: 0.02, Progress: progress}
 	if dir != "" {
-		opts.Checkpoint = &CheckpointOptions{Dir: dir, Every: 3, Resume: resume}
+		opts.Checkpoint = &run.Checkpoint{Dir: dir, Every: 3, Resume: resume}
 	}
 	res, err := Train(context.Background(), tb, f, opts)
 	return f, res, err
@@ -95,7 +96,7 @@ func TestCheckpointRefuses(t *testing.T) {
 	other, _ := NewExactChain(0.9, 4, 1, 3)
 	run := func(est Estimator, f *Filter, lr float64) error {
 		_, err := Train(context.Background(), est, f, &TrainOptions{Steps: ckptSteps, LearningRate: lr,
-			Checkpoint: &CheckpointOptions{Dir: dir, Resume: true}})
+			Checkpoint: &run.Checkpoint{Dir: dir, Resume: true}})
 		return err
 	}
 	filter := func(seed uint64, bias bool) *Filter {
@@ -197,7 +198,7 @@ func FuzzTrainCheckpoint(f *testing.F) {
 	tb, _ := NewExactChain(0.8, 2, 1, 1)
 	flt, _ := NewFilter(1, 2, rand.NewPCG(5, 6))
 	flt.Bias = []float64{0.1}
-	if _, err := Train(context.Background(), tb, flt, &TrainOptions{Steps: 3, Checkpoint: &CheckpointOptions{Dir: dir}}); err != nil {
+	if _, err := Train(context.Background(), tb, flt, &TrainOptions{Steps: 3, Checkpoint: &run.Checkpoint{Dir: dir}}); err != nil {
 		f.Fatal(err)
 	}
 	good, _ := os.ReadFile(filepath.Join(dir, "rsmi-train.ckpt"))

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/rsmi-go/rsmi/rbm"
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // MaxTableEntries bounds (distinct environments) × 2^|V|, the size of the
@@ -47,7 +48,7 @@ type ExactVOptions struct {
 	// the same result) into Checkpoint.Dir, under the name
 	// "exactv-theta.ckpt" unless Checkpoint.Name is set. It overrides
 	// RBM.Checkpoint.
-	Checkpoint *CheckpointOptions
+	Checkpoint *run.Checkpoint
 	// Src drives the Θ-RBM's initialization and training. Required.
 	Src rand.Source
 	// Progress, if not nil, is called after every Θ-RBM epoch.

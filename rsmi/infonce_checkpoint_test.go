@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // An InfoNCE training cancelled midway and resumed from its checkpoint ends
@@ -14,7 +16,7 @@ import (
 // position and random stream are all restored.
 func TestInfoNCECheckpointResume(t *testing.T) {
 	v, e := randomPairs(2000, 4, 6, rand.NewPCG(1, 1))
-	run := func(ctx context.Context, ck *CheckpointOptions, progress func(int, float64)) ([]float64, float64, float64, error) {
+	trainRun := func(ctx context.Context, ck *run.Checkpoint, progress func(int, float64)) ([]float64, float64, float64, error) {
 		est, err := NewInfoNCE(v, 4, e, 6, &InfoNCEOptions{Batch: 32, Src: rand.NewPCG(2, 3)})
 		if err != nil {
 			t.Fatal(err)
@@ -26,13 +28,13 @@ func TestInfoNCECheckpointResume(t *testing.T) {
 		}
 		return f.W, res.MI, est.Estimate(), nil
 	}
-	w0, mi0, ema0, err := run(context.Background(), nil, nil)
+	w0, mi0, ema0, err := trainRun(context.Background(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	_, _, _, err = run(ctx, &CheckpointOptions{Dir: dir, Every: 10}, func(step int, _ float64) {
+	_, _, _, err = trainRun(ctx, &run.Checkpoint{Dir: dir, Every: 10}, func(step int, _ float64) {
 		if step == 67 {
 			cancel()
 		}
@@ -40,7 +42,7 @@ func TestInfoNCECheckpointResume(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: error %v, want context.Canceled", err)
 	}
-	w1, mi1, ema1, err := run(context.Background(), &CheckpointOptions{Dir: dir, Every: 10, Resume: true}, nil)
+	w1, mi1, ema1, err := trainRun(context.Background(), &run.Checkpoint{Dir: dir, Every: 10, Resume: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +52,7 @@ func TestInfoNCECheckpointResume(t *testing.T) {
 	// A source that cannot save its state is refused up front.
 	est, _ := NewInfoNCE(v, 4, e, 6, &InfoNCEOptions{Batch: 32, Src: rand.New(rand.NewPCG(2, 3))})
 	f, _ := NewFilter(2, 4, rand.NewPCG(4, 5))
-	_, err = Train(context.Background(), est, f, &TrainOptions{Steps: 5, Checkpoint: &CheckpointOptions{Dir: t.TempDir()}})
+	_, err = Train(context.Background(), est, f, &TrainOptions{Steps: 5, Checkpoint: &run.Checkpoint{Dir: t.TempDir()}})
 	if err == nil || !strings.Contains(err.Error(), "cannot save its state") {
 		t.Fatalf("error %v, want one about the source", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // TrainOptions configures Train. The zero value (or nil) means the defaults.
@@ -41,7 +42,7 @@ type TrainOptions struct {
 	// functions of the filter (Table, ExactV, the oracles, RBMProxy are) or
 	// implement encoding.BinaryMarshaler and encoding.BinaryUnmarshaler for
 	// their state (InfoNCE does, when its Src is a *rand.PCG or *rand.ChaCha8).
-	Checkpoint *CheckpointOptions
+	Checkpoint *run.Checkpoint
 }
 
 // TrainResult reports a training run.

@@ -9,11 +9,15 @@ import (
 
 // Dataset is n samples of d degrees of freedom, stored row-major in one
 // contiguous []int8 (sample i is Data[i*D:(i+1)*D]), with the Geometry that
-// says where each dof sits.
+// says where each dof sits and the values a dof takes.
 type Dataset struct {
 	N, D int
 	Data []int8
 	Geom *lattice.Geometry
+	// States lists the values one dof takes, sorted and distinct (the
+	// model's States: {0, 1, 2} for the 3-state Potts model, {−1, 0, 1} for
+	// spin-1); nil means Ising spins ±1.
+	States []int8
 }
 
 // NewDataset wraps data (n·d values, d = g.NumDOF()) as a Dataset without

@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rsmi-go/rsmi/rbm"
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // Bar is a progress bar drawn on a terminal stream. It stays silent for the
@@ -135,11 +135,11 @@ func CheckpointFlags() *Checkpoint {
 // Options returns the checkpoint options for one training run, saved under
 // name, or nil when no -checkpoint directory was given. It is an error to ask
 // for -resume without -checkpoint.
-func (c *Checkpoint) Options(name string) *rbm.CheckpointOptions {
+func (c *Checkpoint) Options(name string) *run.Checkpoint {
 	if c == nil || *c.dir == "" {
 		return nil
 	}
-	return &rbm.CheckpointOptions{Dir: *c.dir, Resume: *c.resume, Name: name}
+	return &run.Checkpoint{Dir: *c.dir, Resume: *c.resume, Name: name}
 }
 
 // Validate reports a -resume without -checkpoint.
