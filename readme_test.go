@@ -35,7 +35,7 @@ func Example() {
 	f, _ := rsmi.NewFilter(1, reg.NV(), rand.NewPCG(5, 6))
 	res, _ := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: 500, Norm: 1})
 	// 5. One RG step with the learned rule: 16×16 → 8×8.
-	coarse, _ := rg.Coarsen(ds, lat, 2, rg.FilterRule{Filter: f}, rand.NewPCG(7, 8))
+	coarse, _ := rg.Coarsen(ds, lat, 2, rsmi.MostProbable(f), rand.NewPCG(7, 8))
 	fmt.Println("block spin:", blockSpin(f.W), "MI > 0.4 bit:", res.MI > 0.4, "coarse:", coarse.Geom.Extents())
 	// Output: block spin: true MI > 0.4 bit: true coarse: [8 8]
 }

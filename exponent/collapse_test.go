@@ -127,11 +127,11 @@ func TestCollapseIsing2D(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			levels, err := rg.Flow(context.Background(), ds, lat, rg.FlowOptions{Levels: n, Src: rand.NewPCG(seed, 2)})
+			res, err := rg.Flow(context.Background(), ds, lat, rand.NewPCG(seed, 2), &rg.FlowOptions{Levels: n})
 			if err != nil {
 				t.Fatal(err)
 			}
-			last := levels[n]
+			last := res.Levels[n]
 			k, err := rg.FitCouplings(context.Background(), last.Data, last.Lattice, []lattice.Operator{lattice.NearestNeighbor(2)}, nil)
 			if err != nil {
 				t.Fatal(err)

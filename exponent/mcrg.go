@@ -16,6 +16,7 @@ import (
 
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rg"
+	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -23,9 +24,9 @@ import (
 type MCRGOptions struct {
 	// B is the block side of the RG step (default 2).
 	B int
-	// Rule maps a block to one coarse spin (default rg.Majority{}). Rules
+	// Rule maps a block to one coarse spin (default rsmi.Majority{}). Rules
 	// with several outputs per block are not supported.
-	Rule rg.Rule
+	Rule rsmi.Rule
 	// Levels is the number of RG steps. The default is the largest number
 	// for which the coarsest lattice has extents of at least 4.
 	Levels int
@@ -174,7 +175,7 @@ func (o *MCRGOptions) setDefaults(lat *lattice.Lattice) error {
 		return fmt.Errorf("exponent: MCRG block side B = %d, want ≥ 2", o.B)
 	}
 	if o.Rule == nil {
-		o.Rule = rg.Majority{}
+		o.Rule = rsmi.Majority{}
 	}
 	if o.Rule.Outputs() != 1 {
 		return fmt.Errorf("exponent: MCRG needs a rule with one output per block, got %d", o.Rule.Outputs())

@@ -10,7 +10,7 @@ import (
 	"github.com/rsmi-go/rsmi/internal/chainsample"
 
 	"github.com/rsmi-go/rsmi/lattice"
-	"github.com/rsmi-go/rsmi/rg"
+	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -154,7 +154,7 @@ func TestMCRGChainDecimation(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := MCRG(context.Background(), ds, lat, &MCRGOptions{
-		Rule: rg.Decimation{}, Levels: 2, Even: []lattice.Operator{lattice.NearestNeighbor(1)}, NoOdd: true,
+		Rule: rsmi.Decimation{}, Levels: 2, Even: []lattice.Operator{lattice.NearestNeighbor(1)}, NoOdd: true,
 		Src: rand.NewPCG(7, 8),
 	})
 	if err != nil {

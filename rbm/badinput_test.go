@@ -11,22 +11,6 @@ import (
 	"github.com/rsmi-go/rsmi/run"
 )
 
-// badCall is one invalid call of an exported constructor or long call (see
-// internal/badinput for what it must do).
-type badCall struct {
-	name string
-	call func() (any, error)
-}
-
-func sweepBad(t *testing.T, prefix string, cases []badCall) {
-	t.Helper()
-	calls := make([]badinput.Call, len(cases))
-	for i, c := range cases {
-		calls[i] = badinput.Call{Name: c.name, Call: c.call}
-	}
-	badinput.Sweep(t, prefix, calls)
-}
-
 // TestBadInputSweep feeds New, NewFrom, Read, Train, AIS and LogLikelihood
 // invalid values.
 func TestBadInputSweep(t *testing.T) {
@@ -54,7 +38,7 @@ func TestBadInputSweep(t *testing.T) {
 			return nil, err
 		}
 	}
-	sweepBad(t, "rbm:", []badCall{
+	badinput.Sweep(t, "rbm:", badinput.Calls{
 		{"New zero visible", func() (any, error) { return New(0, 3, Binary, src) }},
 		{"New negative hidden", func() (any, error) { return New(4, -1, Binary, src) }},
 		{"New huge", func() (any, error) { return New(1<<30, 1, Binary, src) }},

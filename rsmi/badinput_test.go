@@ -15,22 +15,6 @@ import (
 	"github.com/rsmi-go/rsmi/sample"
 )
 
-// badCall is one invalid call of an exported constructor or long call (see
-// internal/badinput for what it must do).
-type badCall struct {
-	name string
-	call func() (any, error)
-}
-
-func sweepBad(t *testing.T, prefix string, cases []badCall) {
-	t.Helper()
-	calls := make([]badinput.Call, len(cases))
-	for i, c := range cases {
-		calls[i] = badinput.Call{Name: c.name, Call: c.call}
-	}
-	badinput.Sweep(t, prefix, calls)
-}
-
 // TestBadInputSweep feeds every exported constructor, options type and
 // long call of the package invalid values.
 func TestBadInputSweep(t *testing.T) {
@@ -67,7 +51,7 @@ func TestBadInputSweep(t *testing.T) {
 	oracle := func(m lattice.Model, T float64, r *Regions, d *sample.Dataset, o *OracleOptions) func() (any, error) {
 		return func() (any, error) { return NewExactOracle(ctx, m, T, r, d, o) }
 	}
-	sweepBad(t, "rsmi:", []badCall{
+	badinput.Sweep(t, "rsmi:", badinput.Calls{
 		{"NewFilter zero hidden", func() (any, error) { return NewFilter(0, 4, src) }},
 		{"NewFilter negative visible", func() (any, error) { return NewFilter(1, -4, src) }},
 		{"NewFilter nil source", func() (any, error) { return NewFilter(1, 4, nil) }},

@@ -9,8 +9,11 @@ import (
 	"testing"
 )
 
-// Call is one invalid call.
-type Call struct {
+// Calls lists invalid calls: a name and the call, which returns the call's
+// result and error. The element type is unnamed so that the packages write
+// their lists as {"name", func() (any, error) {…}} without field keys (vet
+// asks for keys in literals of other packages' named struct types).
+type Calls []struct {
 	Name string
 	Call func() (any, error)
 }
@@ -21,7 +24,7 @@ const minDetail = 12
 // Sweep runs every call as a subtest and fails it if the call panics,
 // returns no error, returns an error that does not start with prefix or says
 // fewer than minDetail characters after it, or returns a non-nil result.
-func Sweep(t *testing.T, prefix string, calls []Call) {
+func Sweep(t *testing.T, prefix string, calls Calls) {
 	t.Helper()
 	for _, c := range calls {
 		t.Run(c.Name, func(t *testing.T) {
