@@ -42,6 +42,8 @@ func TestBadInputSweep(t *testing.T) {
 		{"New zero visible", func() (any, error) { return New(0, 3, Binary, src) }},
 		{"New negative hidden", func() (any, error) { return New(4, -1, Binary, src) }},
 		{"New huge", func() (any, error) { return New(1<<30, 1, Binary, src) }},
+		{"New too many parameters (issue 14.3)", func() (any, error) { return New(1<<20, 1<<20, Binary, src) }},
+		{"NewFrom too many parameters", func() (any, error) { return NewFrom(1<<20, 1<<20, Binary, nil, nil, nil) }},
 		{"New unknown units", func() (any, error) { return New(4, 3, Units(7), src) }},
 		{"New nil source", func() (any, error) { return New(4, 3, Spin, nil) }},
 		{"NewFrom length mismatch", func() (any, error) {

@@ -160,7 +160,7 @@ func NewExactV(ctx context.Context, v []int8, nv int, e []int8, ne int, opts *Ex
 	}
 	to.Progress = nil
 	if opts.Progress != nil {
-		to.Progress = func(p rbm.Progress) { opts.Progress(p.Epoch, p.Epochs) }
+		to.Progress = func(p run.Progress) { opts.Progress(p.Done, p.Total) }
 	}
 	if _, err := rbm.Train(ctx, theta, data, &to); err != nil {
 		return nil, fmt.Errorf("rsmi: training the Θ-RBM: %w", err)

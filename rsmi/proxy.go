@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/floats"
 
 	"github.com/rsmi-go/rsmi/rbm"
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // RBMProxyOptions configures NewRBMProxy. Src is required; a zero field takes
@@ -143,7 +144,7 @@ func NewRBMProxy(ctx context.Context, v []int8, nv int, e []int8, ne int, opts *
 		t.Src = o.Src
 		t.Progress = nil
 		if o.Progress != nil {
-			t.Progress = func(p rbm.Progress) { o.Progress(name, p.Epoch, p.Epochs) }
+			t.Progress = func(p run.Progress) { o.Progress(name, p.Done, p.Total) }
 		}
 		if _, err := rbm.Train(ctx, r, data, &t); err != nil {
 			return fmt.Errorf("rsmi: training the %s-RBM: %w", name, err)
