@@ -26,7 +26,7 @@ func Example() {
 	// 2. Samples at T_c from two parallel Wolff chains (reproducible for the seed).
 	ds, _ := sample.Collect(ctx, func(src rand.Source) (sample.Sampler, error) {
 		return sample.NewWolff(model, 2.269185, src)
-	}, sample.Plan{Chains: 2, BurnIn: 100, Every: 5, PerChain: 200, Src: rand.NewPCG(1, 2)})
+	}, sample.Plan{Chains: 2, BurnIn: 100, Every: 5, PerChain: 200}, rand.NewPCG(1, 2))
 	// 3. (V, E) pairs: 2×2 blocks, a buffer of width 1, an environment shell of width 1.
 	reg, _ := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
 	v, e, _, _ := reg.Pairs(ds)

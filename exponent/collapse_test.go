@@ -123,7 +123,7 @@ func TestCollapseIsing2D(t *testing.T) {
 			seed++
 			ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 				return sample.NewSwendsenWang(m, T, src)
-			}, sample.Plan{Chains: 2, BurnIn: 100, Every: 1, PerChain: 1000, Src: rand.NewPCG(seed, 1)})
+			}, sample.Plan{Chains: 2, BurnIn: 100, Every: 1, PerChain: 1000}, rand.NewPCG(seed, 1))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,7 +20,7 @@ func ExampleMCRG() {
 	Tc := 2 / math.Log(1+math.Sqrt2)
 	ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 		return sample.NewSwendsenWang(model, Tc, src)
-	}, sample.Plan{Chains: 2, BurnIn: 100, Every: 1, PerChain: 4000, Src: rand.NewPCG(1, 2)})
+	}, sample.Plan{Chains: 2, BurnIn: 100, Every: 1, PerChain: 4000}, rand.NewPCG(1, 2))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -38,7 +38,7 @@ func criticalIsing(t *testing.T) (*lattice.Lattice, *sample.Dataset) {
 		Tc := 2 / math.Log(1+math.Sqrt2)
 		isingData, isingErr = sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 			return sample.NewSwendsenWang(m, Tc, src)
-		}, sample.Plan{Chains: 2, BurnIn: 200, Every: 1, PerChain: 10000, Src: rand.NewPCG(1, 2)})
+		}, sample.Plan{Chains: 2, BurnIn: 200, Every: 1, PerChain: 10000}, rand.NewPCG(1, 2))
 	})
 	if isingErr != nil {
 		t.Fatal(isingErr)
@@ -214,7 +214,7 @@ func BenchmarkMCRG(b *testing.B) {
 	Tc := 2 / math.Log(1+math.Sqrt2)
 	ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 		return sample.NewSwendsenWang(m, Tc, src)
-	}, sample.Plan{Chains: 1, BurnIn: 100, Every: 1, PerChain: 1000, Src: rand.NewPCG(1, 2)})
+	}, sample.Plan{Chains: 1, BurnIn: 100, Every: 1, PerChain: 1000}, rand.NewPCG(1, 2))
 	if err != nil {
 		b.Fatal(err)
 	}

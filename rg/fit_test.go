@@ -30,7 +30,7 @@ func TestFitCouplingsKnownHamiltonian(t *testing.T) {
 	}
 	ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 		return sample.NewMetropolis(m, 1, src)
-	}, sample.Plan{Chains: 2, BurnIn: 200, Every: 2, PerChain: 1000, Src: rand.NewPCG(1, 2)})
+	}, sample.Plan{Chains: 2, BurnIn: 200, Every: 2, PerChain: 1000}, rand.NewPCG(1, 2))
 	if err != nil {
 		t.Fatal(err)
 	}

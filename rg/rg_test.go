@@ -212,7 +212,7 @@ func int8Bytes(x []int8) []byte {
 	return b
 }
 
-func TestFilterRule(t *testing.T) {
+func TestCoarsenFilter(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	lat, _ := lattice.NewSquare(6)
 	ds := randomDataset(t, lat, 100, r)
@@ -262,9 +262,9 @@ func TestFilterRule(t *testing.T) {
 	}
 }
 
-// TestFilterRuleSeveralOutputs checks the coarse geometry of a two-output
+// TestCoarsenSeveralOutputs checks the coarse geometry of a two-output
 // rule: output h of block X sits at (2·X_0 + h, X_1).
-func TestFilterRuleSeveralOutputs(t *testing.T) {
+func TestCoarsenSeveralOutputs(t *testing.T) {
 	lat, _ := lattice.NewLattice(4, 6)
 	ds := randomDataset(t, lat, 10, rand.New(rand.NewPCG(1, 3)))
 	f := &rsmi.Filter{NH: 2, NV: 4, W: []float64{1, 0, 0, 0, 0, 0, 0, 1}} // h0 = origin, h1 = (1,1)

@@ -36,13 +36,13 @@ func TestBadInputSweep(t *testing.T) {
 			{"NewDimerLoop T=" + ftoa(T), func() (any, error) { return NewDimerLoop(dm, T, src) }},
 		}...)
 	}
-	plan := Plan{Chains: 2, BurnIn: 1, Every: 1, PerChain: 2, Src: src}
+	plan := Plan{Chains: 2, BurnIn: 1, Every: 1, PerChain: 2}
 	factory := func(s rand.Source) (Sampler, error) { return NewMetropolis(is, 2, s) }
 	badPlan := func(edit func(p *Plan)) func() (any, error) {
 		return func() (any, error) {
 			p := plan
 			edit(&p)
-			return Collect(context.Background(), factory, p)
+			return Collect(context.Background(), factory, p, src)
 		}
 	}
 	cases = append(cases, badinput.Calls{
@@ -90,20 +90,31 @@ func TestBadInputSweep(t *testing.T) {
 		{"SaveDataset missing directory", func() (any, error) {
 			return nil, SaveDataset(filepath.Join(t.TempDir(), "no", "x.npy"), good)
 		}},
-		{"Collect nil factory", func() (any, error) { return Collect(context.Background(), nil, plan) }},
+		{"Collect nil factory", func() (any, error) { return Collect(context.Background(), nil, plan, src) }},
+		{"Collect nil source", func() (any, error) { return Collect(context.Background(), factory, plan, nil) }},
+		{"Collect 2^40 samples (issue 14.3)", badPlan(func(p *Plan) { p.PerChain = 1 << 40 })},
+		{"PilotEvery nil factory", func() (any, error) { return nil, pilotErr(PilotEvery(context.Background(), nil, src, nil)) }},
+		{"PilotEvery NaN sweeps", func() (any, error) {
+			return nil, pilotErr(PilotEvery(context.Background(), factory, src, &PilotOptions{Sweeps: nan}))
+		}},
+		{"PilotEvery negative warm-up", func() (any, error) {
+			return nil, pilotErr(PilotEvery(context.Background(), factory, src, &PilotOptions{Warm: -1}))
+		}},
 		{"Collect zero chains", badPlan(func(p *Plan) { p.Chains = 0 })},
 		{"Collect negative chains", badPlan(func(p *Plan) { p.Chains = -1 })},
 		{"Collect negative burn-in", badPlan(func(p *Plan) { p.BurnIn = -1 })},
 		{"Collect zero every", badPlan(func(p *Plan) { p.Every = 0 })},
 		{"Collect zero per chain", badPlan(func(p *Plan) { p.PerChain = 0 })},
-		{"Collect nil source", badPlan(func(p *Plan) { p.Src = nil })},
 		{"Collect replicas of a plain sampler", badPlan(func(p *Plan) { p.Replicas = true })},
 		{"Collect failing factory", func() (any, error) {
-			return Collect(context.Background(), func(rand.Source) (Sampler, error) { return NewMetropolis(nil, 1, nil) }, plan)
+			return Collect(context.Background(), func(rand.Source) (Sampler, error) { return NewMetropolis(nil, 1, nil) }, plan, src)
 		}},
 	}...)
 	badinput.Sweep(t, "sample", cases)
 }
+
+// pilotErr drops PilotEvery's interval, which is 0 with an error.
+func pilotErr(_ int, err error) error { return err }
 
 // ftoa names the invalid temperatures of the sweep.
 func ftoa(x float64) string {

@@ -511,23 +511,21 @@ func dataset(ctx context.Context, c config, T float64, n int, path string, strea
 	if err != nil {
 		return nil, nil, err
 	}
-	var (
-		factory sample.Factory
-		every   int
-	)
+	var factory sample.Factory
 	switch c.sampler {
 	case "wolff":
-		// One sweep ≈ N/⟨C⟩ clusters, ⟨C⟩ measured in a pilot run; the
-		// schedule is fixed before sampling.
-		if every, err = learn.WolffEvery(m, T, rand.NewPCG(c.seed, 100+stream), 1000, 1000, c.sweeps); err != nil {
-			return nil, nil, err
-		}
 		factory = func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, T, src) }
 	case "sw":
-		every = max(1, int(math.Round(c.sweeps)))
 		factory = func(src rand.Source) (sample.Sampler, error) { return sample.NewSwendsenWang(m, T, src) }
 	default:
 		return nil, nil, fmt.Errorf("-sampler %q: want wolff or sw", c.sampler)
+	}
+	// Wolff: one sweep ≈ N/⟨C⟩ clusters, ⟨C⟩ measured in a pilot run; the
+	// schedule is fixed before sampling. Swendsen–Wang: -sweeps sweeps.
+	every, err := sample.PilotEvery(ctx, factory, rand.NewPCG(c.seed, 100+stream),
+		&sample.PilotOptions{Sweeps: c.sweeps, Warm: 1000, Measure: 1000})
+	if err != nil {
+		return nil, nil, err
 	}
 	bar := cli.NewBar(fmt.Sprintf("sampling T=%.3f", T))
 	defer bar.Done()
@@ -543,7 +541,7 @@ func dataset(ctx context.Context, c config, T float64, n int, path string, strea
 		burn += lat.N() / 4
 	}
 	ds, err := sample.Collect(ctx, factory, sample.Plan{Chains: c.chains, BurnIn: burn, Every: every,
-		PerChain: (n + c.chains - 1) / c.chains, Src: rand.NewPCG(c.seed, stream), Progress: bar.Update})
+		PerChain: (n + c.chains - 1) / c.chains, Progress: bar.Progress}, rand.NewPCG(c.seed, stream))
 	return ds, lat, err
 }
 

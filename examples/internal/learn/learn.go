@@ -1,7 +1,6 @@
 // Package learn holds the steps the example programs share on the way from
 // samples to a learned RSMI filter (Koch-Janusz & Ringel, Nature Physics 14,
-// 578 (2018)): the Wolff sampling interval from a pilot run, (V,E) pairs at
-// block positions spread over the lattice, the Θ-RBM (ExactV), the exact
+// 578 (2018)): (V,E) pairs at block positions spread over the lattice, the Θ-RBM (ExactV), the exact
 // oracle and the filter training with progress bars, and the checks and
 // printing of a learned filter.
 package learn
@@ -17,26 +16,6 @@ import (
 	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
-
-// WolffEvery returns the number of Wolff clusters that flip sweeps·N spins
-// on average, N the number of spins of m: a pilot run on src of warm +
-// measure clusters measures the mean cluster size over its last measure
-// clusters, so that the sampling schedule is fixed before sampling. The
-// result is at least 1.
-func WolffEvery(m *lattice.Ising, T float64, src rand.Source, warm, measure int, sweeps float64) (int, error) {
-	pilot, err := sample.NewWolff(m, T, src)
-	if err != nil {
-		return 0, err
-	}
-	flipped := 0
-	for i := 0; i < warm+measure; i++ {
-		pilot.Step()
-		if i >= warm {
-			flipped += pilot.LastClusterSize()
-		}
-	}
-	return max(1, int(math.Round(sweeps*float64(m.Lattice().N())*float64(measure)/float64(flipped)))), nil
-}
 
 // SpreadPairs cuts (V,E) pairs from ds at ⌈pairs/N⌉ block positions per
 // configuration — a random subset of the positions drawn from src, the same

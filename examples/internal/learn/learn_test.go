@@ -103,34 +103,13 @@ func TestSpreadPairs(t *testing.T) {
 	}
 }
 
-// TestWolffEvery checks the pilot run's interval against its definition:
-// at T → ∞ (tiny T⁻¹ coupling) every Wolff cluster is one spin, so one
-// sweep of an L×L lattice is L² clusters; at low T a cluster is nearly the
-// whole lattice, so a sweep is about one cluster.
-func TestWolffEvery(t *testing.T) {
-	sq, _ := lattice.NewSquare(8)
-	m, _ := lattice.NewNearestNeighborIsing(sq, 1)
-	if got, err := WolffEvery(m, 1e9, rand.NewPCG(1, 2), 10, 100, 1); err != nil || got != 64 {
-		t.Errorf("T = 1e9: WolffEvery = %d, %v; want 64", got, err)
-	}
-	if got, err := WolffEvery(m, 1e9, rand.NewPCG(1, 2), 10, 100, 2.5); err != nil || got != 160 {
-		t.Errorf("T = 1e9, 2.5 sweeps: WolffEvery = %d, %v; want 160", got, err)
-	}
-	if got, err := WolffEvery(m, 0.5, rand.NewPCG(1, 2), 100, 100, 1); err != nil || got != 1 {
-		t.Errorf("T = 0.5: WolffEvery = %d, %v; want 1", got, err)
-	}
-	if _, err := WolffEvery(m, -1, rand.NewPCG(1, 2), 10, 10, 1); err == nil {
-		t.Error("T = −1: no error")
-	}
-}
-
 // TestTrainProgress checks that Train and ExactV pass their options through
 // (the step count and the estimator's inputs) and leave a working filter.
 func TestTrainProgress(t *testing.T) {
 	ch, _ := lattice.NewChain(16)
 	m, _ := lattice.NewNearestNeighborIsing(ch, 1)
 	ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, 1, src) },
-		sample.Plan{Chains: 1, BurnIn: 50, Every: 5, PerChain: 100, Src: rand.NewPCG(5, 6)})
+		sample.Plan{Chains: 1, BurnIn: 50, Every: 5, PerChain: 100}, rand.NewPCG(5, 6))
 	if err != nil {
 		t.Fatal(err)
 	}
