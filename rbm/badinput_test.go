@@ -60,6 +60,14 @@ func TestBadInputSweep(t *testing.T) {
 			return Read(bytes.NewReader(b))
 		}},
 		{"Train nil RBM", func() (any, error) { return Train(ctx, nil, data, &TrainOptions{Src: src}) }},
+		{"Train zero-value RBM", func() (any, error) { return Train(ctx, &RBM{}, data, &TrainOptions{Src: src}) }},
+		{"LogLikelihood zero-value RBM", func() (any, error) {
+			ll, err := (&RBM{}).LogLikelihood(data)
+			if err == nil {
+				return &ll, nil
+			}
+			return nil, err
+		}},
 		{"Train nil options", func() (any, error) { return Train(ctx, r.Clone(), data, nil) }},
 		{"Train nil source", func() (any, error) { return Train(ctx, r.Clone(), data, &TrainOptions{}) }},
 		{"Train empty data", func() (any, error) { return Train(ctx, r.Clone(), nil, &TrainOptions{Src: src}) }},

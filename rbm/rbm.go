@@ -424,6 +424,12 @@ func (r *RBM) FreeEnergyGrad(v []int8, dW *mat.Dense, dVis, dHid []float64) {
 // and returns the number of rows.
 func (r *RBM) checkData(data []int8) (int, error) {
 	nv := r.NumVisible()
+	if nv == 0 || r.NumHidden() == 0 || r.W == nil {
+		return 0, fmt.Errorf("rbm: an RBM of %d visible and %d hidden units (make it with New, NewFrom or Read)", nv, r.NumHidden())
+	}
+	if rows, cols := r.W.Dims(); rows != nv || cols != r.NumHidden() {
+		return 0, fmt.Errorf("rbm: weights of %d×%d for %d visible and %d hidden units", rows, cols, nv, r.NumHidden())
+	}
 	if len(data) == 0 {
 		return 0, errors.New("rbm: empty data set")
 	}

@@ -371,3 +371,32 @@ func TestTrainerChain(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainOptionsDefaults checks that zero fields are the defaults the
+// godoc states: 10 epochs, batches of 100, ε = 0.05, K = 1, no decay, no
+// momentum, no weight decay, CD (not persistent), batches in order.
+func TestTrainOptionsDefaults(t *testing.T) {
+	data := markovRows(300, 8, 0.2, false, rand.NewPCG(1, 1))
+	model := func(o *TrainOptions) []byte {
+		r, _ := New(8, 4, Binary, rand.NewPCG(1, 2))
+		res, err := Train(context.Background(), r, data, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Epochs != 10 || res.Updates != 30 {
+			t.Errorf("options %+v: %d epochs, %d updates, want 10 and 30", o, res.Epochs, res.Updates)
+		}
+		var b bytes.Buffer
+		r.WriteTo(&b)
+		return b.Bytes()
+	}
+	zero := model(&TrainOptions{Src: rand.NewPCG(3, 3)})
+	explicit := model(&TrainOptions{Epochs: 10, BatchSize: 100, LearningRate: 0.05, K: 1, Src: rand.NewPCG(3, 3)})
+	if !bytes.Equal(zero, explicit) {
+		t.Error("zero options differ from the documented defaults")
+	}
+	r, _ := New(8, 4, Binary, rand.NewPCG(1, 2))
+	if _, err := Train(context.Background(), r, data, nil); err == nil {
+		t.Error("nil options (no Src) accepted")
+	}
+}
