@@ -37,8 +37,8 @@ const maxTableEntries = 1 << 22
 // variables then have exactly the distribution P(h|v) of the rule, but not
 // the random stream its own Apply would draw: a stochastic or symmetrized
 // rule gives other (equally distributed) coarse configurations than
-// calling rule.Apply block by block. Majority rule draws the same coins
-// either way, and deterministic rules need none.
+// calling rule.Apply block by block. rsmi.Majority and rsmi.Decimation are
+// applied directly (they draw the same coins either way).
 //
 // A Blocking is immutable and safe for concurrent use.
 type Blocking struct {
@@ -124,8 +124,13 @@ func spinsAsNil(states []int8) []int8 {
 }
 
 // tabulate builds the rule's table if the block and the table are small
-// enough (see Blocking).
+// enough (see Blocking). Majority rule and decimation are applied directly:
+// their Apply is as fast as a look-up and draws the same random numbers.
 func (bl *Blocking) tabulate() error {
+	switch bl.rule.(type) {
+	case rsmi.Majority, rsmi.Decimation:
+		return nil
+	}
 	q := 2
 	if bl.states != nil {
 		q = len(bl.states)
