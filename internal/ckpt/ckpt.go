@@ -249,7 +249,7 @@ func Read(path, kind string, version uint16) ([]byte, error) {
 func readFrom(r io.Reader, total int64, kind string, version uint16) ([]byte, error) {
 	head := make([]byte, min(int64(maxHeader), max(total, 0)))
 	if _, err := io.ReadFull(r, head); err != nil {
-		return nil, corrupt("reading the header: %v", err)
+		return nil, readError("the header", err)
 	}
 	p, n, err := header(head, kind, version)
 	if err != nil {
@@ -264,9 +264,18 @@ func readFrom(r io.Reader, total int64, kind string, version uint16) ([]byte, er
 	data := make([]byte, total)
 	copy(data, head)
 	if _, err := io.ReadFull(r, data[len(head):]); err != nil {
-		return nil, corrupt("reading %d bytes: %v", total, err)
+		return nil, readError("the payload", err)
 	}
 	return Decode(data, kind, version)
+}
+
+// readError reports a failed read: a file that ends early (it shrank since
+// its size was taken) is corrupt, other errors are I/O errors.
+func readError(what string, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return corrupt("the file ended while reading %s", what)
+	}
+	return fmt.Errorf("reading %s: %w", what, err)
 }
 
 // Enc appends little-endian fields to a byte slice.

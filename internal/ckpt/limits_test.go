@@ -58,6 +58,10 @@ func TestReadChecksHeaderFirst(t *testing.T) {
 			t.Errorf("%s: refusing a %d-byte file allocated %d bytes", c.name, c.n, a)
 		}
 	}
+	// An I/O error is not reported as a corrupt checkpoint.
+	if _, err := Read(dir, "test", 3); err == nil || errors.Is(err, ErrCorrupt) {
+		t.Errorf("reading a directory: %v, want an I/O error", err)
+	}
 	// Within the declared length and the file size, the budget applies.
 	path := filepath.Join(dir, "budget")
 	if err := Write(path, "test", 3, make([]byte, 4096)); err != nil {
