@@ -154,13 +154,14 @@ func TestPotts4x4(t *testing.T) {
 
 // TestPottsSmallLattices checks the samplers on the 3×3 torus (odd
 // extents) at T_c, the 2×2×2 cube (double bonds) and a chain, and the cluster
-// samplers at q = 4 on 3×3.
+// samplers at q = 4 on 3×3 and on the 2×4 torus (double bonds along x).
 func TestPottsSmallLattices(t *testing.T) {
 	runPotts(t, mustPotts(t, 3, 1, 3, 3), []float64{pottsTc3}, 14, nil)
 	runPotts(t, mustPotts(t, 3, 1, 2, 2, 2), []float64{1.8}, 15, nil)
 	runPotts(t, mustPotts(t, 3, 1, 8), []float64{0.7}, 16, nil)
 	cluster := map[string]bool{"PottsWolff": true, "PottsSwendsenWang": true}
 	runPotts(t, mustPotts(t, 4, 1, 3, 3), []float64{lattice.PottsSquareTc(4, 1)}, 17, cluster)
+	runPotts(t, mustPotts(t, 3, 1, 2, 4), []float64{1.0}, 20, cluster)
 }
 
 // TestPottsIsingLimit checks the q = 2 cluster samplers at J = 2 on the 4×4
@@ -296,4 +297,32 @@ func TestPottsClusterBadInput(t *testing.T) {
 		)
 	}
 	sweepBad(t, "sample:", cases)
+}
+
+// TestPottsClusterAgree checks PottsWolff and PottsSwendsenWang against
+// each other on the 16×16 torus at T_c, beyond the reach of enumeration:
+// energy per site and ⟨|m|²⟩ must agree within 4 combined standard errors.
+func TestPottsClusterAgree(t *testing.T) {
+	m := mustPotts(t, 3, 1, 16, 16)
+	var sers [2]pottsSeries
+	for k, sm := range pottsSamplers[:2] {
+		s, err := sm.new(m, pottsTc3, rand.NewPCG(19, uint64(k)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		thin := 1
+		if w, ok := s.(*PottsWolff); ok {
+			thin = clusterThin(w, 256)
+		}
+		sers[k] = measurePotts(s, m, 1000, pottsMeas(20000), thin)
+	}
+	for _, o := range []struct {
+		name string
+		get  func(s pottsSeries) []float64
+	}{{"e", func(s pottsSeries) []float64 { return s.e }}, {"<|m|²>", func(s pottsSeries) []float64 { return s.m2 }}} {
+		a, da := BinningError(o.get(sers[0]))
+		b, db := BinningError(o.get(sers[1]))
+		checkWithin(t, "16×16 T_c "+o.name+": Wolff − SwendsenWang", a-b, math.Hypot(da, db), 0)
+		t.Logf("16×16 T_c %s: Wolff %.5f ± %.5f, SwendsenWang %.5f ± %.5f", o.name, a, da, b, db)
+	}
 }
