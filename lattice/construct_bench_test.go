@@ -54,8 +54,9 @@ func retained(b *testing.B, build func() any) float64 {
 
 // BenchmarkNewIsing measures what a user pays before the first sweep: the
 // lattice and the model (NewLattice + NewIsing). B/op and allocs/op are the
-// allocations of one construction; B/site is B/op per site and
-// retained-B/site the heap still held by the result.
+// allocations of one construction; B/site is B/op per site,
+// retained-B/site the heap still held by the result and cpu-ns/op the
+// process CPU time per construction (garbage collection included).
 func BenchmarkNewIsing(b *testing.B) {
 	for _, c := range constructCases {
 		b.Run(c.name, func(b *testing.B) {
@@ -78,12 +79,13 @@ func BenchmarkNewIsing(b *testing.B) {
 			b.ReportAllocs()
 			var ms0, ms1 runtime.MemStats
 			runtime.ReadMemStats(&ms0)
-			b.ResetTimer()
+			cpu0 := cpuNanos()
 			for b.Loop() {
 				build()
 			}
-			b.StopTimer()
+			cpu := cpuNanos() - cpu0
 			runtime.ReadMemStats(&ms1)
+			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(b.N)/float64(n), "B/site")
 			b.ReportMetric(keep/float64(n), "retained-B/site")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/site")
@@ -109,10 +111,10 @@ func BenchmarkPairCouplings(b *testing.B) {
 	}
 }
 
-// BenchmarkLocalField compares the compact model's LocalField with the
-// per-site tables it replaced (refIsing, test-only), visiting every site of a
-// random configuration: on small lattices most sites are near the boundary
-// and take the wrapping path.
+// BenchmarkLocalField compares the compact model's LocalField (every site
+// of a random configuration) and Energy with the per-site tables they
+// replaced (refIsing, test-only); on small lattices most sites are near the
+// boundary.
 func BenchmarkLocalField(b *testing.B) {
 	for _, ext := range [][]int{{8, 8}, {64, 64}, {8, 8, 8}} {
 		l, _ := NewLattice(ext...)
@@ -128,13 +130,29 @@ func BenchmarkLocalField(b *testing.B) {
 			b.Run(fmt.Sprint(ext, "/", impl.name), func(b *testing.B) {
 				var s float64
 				b.ReportAllocs()
+				cpu0 := cpuNanos()
 				for b.Loop() {
 					for i := range x {
 						s += impl.f(x, i)
 					}
 				}
 				sink = s
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(l.N()), "ns/site")
+				b.ReportMetric(float64(cpuNanos()-cpu0)/float64(b.N)/float64(l.N()), "cpu-ns/site")
+			})
+		}
+		for _, impl := range []struct {
+			name string
+			f    func(x []int8) float64
+		}{{"compact", m.Energy}, {"tables", ref.energy}} {
+			b.Run(fmt.Sprint(ext, "/Energy/", impl.name), func(b *testing.B) {
+				var s float64
+				b.ReportAllocs()
+				cpu0 := cpuNanos()
+				for b.Loop() {
+					s += impl.f(x)
+				}
+				sink = s
+				b.ReportMetric(float64(cpuNanos()-cpu0)/float64(b.N)/float64(l.N()), "cpu-ns/site")
 			})
 		}
 	}

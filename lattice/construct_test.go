@@ -273,7 +273,7 @@ func TestGeometryForms(t *testing.T) {
 }
 
 // TestLocalFieldNoAlloc checks that LocalField and DeltaE do not allocate,
-// in the interior and at the boundary.
+// in the interior and at the boundary, and neither does Energy.
 func TestLocalFieldNoAlloc(t *testing.T) {
 	l, _ := NewSquare(8)
 	m, _ := NewIsing(l, fourTerms(2)...)
@@ -282,6 +282,9 @@ func TestLocalFieldNoAlloc(t *testing.T) {
 		if n := testing.AllocsPerRun(20, func() { sink = m.LocalField(x, i) + m.DeltaE(x, i, -x[i]) }); n != 0 {
 			t.Errorf("site %d: %v allocations", i, n)
 		}
+	}
+	if n := testing.AllocsPerRun(5, func() { sink = m.Energy(x) }); n != 0 {
+		t.Errorf("Energy: %v allocations", n)
 	}
 }
 
@@ -299,6 +302,78 @@ func TestSetBits(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("setBits [%d, %d): %x, want %x", from, to, got, want)
+		}
+	}
+}
+
+// nearestNeighborJFromBonds is the detection samplers used to run on the
+// bond list: every coupled pair a nearest-neighbour pair with K = c·J, c the
+// number of times j is among i's neighbours, and all N·Dim bonds present.
+func nearestNeighborJFromBonds(m *Ising) (J float64, ok bool) {
+	bonds, ok := m.PairCouplings()
+	if !ok || len(bonds) == 0 {
+		return 0, false
+	}
+	l := m.Lattice()
+	total := 0
+	for k, b := range bonds {
+		c := 0
+		for _, j := range l.Neighbors(int(b.I)) {
+			if j == b.J {
+				c++
+			}
+		}
+		if c == 0 {
+			return 0, false
+		}
+		if k == 0 {
+			J = b.K / float64(c)
+		}
+		if b.K != J*float64(c) {
+			return 0, false
+		}
+		total += c
+	}
+	return J, total == l.N()*l.Dim()
+}
+
+// TestNearestNeighborJ checks the pattern-level detection of the
+// nearest-neighbour model against the bond-level one.
+func TestNearestNeighborJ(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 7))
+	xb := Operator{Name: "x", Patterns: [][][]int{{{0, 0}, {1, 0}}}}
+	yb := Operator{Name: "y", Patterns: [][][]int{{{3, 5}, {3, 4}}}}
+	cases := func(d int) [][]Term {
+		c := [][]Term{
+			{{NearestNeighbor(d), 0.7}},
+			{{NearestNeighbor(d), -1.3}},
+			{{NearestNeighbor(d), 0.35}, {NearestNeighbor(d), 0.35}},
+			{{NearestNeighbor(d), 0.1}, {NearestNeighbor(d), 0.2}},
+			{{NearestNeighbor(d), 1}, {NextNearest(d), 0.5}},
+			{{NearestNeighbor(d), 1}, {Field(d), 0.5}},
+			{{NextNearest(d), 1}},
+		}
+		if d == 2 {
+			c = append(c, []Term{{xb, 1}, {yb, 1}}, []Term{{xb, 1}, {yb, 2}}, []Term{{xb, 1}}, []Term{{xb, 1}, {xb, 1}})
+		}
+		return c
+	}
+	for _, ext := range [][]int{{2}, {3}, {7}, {2, 2}, {2, 5}, {4, 4}, {5, 3}, {2, 3, 4}, {4, 4, 4}} {
+		l, _ := NewLattice(ext...)
+		all := cases(len(ext))
+		for range 5 {
+			all = append(all, randomTerms(l, true, r))
+		}
+		for _, terms := range all {
+			m, err := NewIsing(l, terms...)
+			if err != nil {
+				continue
+			}
+			J, ok := m.NearestNeighborJ()
+			wantJ, wantOK := nearestNeighborJFromBonds(m)
+			if ok != wantOK || ok && math.Float64bits(J) != math.Float64bits(wantJ) {
+				t.Errorf("%v %v: NearestNeighborJ = %v, %v; from the bonds %v, %v", ext, terms, J, ok, wantJ, wantOK)
+			}
 		}
 	}
 }

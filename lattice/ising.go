@@ -155,7 +155,8 @@ func (m *Ising) check(x []int8) {
 }
 
 // Energy implements Model. It walks every translation of every pattern:
-// O(N · number of displacements) time, no allocation beyond O(pattern size).
+// O(N · number of displacements) time, no allocation for patterns of up to
+// eight spins.
 func (m *Ising) Energy(x []int8) float64 {
 	m.check(x)
 	var e float64
@@ -163,7 +164,8 @@ func (m *Ising) Energy(x []int8) float64 {
 	for t, term := range m.terms {
 		sum := 0
 		for ; pi < len(m.pats) && m.pats[pi].term == t; pi++ {
-			w := newWalker(m.lat, &m.pats[pi])
+			var buf walkerBuf
+			w := newWalker(m.lat, &m.pats[pi], &buf)
 			for w.nextRow() {
 				for x0 := 0; x0 < w.e0; x0++ {
 					p := int8(1)
@@ -193,9 +195,24 @@ type walker struct {
 	base int   // index of the first site of the current row; −1 before the first
 }
 
-func newWalker(l *Lattice, p *ipat) *walker {
+// walkerSpins is the pattern size up to which a walker allocates nothing.
+const walkerSpins = 8
+
+// walkerBuf is the storage of a walker on its caller's stack.
+type walkerBuf struct {
+	c  [maxDim]int
+	kb [2 * walkerSpins]int
+}
+
+// newWalker starts a walk of the translations of p, keeping its state in buf.
+func newWalker(l *Lattice, p *ipat, buf *walkerBuf) walker {
 	dim := l.Dim()
-	w := &walker{l: l, p: p, e0: l.ext[0], d0: make([]int, p.n), row: make([]int, p.n), c: make([]int, dim), base: -1}
+	w := walker{l: l, p: p, e0: l.ext[0], c: buf.c[:dim], base: -1}
+	if p.n <= walkerSpins {
+		w.d0, w.row = buf.kb[:p.n], buf.kb[walkerSpins:walkerSpins+p.n]
+	} else {
+		w.d0, w.row = make([]int, p.n), make([]int, p.n)
+	}
 	for k := range p.n {
 		w.d0[k] = mod(p.d[k*dim], w.e0)
 	}
@@ -310,7 +327,8 @@ func (m *Ising) PairCouplings() (bonds []Bond, ok bool) {
 	}
 	bonds = make([]Bond, 0, total)
 	for _, c := range classes {
-		w := newWalker(m.lat, &m.pats[c.first])
+		var buf walkerBuf
+		w := newWalker(m.lat, &m.pats[c.first], &buf)
 		for w.nextRow() {
 			for x0 := 0; x0 < w.e0; x0++ {
 				// a bond of a self-conjugate class (2r ≡ 0) is also produced
@@ -568,4 +586,50 @@ func (l *Lattice) wrapSite(c, sub, add []int) int {
 		j += mod(v, e) * l.str[a]
 	}
 	return j
+}
+
+// NearestNeighborJ reports whether the couplings of m are exactly the
+// nearest-neighbour bonds of its lattice with one coupling J (any sign) and
+// nothing else, whatever operators express them, and returns J. Across an
+// extent of 2 each neighbouring pair is bonded twice (K = 2J in
+// PairCouplings). It costs O(number of patterns): samplers use it to choose
+// their nearest-neighbour fast paths without listing bonds.
+func (m *Ising) NearestNeighborJ() (J float64, ok bool) {
+	for _, p := range m.pats {
+		if p.n != 2 {
+			return 0, false
+		}
+	}
+	classes := m.pairClasses()
+	if len(classes) != m.lat.Dim() {
+		return 0, false
+	}
+	seen := make([]bool, m.lat.Dim())
+	for k, c := range classes {
+		axis := -1
+		for a, x := range c.key {
+			switch {
+			case x == 0:
+			case x == 1 && axis < 0:
+				axis = a
+			default:
+				return 0, false
+			}
+		}
+		if axis < 0 || seen[axis] {
+			return 0, false
+		}
+		seen[axis] = true
+		mult := 1.0
+		if c.self >= 0 {
+			mult = 2
+		}
+		if k == 0 {
+			J = c.k / mult
+		}
+		if c.k != J*mult {
+			return 0, false
+		}
+	}
+	return J, true
 }
