@@ -38,14 +38,14 @@ const (
 // boxCells returns the number of cells of a box with the given extents, or
 // an error naming the extents if an extent is below min or the product
 // exceeds maxSites. The product is checked before it is formed, so it cannot
-// overflow.
+// overflow. what names the thing built ("lattice", "geometry") in errors.
 func boxCells(what string, extents []int, min int) (int, error) {
 	if len(extents) == 0 {
-		return 0, fmt.Errorf("lattice: %s has no extents (it needs at least one axis)", what)
+		return 0, fmt.Errorf("lattice: a %s needs at least one axis (no extents given)", what)
 	}
 	for a, e := range extents {
 		if e < min {
-			return 0, fmt.Errorf("lattice: %s extent %d along axis %d is smaller than %d", what, e, a, min)
+			return 0, fmt.Errorf("lattice: %s extents %v: extent %d along axis %d is smaller than %d", what, extents, e, a, min)
 		}
 	}
 	n := 1
