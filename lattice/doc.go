@@ -4,8 +4,10 @@
 // # Lattices and geometries
 //
 // A Lattice is a finite periodic hypercubic lattice (NewChain, NewSquare,
-// NewCubic): sites with integer coordinates, x fastest, and a precomputed
-// nearest-neighbour table for the hot loops of Monte Carlo samplers.
+// NewCubic): sites with integer coordinates, x fastest, and a
+// nearest-neighbour table for the hot loops of Monte Carlo samplers, built on
+// first use. Lattices and geometries are limited to 2^30 sites; larger sizes
+// are refused before anything is allocated.
 //
 // A Geometry lists the integer coordinates of every degree of freedom (dof)
 // inside a periodic box. For spin models a dof is a site; for close-packed
@@ -34,6 +36,18 @@
 // measured after renormalization-group steps and the operator sets of Monte
 // Carlo RG. On the square lattice the nearest-neighbour model has its
 // critical point at T_c = 2/ln(1+√2) ≈ 2.269185 J (Onsager 1944).
+//
+// On a torus of extent L an operator is the periodic image of the
+// infinite-lattice one only if every pattern spans at most L/2 sites along
+// each axis (the minimum-image convention): Operator.Validate refuses longer
+// patterns, which would alias onto shorter-range operators, and every
+// consumer (NewIsing, NewEvaluator, the fits of package rg) calls it. A span
+// of exactly L/2 counts each such bond twice, as on a torus of width 2.
+//
+// Building a translation-invariant model costs memory independent of the
+// lattice size (one bit per site aside): couplings are stored as patterns of
+// displacements and applied by index arithmetic, with the few positions near
+// the periodic boundary tabulated once per model (see Ising).
 //
 // Potts is the q-state Potts model (2 ≤ q ≤ MaxPottsStates = 127), states
 // 0 … q−1, on any Lattice,
