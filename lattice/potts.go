@@ -99,7 +99,7 @@ func (m *Potts) check(x []int8) {
 // −J·EqualBonds).
 func (m *Potts) EqualBonds(x []int8) int {
 	m.check(x)
-	nbr, z := m.lat.nbr, m.z
+	nbr, z := m.lat.table(), m.z
 	half := 0 // every bond is seen from both ends
 	for i, s := range x {
 		for _, j := range nbr[i*z : i*z+z] {
@@ -141,7 +141,7 @@ func (m *Potts) DeltaE(x []int8, i int, v int8) float64 {
 		return 0
 	}
 	d := 0 // change of EqualBonds
-	for _, j := range m.lat.nbr[i*m.z : i*m.z+m.z] {
+	for _, j := range m.lat.table()[i*m.z : i*m.z+m.z] {
 		d += int(b2i(x[j] == v)) - int(b2i(x[j] == s))
 	}
 	dE := -m.j * float64(d)
