@@ -33,6 +33,15 @@ func TestBadInputSweep(t *testing.T) {
 		{"NewIsing Inf coupling", func() (any, error) { return NewIsing(sq, Term{NearestNeighbor(2), inf}) }},
 		{"NewIsing dimension mismatch", func() (any, error) { return NewIsing(sq, Term{NearestNeighbor(3), 1}) }},
 		{"NewIsing empty operator", func() (any, error) { return NewIsing(sq, Term{Operator{Name: "x"}, 1}) }},
+		{"NewIsing NearestNeighbor(-1)", func() (any, error) { return NewIsing(sq, Term{NearestNeighbor(-1), 1}) }},
+		{"NewIsing Plaquette(1)", func() (any, error) { return NewIsing(sq, Term{Plaquette(1), 1}) }},
+		{"NewIsing NextNearest(0)", func() (any, error) { return NewIsing(sq, Term{NextNearest(0), 1}) }},
+		{"NewIsing Field(-2)", func() (any, error) { return NewIsing(sq, Term{Field(-2), 1}) }},
+		{"NewIsing aliased pair", func() (any, error) { p, _ := Pair(3, 0); return NewIsing(sq, Term{p, 1}) }},
+		{"GridGeometry no extents", func() (any, error) { return GridGeometry() }},
+		{"GridGeometry zero", func() (any, error) { return GridGeometry(4, 0) }},
+		{"GridGeometry overflow", func() (any, error) { return GridGeometry(1<<62, 1<<62) }},
+		{"NewGeometry huge box", func() (any, error) { return NewGeometry([]int{1 << 40, 1 << 40}, [][]int{{0, 0}}) }},
 		{"NewNearestNeighborIsing nil", func() (any, error) { return NewNearestNeighborIsing(nil, 1) }},
 		{"NewNearestNeighborIsing NaN", func() (any, error) { return NewNearestNeighborIsing(sq, nan) }},
 		{"NewNearestNeighborIsing -Inf", func() (any, error) { return NewNearestNeighborIsing(sq, math.Inf(-1)) }},
@@ -55,6 +64,8 @@ func TestBadInputSweep(t *testing.T) {
 		{"NewEvaluator nil lattice", func() (any, error) { return NewEvaluator(nil, NearestNeighbor(2)) }},
 		{"NewEvaluator no operators", func() (any, error) { return NewEvaluator(sq) }},
 		{"NewEvaluator dimension mismatch", func() (any, error) { return NewEvaluator(sq, NearestNeighbor(1)) }},
+		{"NewEvaluator NearestNeighbor(-1)", func() (any, error) { return NewEvaluator(sq, NearestNeighbor(-1)) }},
+		{"NewEvaluator aliased pair", func() (any, error) { p, _ := Pair(2, 3); return NewEvaluator(sq, p) }},
 	})
 }
 

@@ -4,8 +4,10 @@
 // # Lattices and geometries
 //
 // A Lattice is a finite periodic hypercubic lattice (NewChain, NewSquare,
-// NewCubic): sites with integer coordinates, x fastest, and a precomputed
-// nearest-neighbour table for the hot loops of Monte Carlo samplers.
+// NewCubic): sites with integer coordinates, x fastest, and a
+// nearest-neighbour table for the hot loops of Monte Carlo samplers, built on
+// first use. Lattices and geometries are limited to 2^30 sites; larger sizes
+// are refused before anything is allocated.
 //
 // A Geometry lists the integer coordinates of every degree of freedom (dof)
 // inside a periodic box. For spin models a dof is a site; for close-packed
@@ -19,7 +21,7 @@
 // Model is the plug-in point for Hamiltonians: the allowed local states,
 // Energy(x) and DeltaE(x, i, v). A configuration x has Boltzmann weight
 // exp(−Energy(x)/T). The generic samplers of package sample need nothing
-// more, so a user's own model (Potts, Blume–Capel, ANNNI, …) is a small type
+// more, so a user's own model (Blume–Capel, ANNNI, clock models, …) is a small type
 // with three methods.
 //
 // Ising is the ±1 spin model with any set of translation-invariant
@@ -35,12 +37,46 @@
 // Carlo RG. On the square lattice the nearest-neighbour model has its
 // critical point at T_c = 2/ln(1+√2) ≈ 2.269185 J (Onsager 1944).
 //
+// On a torus of extent L an operator is the periodic image of the
+// infinite-lattice one only if every pattern spans at most L/2 sites along
+// each axis (the minimum-image convention): Operator.Validate refuses longer
+// patterns, which would alias onto shorter-range operators, and every
+// consumer (NewIsing, NewEvaluator, the fits of package rg) calls it. A span
+// of exactly L/2 counts each such bond twice, as on a torus of width 2.
+//
+// Building a translation-invariant model costs memory independent of the
+// lattice size (one bit per site aside): couplings are stored as patterns of
+// displacements and applied by index arithmetic, with the few positions near
+// the periodic boundary tabulated once per model (see Ising).
+//
+// Potts is the q-state Potts model (2 ≤ q ≤ MaxPottsStates = 127), states
+// 0 … q−1, on any Lattice,
+//
+//	H(σ) = −J Σ_<ij> δ(σ_i, σ_j) − h Σ_i δ(σ_i, 0),
+//
+// whose order parameter is m = (1/N) Σ_i e^{2πiσ_i/q} (Magnetization). For
+// q = 2 it is the Ising model at K_Ising = J/2 (δ(σ, σ') = (1 + s s')/2).
+// On the square lattice the ferromagnet is self-dual, with its exact
+// critical point at T_c = J/ln(1+√q) (PottsSquareTc: 0.994973 J for q = 3);
+// the transition is continuous for q ≤ 4 and first order for q > 4. The
+// exact 2D exponents (PottsExponents2D) are ν = 1, y_h = 15/8 for q = 2;
+// ν = 5/6, y_h = 28/15 for q = 3; ν = 2/3, y_h = 15/8 for q = 4
+// (with logarithmic corrections); the energy per site at T_c is
+// −J(1 + 1/√q).
+//
 // Dimer is the close-packed hard-core dimer model on the square torus, with
 // the aligned-plaquette interaction of Alet et al., its electric field and
 // winding numbers.
 //
 // References:
 //   - L. Onsager, Phys. Rev. 65, 117 (1944).
+//   - R. B. Potts, Proc. Camb. Phil. Soc. 48, 106 (1952).
+//   - F. Y. Wu, Rev. Mod. Phys. 54, 235 (1982): the Potts model, review.
+//   - R. J. Baxter, J. Phys. C 6, L445 (1973), and Exactly Solved Models in
+//     Statistical Mechanics (Academic Press, 1982): T_c and the
+//     critical energy; the first-order transition for q > 4.
+//   - M. P. M. den Nijs, J. Phys. A 12, 1857 (1979); B. Nienhuis,
+//     J. Phys. A 15, 199 (1982): the 2D Potts exponents.
 //   - M. Koch-Janusz and Z. Ringel, Nature Physics 14, 578 (2018).
 //   - F. Alet, J. L. Jacobsen, G. Misguich, V. Pasquier, F. Mila and M. Troyer,
 //     Phys. Rev. Lett. 94, 235702 (2005).

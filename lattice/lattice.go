@@ -1,67 +1,68 @@
 package lattice
 
 import (
-	"errors"
 	"fmt"
+	"sync"
 )
 
 // Lattice is a finite periodic hypercubic lattice (a torus) whose sites carry
 // integer coordinates, x fastest: site index i = x + Lx·(y + Ly·z).
 // Build one with NewChain, NewSquare or NewCubic (or NewLattice for any
-// dimension). A Lattice is immutable; share it freely.
+// dimension). A Lattice is immutable; share it freely (also between
+// goroutines).
+//
+// Building a Lattice costs O(Dim) memory: neighbours and coordinates follow
+// from index arithmetic. The nearest-neighbour table of Neighbors and
+// NeighborTable (8·Dim bytes per site) is built on first use and then shared.
 type Lattice struct {
 	ext  []int
 	str  []int
 	n    int
-	nbr  []int32 // n × 2·dim: +x, −x, +y, −y, …
 	geom *Geometry
+
+	nbrOnce sync.Once
+	nbr     []int32 // n × 2·dim: +x, −x, +y, −y, …; built by table
 }
 
 // NewLattice returns the periodic hypercubic lattice with the given extents.
-// Every extent must be at least 2 (an extent of 1 or 2 would make a site its own
-// neighbour or a neighbour twice; 2 is allowed and the double bond is kept, as
-// on any torus of width 2).
+// Every extent must be at least 2 (an extent of 1 would make a site its own
+// neighbour; 2 is allowed and the double bond is kept, as on any torus of
+// width 2), and the lattice may have at most 2^30 sites: larger sizes are
+// refused with an error naming the extents before anything is allocated.
 func NewLattice(extents ...int) (*Lattice, error) {
-	if len(extents) == 0 {
-		return nil, errors.New("lattice: no extents (a lattice needs at least one axis)")
-	}
-	n := 1
-	for a, e := range extents {
-		if e < 2 {
-			return nil, fmt.Errorf("lattice: extent %d along axis %d is smaller than 2", e, a)
-		}
-		if n > (1<<30)/e {
-			return nil, fmt.Errorf("lattice: %v has too many sites", extents)
-		}
-		n *= e
-	}
-	l := &Lattice{ext: append([]int(nil), extents...), str: make([]int, len(extents)), n: n}
-	s := 1
-	for a := range extents {
-		l.str[a] = s
-		s *= extents[a]
-	}
-	d := len(extents)
-	l.nbr = make([]int32, n*2*d)
-	c := make([]int, d)
-	coords := make([][]int, n)
-	for i := 0; i < n; i++ {
-		c = l.Coords(i, c)
-		coords[i] = append([]int(nil), c...)
-		for a := 0; a < d; a++ {
-			c[a]++
-			l.nbr[i*2*d+2*a] = int32(l.Index(c...))
-			c[a] -= 2
-			l.nbr[i*2*d+2*a+1] = int32(l.Index(c...))
-			c[a]++
-		}
-	}
-	g, err := NewGeometry(extents, coords)
+	n, err := boxCells("lattice", extents, 2)
 	if err != nil {
 		return nil, err
 	}
-	l.geom = g
-	return l, nil
+	g := newGrid(extents, n)
+	return &Lattice{ext: g.extents, str: g.strides, n: n, geom: g}, nil
+}
+
+// table returns the nearest-neighbour table, building it on first use.
+func (l *Lattice) table() []int32 {
+	l.nbrOnce.Do(func() {
+		d := len(l.ext)
+		nbr := make([]int32, l.n*2*d)
+		for a, e := range l.ext {
+			s := l.str[a]
+			// blocks of s sites share the coordinate x along axis a
+			for x, b := 0, 0; b < l.n; x, b = (x+1)%e, b+s {
+				up, down := s, -s
+				if x == e-1 {
+					up -= e * s
+				}
+				if x == 0 {
+					down += e * s
+				}
+				for i := b; i < b+s; i++ {
+					nbr[i*2*d+2*a] = int32(i + up)
+					nbr[i*2*d+2*a+1] = int32(i + down)
+				}
+			}
+		}
+		l.nbr = nbr
+	})
+	return l.nbr
 }
 
 // NewChain returns a periodic chain of L sites.
@@ -117,12 +118,13 @@ func (l *Lattice) Coords(i int, dst []int) []int {
 // modify it.
 func (l *Lattice) Neighbors(i int) []int32 {
 	k := 2 * len(l.ext)
-	return l.nbr[i*k : (i+1)*k : (i+1)*k]
+	return l.table()[i*k : (i+1)*k : (i+1)*k]
 }
 
 // NeighborTable returns the whole neighbour table, 2·Dim entries per site in
-// the order of Neighbors. It aliases internal storage: do not modify it.
-func (l *Lattice) NeighborTable() []int32 { return l.nbr }
+// the order of Neighbors. It aliases internal storage: do not modify it. The
+// table is built on the first call of Neighbors or NeighborTable.
+func (l *Lattice) NeighborTable() []int32 { return l.table() }
 
 // Shift returns the site reached from site i by the displacement d (wrapped).
 func (l *Lattice) Shift(i int, d []int) int {

@@ -57,27 +57,65 @@ func (o Operator) Even() bool {
 	return true
 }
 
-// Validate checks that o is well formed on lattice l: at least one pattern,
-// every pattern non-empty, displacements of l's dimension, and no two
-// displacements of a pattern landing on the same site after periodic wrap.
+// Validate checks that o is well formed on lattice l, so that its value is
+// the periodic image of the same operator on the infinite lattice and not of
+// a shorter one: at least one pattern, every pattern non-empty, displacements
+// of l's dimension, no two displacements of a pattern landing on the same
+// site after periodic wrap, and every pattern spanning at most half the
+// extent along every axis (max_δ δ_a − min_δ δ_a ≤ L_a/2).
+//
+// The span rule is the minimum-image convention. A pattern longer than half
+// the extent aliases: Pair(20, 0) on a lattice of extent 16 couples s_x to
+// s_{x+20} = s_{x+4}, the operator of Pair(4, 0), and its range would be
+// misreported. A span of exactly L_a/2 is allowed: the displacement and its
+// mirror image reach the same site, so every such bond is counted twice, as
+// the two nearest-neighbour bonds of a torus of width 2 — the periodic
+// Hamiltonian of the infinite-lattice operator, scaled by 2 on that class of
+// bonds.
+//
+// NewIsing, NewEvaluator (and so the fits of package rg and Monte Carlo RG)
+// call Validate on every operator and return its error.
 func (o Operator) Validate(l *Lattice) error {
+	if l == nil {
+		return fmt.Errorf("lattice: operator %q validated against a nil lattice", o.Name)
+	}
 	if len(o.Patterns) == 0 {
-		return fmt.Errorf("lattice: operator %q has no patterns", o.Name)
+		return fmt.Errorf("lattice: operator %q has no patterns (NearestNeighbor, NextNearest, Plaquette and Field return none for a dimension outside their domain)", o.Name)
 	}
 	for pi, p := range o.Patterns {
-		if len(p) == 0 {
-			return fmt.Errorf("lattice: operator %q pattern %d is empty", o.Name, pi)
+		if err := o.validatePattern(l, pi, p); err != nil {
+			return err
 		}
-		seen := make(map[int]bool, len(p))
-		for _, d := range p {
-			if len(d) != l.Dim() {
-				return fmt.Errorf("lattice: operator %q displacement %v has dimension %d, lattice has %d", o.Name, d, len(d), l.Dim())
-			}
-			j := l.Shift(0, d)
-			if seen[j] {
-				return fmt.Errorf("lattice: operator %q pattern %v wraps onto itself on a lattice of extents %v", o.Name, p, l.ext)
-			}
-			seen[j] = true
+	}
+	return nil
+}
+
+// validatePattern checks pattern pi of o on l (see Validate).
+func (o Operator) validatePattern(l *Lattice, pi int, p [][]int) error {
+	if len(p) == 0 {
+		return fmt.Errorf("lattice: operator %q pattern %d is empty", o.Name, pi)
+	}
+	for _, d := range p {
+		if len(d) != l.Dim() {
+			return fmt.Errorf("lattice: operator %q displacement %v has dimension %d, lattice has %d", o.Name, d, len(d), l.Dim())
+		}
+	}
+	seen := make(map[int]bool, len(p))
+	for _, d := range p {
+		j := l.Shift(0, d)
+		if seen[j] {
+			return fmt.Errorf("lattice: operator %q pattern %v wraps onto itself on a lattice of extents %v", o.Name, p, l.ext)
+		}
+		seen[j] = true
+	}
+	for a, e := range l.ext {
+		lo, hi := p[0][a], p[0][a]
+		for _, d := range p[1:] {
+			lo, hi = min(lo, d[a]), max(hi, d[a])
+		}
+		// hi − lo in unsigned arithmetic is exact for any ints
+		if span := uint64(hi) - uint64(lo); span > uint64(e/2) {
+			return fmt.Errorf("lattice: operator %q pattern %v spans %d sites along axis %d, more than half the extent %d of the lattice %v: its periodic image aliases onto a shorter-range operator", o.Name, p, span, a, e, l.ext)
 		}
 	}
 	return nil
@@ -241,34 +279,80 @@ func unit(dim, axis, step int) []int {
 	return v
 }
 
-// Field returns the magnetization operator Σ_i s_i in dim dimensions.
-func Field(dim int) Operator { return Operator{Name: "field", Patterns: [][][]int{{make([]int, dim)}}} }
+// The named operators below are built directly, O(dim²) patterns in a fixed
+// order (the order Symmetrized gives them), so that no dimension can make
+// them enumerate the point group. For a dimension outside their domain they
+// return an operator with the right name and no patterns, which
+// Operator.Validate — and so NewIsing, NewEvaluator and every fit — rejects
+// with an error; ParseOperator is the path that fails at once.
 
-// NearestNeighbor returns Σ_<ij> s_i s_j over nearest-neighbour bonds in dim dimensions.
+// opDim reports whether dim is in [lo, maxDim].
+func opDim(dim, lo int) bool { return dim >= lo && dim <= maxDim }
+
+// Field returns the magnetization operator Σ_i s_i in dim dimensions
+// (1 ≤ dim ≤ 30; otherwise an operator with no patterns).
+func Field(dim int) Operator {
+	if !opDim(dim, 1) {
+		return Operator{Name: "field"}
+	}
+	return Operator{Name: "field", Patterns: [][][]int{{make([]int, dim)}}}
+}
+
+// NearestNeighbor returns Σ_<ij> s_i s_j over nearest-neighbour bonds in dim
+// dimensions: one pattern {0, e_a} per axis a (1 ≤ dim ≤ 30; otherwise an
+// operator with no patterns).
 func NearestNeighbor(dim int) Operator {
-	return mustSym("nn", make([]int, dim), unit(dim, 0, 1))
+	o := Operator{Name: "nn"}
+	if !opDim(dim, 1) {
+		return o
+	}
+	for a := range dim {
+		o.Patterns = append(o.Patterns, [][]int{make([]int, dim), unit(dim, a, 1)})
+	}
+	return o
 }
 
 // NextNearest returns the sum over diagonal (next-nearest) pairs: (1,1) and
-// its images in dim ≥ 2 dimensions, (2) in one dimension.
+// its images in dim ≥ 2 dimensions — patterns {0, e_a+e_b} and {0, e_a−e_b}
+// for every pair of axes a < b — and (2) in one dimension (dim ≤ 30;
+// otherwise an operator with no patterns).
 func NextNearest(dim int) Operator {
-	if dim == 1 {
-		return mustSym("nnn", []int{0}, []int{2})
+	o := Operator{Name: "nnn"}
+	switch {
+	case !opDim(dim, 1):
+		return o
+	case dim == 1:
+		o.Patterns = [][][]int{{{0}, {2}}}
+		return o
 	}
-	d := unit(dim, 0, 1)
-	d[1] = 1
-	return mustSym("nnn", make([]int, dim), d)
+	for a := range dim {
+		for b := a + 1; b < dim; b++ {
+			for _, sb := range []int{1, -1} {
+				d := unit(dim, a, 1)
+				d[b] = sb
+				o.Patterns = append(o.Patterns, [][]int{make([]int, dim), d})
+			}
+		}
+	}
+	return o
 }
 
 // Plaquette returns the sum of the four-spin products around every elementary
-// square (in every plane for dim ≥ 3). dim must be at least 2.
+// square, one pattern {0, e_b, e_a, e_a+e_b} per plane a < b (2 ≤ dim ≤ 30;
+// otherwise an operator with no patterns).
 func Plaquette(dim int) Operator {
-	if dim < 2 {
-		panic("lattice: Plaquette needs dim ≥ 2")
+	o := Operator{Name: "plaquette"}
+	if !opDim(dim, 2) {
+		return o
 	}
-	c := unit(dim, 0, 1)
-	c[1] = 1
-	return mustSym("plaquette", make([]int, dim), unit(dim, 0, 1), unit(dim, 1, 1), c)
+	for a := range dim {
+		for b := a + 1; b < dim; b++ {
+			c := unit(dim, a, 1)
+			c[b] = 1
+			o.Patterns = append(o.Patterns, [][]int{make([]int, dim), unit(dim, b, 1), unit(dim, a, 1), c})
+		}
+	}
+	return o
 }
 
 // ParseOperator returns a named standard operator in dim dimensions:

@@ -113,7 +113,8 @@ func TestOperatorSets2DBruteForce(t *testing.T) {
 		}
 	}
 	all := append(append([]Operator(nil), even...), odd...)
-	for _, ext := range [][]int{{6, 6}, {7, 9}} {
+	// line5 spans 4 sites: extents of at least 8 (Operator.Validate)
+	for _, ext := range [][]int{{8, 8}, {9, 11}} {
 		l, err := NewLattice(ext...)
 		if err != nil {
 			t.Fatal(err)
@@ -318,7 +319,7 @@ func TestOperatorSets3DAnd1DBruteForce(t *testing.T) {
 
 func TestEvaluatorLocalFields(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	l, _ := NewLattice(6, 7)
+	l, _ := NewLattice(8, 9) // line5 spans 4 sites
 	even, _ := EvenOperators(2, 6)
 	odd, _ := OddOperators(2, 6)
 	ev, err := NewEvaluator(l, append(even, odd...)...)

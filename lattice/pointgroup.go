@@ -15,12 +15,12 @@ type Symmetry struct {
 }
 
 // PointGroup returns the point group of the hypercubic lattice in dim
-// dimensions (1 ≤ dim ≤ 4). The order is fixed: axis permutations in
+// dimensions (1 ≤ dim ≤ 6; 2^dim·dim! elements). The order is fixed: axis permutations in
 // lexicographic order, and for each the 2^dim sign patterns with bit a of
 // the pattern index flipping axis a; element 0 is the identity.
 func PointGroup(dim int) ([]Symmetry, error) {
-	if dim < 1 || dim > 4 {
-		return nil, fmt.Errorf("lattice: point group in dimension %d, want 1..4", dim)
+	if dim < 1 || dim > 6 {
+		return nil, fmt.Errorf("lattice: point group in dimension %d, want 1..6", dim)
 	}
 	perm := make([]int, dim)
 	for a := range perm {
@@ -62,13 +62,13 @@ func (s Symmetry) Apply(dst, d []int) []int {
 }
 
 // BlockSymmetries returns the point group acting on the b^dim sites of a
-// hypercubic block of side b (1 ≤ dim ≤ 4), as permutations of the block's offsets
+// hypercubic block of side b (1 ≤ dim ≤ 6), as permutations of the block's offsets
 // numbered x fastest (the order of a block's dofs in package rsmi and rg).
 // Element g maps offset δ to the offset g[i] of δ' with
 // δ'_a = δ_Perm[a], or b − 1 − δ_Perm[a] where axis a is flipped — the
 // group element of PointGroup(dim) with the same index, acting about the
 // block's centre. Element 0 is the identity. It returns an error if b < 1
-// or dim is outside 1..4.
+// or dim is outside 1..6.
 func BlockSymmetries(b, dim int) ([][]int, error) {
 	if b < 1 {
 		return nil, fmt.Errorf("lattice: block symmetries of a block of side b = %d, want ≥ 1", b)

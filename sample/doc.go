@@ -33,10 +33,31 @@
 //     down.
 //   - SwendsenWang: multi-cluster updates for ferromagnetic Ising pair
 //     couplings (Swendsen & Wang 1987); a step is one sweep of all bonds.
+//   - PottsWolff, PottsSwendsenWang: the same two cluster algorithms for
+//     the ferromagnetic q-state Potts model (lattice.Potts) on any lattice,
+//     through the Fortuin–Kasteleyn representation: bonds between equal
+//     neighbours are activated with probability 1 − exp(−J/T); a Wolff
+//     cluster is recoloured to a uniformly drawn different state, every
+//     Swendsen–Wang cluster to a uniformly drawn state.
 //   - Multispin: multi-spin-coded Metropolis for the nearest-neighbour Ising
 //     model, 64 independent replicas in the bits of a word (a ReplicaSampler).
 //   - DimerLoop: directed-loop (worm) updates for close-packed dimers,
 //     ergodic across winding sectors; a step is one loop.
+//
+// # Validation
+//
+// Every sampler is checked against exact results with fixed seeds, within
+// 4 standard errors (binning errors for means, block jackknife for
+// specific heats and cumulant ratios). For Ising models: enumeration of
+// small tori, Kaufman's finite-size solution of the square lattice, the
+// periodic chain. For the q-state Potts model (lattice.Potts), the two
+// Potts cluster samplers and the generic Metropolis and HeatBath are
+// compared with exact enumeration — the 3-state model on the 4×4 torus
+// (3^16 states, itself checked against the row-to-row transfer matrix)
+// below, at and above T_c = 1/ln(1+√3), on 3×3 at T_c, on the 2×2×2 cube
+// and on a chain, q = 4 at its T_c — for the energy, the specific heat,
+// ⟨|m|²⟩, ⟨|m|⁴⟩ and their ratio with m = (1/N) Σ_i e^{2πiσ_i/q}; at q = 2
+// the cluster samplers reproduce the exact Ising model at K = J/2.
 //
 // # Collecting datasets
 //
@@ -80,6 +101,10 @@
 //   - U. Wolff, Phys. Rev. Lett. 62, 361 (1989): the single-cluster algorithm.
 //   - R. H. Swendsen and J.-S. Wang, Phys. Rev. Lett. 58, 86 (1987): the
 //     multi-cluster algorithm.
+//   - C. M. Fortuin and P. W. Kasteleyn, Physica 57, 536 (1972); R. G.
+//     Edwards and A. D. Sokal, Phys. Rev. D 38, 2009 (1988): the
+//     random-cluster representation behind the Potts cluster algorithms.
+//   - F. Y. Wu, Rev. Mod. Phys. 54, 235 (1982): the Potts model.
 //   - M. E. J. Newman and G. T. Barkema, Monte Carlo Methods in Statistical
 //     Physics (Oxford, 1999): Metropolis, heat bath, cluster algorithms,
 //     binning and jackknife error analysis.

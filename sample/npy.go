@@ -2,6 +2,7 @@ package sample
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -9,10 +10,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/internal/size"
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
@@ -35,11 +37,8 @@ const (
 	// maxNPYHeader bounds the header length read from a file (NumPy itself
 	// refuses headers over 10000 bytes by default).
 	maxNPYHeader = 1 << 20
-	// readChunk is the number of values decoded per read.
+	// readChunk is the number of bytes read (and values decoded) at a time.
 	readChunk = 1 << 16
-	// maxGridDOF bounds the size of a grid geometry built from a shape or
-	// from the compact sidecar form (2048×2048, 128³).
-	maxGridDOF = 1 << 22
 )
 
 // fullGrid reports whether g is exactly a full hypercubic grid: one dof per
@@ -69,18 +68,23 @@ func fullGrid(g *lattice.Geometry) ([]int, bool) {
 	return ext, true
 }
 
+// gridBytesPerDOF is the memory gridGeometry needs per dof in dim
+// dimensions: its coordinate rows (a slice header and dim ints) and the
+// Geometry's copy of the coordinates and its grid index.
+func gridBytesPerDOF(dim int) int { return 24 + 8*dim + 8*dim + 4 }
+
 // gridGeometry returns the full-grid geometry with the given extents, dofs in
-// x-fastest order.
+// x-fastest order. It refuses grids whose geometry would exceed the memory
+// budget (internal/size) before allocating.
 func gridGeometry(ext []int) (*lattice.Geometry, error) {
-	cells := 1
 	for a, e := range ext {
 		if e < 1 {
 			return nil, fmt.Errorf("extent %d along axis %d is not positive", e, a)
 		}
-		if cells > maxGridDOF/e {
-			return nil, fmt.Errorf("grid %v is too large", ext)
-		}
-		cells *= e
+	}
+	cells, err := size.Elements(fmt.Sprintf("grid geometry %v", ext), gridBytesPerDOF(len(ext)), ext...)
+	if err != nil {
+		return nil, err
 	}
 	coords := make([][]int, cells)
 	flat := make([]int, cells*len(ext))
@@ -96,14 +100,20 @@ func gridGeometry(ext []int) (*lattice.Geometry, error) {
 	return lattice.NewGeometry(ext, coords)
 }
 
+// gridShape is the NumPy shape (n, …, Ly, Lx) of n configurations of a grid
+// with extents ext (x first).
+func gridShape(n int, ext []int) []int {
+	shape := []int{n}
+	for a := len(ext) - 1; a >= 0; a-- {
+		shape = append(shape, ext[a])
+	}
+	return shape
+}
+
 // npyShape returns the NumPy shape WriteNPY uses for ds.
 func (ds *Dataset) npyShape() []int {
 	if ext, ok := fullGrid(ds.Geom); ok && len(ext) > 1 {
-		shape := []int{ds.N}
-		for a := len(ext) - 1; a >= 0; a-- {
-			shape = append(shape, ext[a])
-		}
-		return shape
+		return gridShape(ds.N, ext)
 	}
 	return []int{ds.N, ds.D}
 }
@@ -172,29 +182,77 @@ func (ds *Dataset) check() error {
 	return nil
 }
 
-// ReadOptions modifies how ReadNPYWith converts values.
+// ValueMap says which values ReadNPYWith and LoadDatasetWith accept and how
+// they map them.
+type ValueMap uint8
+
+const (
+	// KeepValues keeps every value as stored (bool reads as 0/1).
+	KeepValues ValueMap = iota
+	// RequireSpins accepts only ±1 spins.
+	RequireSpins
+	// Map01 maps 0 to −1 and 1 to +1 (bool False/True likewise) and
+	// rejects any other value: for occupation-number or bit data that
+	// should become ±1 spins.
+	Map01
+	// MapAuto accepts ±1 spins or 0/1 bits, whichever the file holds: if
+	// every value is −1, 0 or +1 and no −1 meets a 0, a file holding a 0
+	// is mapped as by Map01 and any other file is kept (so a file of +1
+	// only reads as +1 spins, the same in both conventions). A value
+	// outside {−1, 0, 1}, or a −1 and a 0 in the same file, is an error
+	// naming both positions.
+	MapAuto
+)
+
+// String returns the constant's name.
+func (m ValueMap) String() string {
+	switch m {
+	case KeepValues:
+		return "KeepValues"
+	case RequireSpins:
+		return "RequireSpins"
+	case Map01:
+		return "Map01"
+	case MapAuto:
+		return "MapAuto"
+	}
+	return "ValueMap(" + strconv.Itoa(int(m)) + ")"
+}
+
+// ReadOptions modifies how ReadNPYWith and LoadDatasetWith convert values;
+// nil means the defaults.
 type ReadOptions struct {
-	// Map01 maps 0 to −1 and 1 to +1 (and bool False/True likewise); any
-	// other value is then an error. Use it for occupation-number or
-	// bit data that should become ±1 spins.
-	Map01 bool
+	// Values says which stored values are accepted and how they are mapped
+	// (default KeepValues: as stored).
+	Values ValueMap
+}
+
+func (o *ReadOptions) values() (ValueMap, error) {
+	if o == nil {
+		return KeepValues, nil
+	}
+	if o.Values > MapAuto {
+		return 0, fmt.Errorf("sample: unknown ReadOptions.Values %d", int(o.Values))
+	}
+	return o.Values, nil
 }
 
 // ReadNPY reads a NumPy .npy array as a Dataset with geometry g; it is
 // ReadNPYWith with no options: values are kept as they are.
 func ReadNPY(r io.Reader, g *lattice.Geometry) (*Dataset, error) {
-	return ReadNPYWith(r, g, ReadOptions{})
+	return ReadNPYWith(r, g, nil)
 }
 
 // ReadNPYWith reads a NumPy .npy array (format versions 1, 2 and 3) as a
-// Dataset with geometry g.
+// Dataset with geometry g; opt may be nil.
 //
 // Accepted dtypes: int8 and every other integer type (i1…i8, u1…u8), bool
 // (b1) and float (f4, f8), little- or big-endian ('=' is taken as
-// little-endian), in C or Fortran order. Values are kept as they are — so
-// ±1 spins stay ±1, 0/1 data stay 0/1 unless opt.Map01 maps them to ∓1, bool
-// reads as 0/1 — and must be integers in the int8 range; a float NaN, a
-// non-integral or an out-of-range value is an error naming its position.
+// little-endian), in C or Fortran order. Values must be integers in the int8
+// range — a float NaN, a non-integral or an out-of-range value is an error
+// naming its position — and are then kept or mapped as opt.Values says: by
+// default kept as they are (±1 spins stay ±1, 0/1 data stay 0/1, bool reads
+// as 0/1); MapAuto reads ±1 spins and 0/1 bits alike as ±1 spins.
 //
 // The shape must be (n, d) with d = g.NumDOF(), or, when g is a full grid
 // (see WriteNPY), (n, …, Ly, Lx) with the grid's extents reversed. If g is
@@ -205,58 +263,156 @@ func ReadNPY(r io.Reader, g *lattice.Geometry) (*Dataset, error) {
 // the sidecar file.
 //
 // Exactly the header and n·d values are read from r; trailing bytes are left
-// unread. Errors name what is wrong: magic, version, header syntax, dtype,
-// shape versus geometry, truncated data, or the first bad value.
-func ReadNPYWith(r io.Reader, g *lattice.Geometry, opt ReadOptions) (*Dataset, error) {
+// unread. Nothing larger than the input is allocated for a shape the input
+// does not back with data: when r tells how much remains (a *bytes.Reader,
+// *strings.Reader, *bytes.Buffer or *os.File), a shape needing more bytes
+// is refused at once; otherwise the values are read in chunks and the
+// geometry inferred from the shape only once they have arrived. A shape of
+// more values than the module's memory budget (8 GiB unless the environment
+// variable RSMI_MAX_BYTES says otherwise) is refused before reading. Errors
+// name what is wrong: magic, version, header syntax, dtype, shape versus
+// geometry, truncated data, or the first bad value.
+func ReadNPYWith(r io.Reader, g *lattice.Geometry, opt *ReadOptions) (*Dataset, error) {
+	mode, err := opt.values()
+	if err != nil {
+		return nil, err
+	}
 	h, err := readNPYHeader(r)
 	if err != nil {
 		return nil, err
 	}
+	rem, ok := remaining(r)
+	return readNPYBody(r, h, g, mode, rem, ok)
+}
+
+// npyLayout is what a header's shape means for a dataset.
+type npyLayout struct {
+	n, d  int   // samples, dofs per sample
+	grid  []int // the shape after n, reversed (x first)
+	total int   // n·d values
+	bytes int   // bytes of data in the file
+}
+
+// layout checks the shape of h with overflow-safe arithmetic and against the
+// memory budget.
+func (h *npyHeader) layout() (*npyLayout, error) {
 	if len(h.shape) < 2 {
 		return nil, fmt.Errorf("sample: npy shape %s: want (n, d) or (n, …, Ly, Lx)", shapeStr(h.shape))
 	}
-	n := h.shape[0]
-	if n < 1 {
+	lay := &npyLayout{n: h.shape[0]}
+	if lay.n < 1 {
 		return nil, fmt.Errorf("sample: npy shape %s holds no samples", shapeStr(h.shape))
 	}
-	grid := make([]int, 0, len(h.shape)-1)
 	for a := len(h.shape) - 1; a >= 1; a-- {
-		grid = append(grid, h.shape[a])
+		lay.grid = append(lay.grid, h.shape[a])
+	}
+	var err error
+	if lay.d, err = size.Mul(lay.grid...); err == nil && lay.d == 0 {
+		err = errors.New("holds no degrees of freedom")
+	}
+	if err == nil {
+		lay.total, err = size.Elements("npy data", 1, lay.n, lay.d)
+	}
+	if err == nil {
+		lay.bytes, err = size.Mul(lay.total, h.size)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sample: npy shape %s: %w", shapeStr(h.shape), err)
+	}
+	return lay, nil
+}
+
+// match checks that the shape fits geometry g and otherwise names the shapes
+// that would.
+func (lay *npyLayout) match(shape []int, g *lattice.Geometry) error {
+	d := g.NumDOF()
+	ext, full := fullGrid(g)
+	switch {
+	case len(shape) == 2 && shape[1] == d,
+		len(shape) > 2 && full && equalInts(ext, lay.grid):
+		return nil
+	case len(shape) > 2 && !full:
+		return fmt.Errorf("sample: npy shape %s: the geometry is not a full grid, want (%d, %d)", shapeStr(shape), lay.n, d)
+	}
+	want := shapeStr([]int{lay.n, d})
+	if full && len(ext) > 1 {
+		want = shapeStr(gridShape(lay.n, ext)) + " or " + want
+	}
+	return fmt.Errorf("sample: npy shape %s does not match the geometry's %d dofs: want %s", shapeStr(shape), d, want)
+}
+
+// readNPYBody reads the data that follow header h from r; if known, rem is
+// the number of bytes r holds.
+func readNPYBody(r io.Reader, h *npyHeader, g *lattice.Geometry, mode ValueMap, rem int64, known bool) (*Dataset, error) {
+	lay, err := h.layout()
+	if err != nil {
+		return nil, err
+	}
+	if g != nil {
+		err = lay.match(h.shape, g)
+	} else if err = inferable(lay.grid); err != nil {
+		err = fmt.Errorf("sample: npy shape %s: no geometry given and %v", shapeStr(h.shape), err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if known && rem < int64(lay.bytes) {
+		return nil, fmt.Errorf("sample: npy data truncated: %d of %d values present", max(rem, 0)/int64(h.size), lay.total)
+	}
+	data, err := h.readValues(r, lay.total, mode, known)
+	if err != nil {
+		return nil, err
+	}
+	if h.fortran {
+		data = fortranToC(data, h.shape)
 	}
 	if g == nil {
-		if g, err = inferGeometry(grid); err != nil {
-			return nil, fmt.Errorf("sample: npy shape %s: no geometry given and %v", shapeStr(h.shape), err)
+		// Only now: the geometry costs tens of bytes per dof.
+		if g, err = gridGeometry(lay.grid); err != nil {
+			return nil, fmt.Errorf("sample: npy shape %s: %w", shapeStr(h.shape), err)
 		}
 	}
-	d := g.NumDOF()
-	if len(h.shape) == 2 {
-		if h.shape[1] != d {
-			return nil, fmt.Errorf("sample: npy shape %s does not match the geometry's %d dofs", shapeStr(h.shape), d)
-		}
-	} else {
-		ext, ok := fullGrid(g)
-		if !ok {
-			return nil, fmt.Errorf("sample: npy shape %s: the geometry is not a full grid, want (n, %d)", shapeStr(h.shape), d)
-		}
-		if !equalInts(ext, grid) {
-			want := []int{n}
-			for a := len(ext) - 1; a >= 0; a-- {
-				want = append(want, ext[a])
-			}
-			return nil, fmt.Errorf("sample: npy shape %s does not match the geometry's grid: want %s or (%d, %d)", shapeStr(h.shape), shapeStr(want), n, d)
-		}
-	}
-	total, ok := mulInt(n, d)
-	if !ok || total > math.MaxInt/8 {
-		return nil, fmt.Errorf("sample: npy shape %s is too large", shapeStr(h.shape))
-	}
+	return NewDataset(g, data)
+}
 
-	// Decode in chunks, growing the output as data arrives, so that a header
-	// claiming a huge shape cannot force a huge allocation.
-	data := make([]int8, 0, min(total, 1<<20))
-	buf := make([]byte, min(total, readChunk)*h.size)
+// remaining returns the number of bytes left in r if r can tell.
+func remaining(r io.Reader) (int64, bool) {
+	switch v := r.(type) {
+	case *bytes.Reader:
+		return int64(v.Len()), true
+	case *strings.Reader:
+		return int64(v.Len()), true
+	case *bytes.Buffer:
+		return int64(v.Len()), true
+	case *os.File:
+		fi, err := v.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			return 0, false
+		}
+		off, err := v.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return 0, false
+		}
+		return fi.Size() - off, true
+	}
+	return 0, false
+}
+
+// readValues reads total values, decodes, checks and maps them. If present
+// is false, r may hold fewer values than the header claims.
+func (h *npyHeader) readValues(r io.Reader, total int, mode ValueMap, present bool) ([]int8, error) {
+	// Unless the data are known to be there, the output grows as they
+	// arrive, so that a header claiming a huge shape cannot force a huge
+	// allocation from a short stream.
+	data := make([]int8, 0, min(total, readChunk))
+	if present {
+		data = make([]int8, 0, total)
+	}
+	chunk := readChunk / h.size // values per read
+	buf := make([]byte, min(total, chunk)*h.size)
+	vc := valueCheck{mode: mode, h: h, neg: -1, zero: -1}
 	for len(data) < total {
-		k := min(total-len(data), readChunk)
+		k := min(total-len(data), chunk)
 		b := buf[:k*h.size]
 		if m, err := io.ReadFull(r, b); err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -264,23 +420,17 @@ func ReadNPYWith(r io.Reader, g *lattice.Geometry, opt ReadOptions) (*Dataset, e
 			}
 			return nil, fmt.Errorf("sample: reading npy data: %w", err)
 		}
-		if h.kind == 'i' && h.size == 1 && !opt.Map01 {
+		if h.kind == 'i' && h.size == 1 && mode == KeepValues {
 			// int8 as is: every byte is valid.
 			for _, c := range b {
 				data = append(data, int8(c))
 			}
 			continue
 		}
-		for j := 0; j < k; j++ {
+		for j := range k {
 			v, err := h.decode(b[j*h.size : (j+1)*h.size])
-			if err == nil && opt.Map01 {
-				switch v {
-				case 0:
-					v = -1
-				case 1:
-				default:
-					err = fmt.Errorf("value %d is not 0 or 1 (Map01)", v)
-				}
+			if err == nil {
+				v, err = vc.check(v, len(data))
 			}
 			if err != nil {
 				return nil, fmt.Errorf("sample: npy element %s: %v", h.position(len(data)), err)
@@ -288,10 +438,62 @@ func ReadNPYWith(r io.Reader, g *lattice.Geometry, opt ReadOptions) (*Dataset, e
 			data = append(data, v)
 		}
 	}
-	if h.fortran {
-		data = fortranToC(data, h.shape)
+	return vc.finish(data), nil
+}
+
+// valueCheck applies a ValueMap value by value.
+type valueCheck struct {
+	mode      ValueMap
+	h         *npyHeader
+	neg, zero int // storage index of the first −1 and the first 0, or −1
+}
+
+// check checks (and for Map01 maps) value v at storage index i.
+func (c *valueCheck) check(v int8, i int) (int8, error) {
+	switch c.mode {
+	case RequireSpins:
+		if v != 1 && v != -1 {
+			return 0, fmt.Errorf("value %d is not a ±1 spin (RequireSpins)", v)
+		}
+	case Map01:
+		switch v {
+		case 0:
+			return -1, nil
+		case 1:
+			return 1, nil
+		}
+		return 0, fmt.Errorf("value %d is not 0 or 1 (Map01)", v)
+	case MapAuto:
+		first, other := &c.neg, c.zero
+		switch v {
+		case 1:
+			return v, nil
+		case 0:
+			first, other = &c.zero, c.neg
+		case -1:
+		default:
+			return 0, fmt.Errorf("value %d is neither a ±1 spin nor a 0/1 bit (MapAuto)", v)
+		}
+		if other >= 0 {
+			return 0, fmt.Errorf("value %d, but element %s is %d: want ±1 spins or 0/1 bits throughout the file (MapAuto)", v, c.h.position(other), -1-v)
+		}
+		if *first < 0 {
+			*first = i
+		}
 	}
-	return NewDataset(g, data)
+	return v, nil
+}
+
+// finish maps 0/1 bits to ±1 spins for MapAuto once all values are known.
+func (c *valueCheck) finish(data []int8) []int8 {
+	if c.mode == MapAuto && c.zero >= 0 {
+		for i, v := range data {
+			if v == 0 {
+				data[i] = -1
+			}
+		}
+	}
+	return data
 }
 
 func equalInts(a, b []int) bool {
@@ -317,14 +519,15 @@ func shapeStr(s []int) string {
 	return "(" + strings.Join(parts, ", ") + ")"
 }
 
-// inferGeometry returns the full-grid geometry with extents ext (x first).
-func inferGeometry(ext []int) (*lattice.Geometry, error) {
+// inferable checks that a grid with extents ext (x first) may be inferred
+// from a shape.
+func inferable(ext []int) error {
 	for _, e := range ext {
 		if e < 2 {
-			return nil, fmt.Errorf("extent %d is too small to infer a lattice", e)
+			return fmt.Errorf("extent %d is too small to infer a lattice", e)
 		}
 	}
-	return gridGeometry(ext)
+	return nil
 }
 
 // fortranToC reorders values stored with the first index fastest into C
@@ -363,6 +566,7 @@ type npyHeader struct {
 	big     bool // big-endian
 	fortran bool
 	shape   []int
+	length  int // bytes of the preamble and header, where the data start
 }
 
 // position formats the multi-index of the value at storage offset i.
@@ -467,13 +671,22 @@ func readNPYHeader(r io.Reader) (*npyHeader, error) {
 	default:
 		return nil, fmt.Errorf("sample: npy: unsupported format version %d.%d", major, minor)
 	}
-	hdr := make([]byte, hlen)
-	if _, err := io.ReadFull(r, hdr); err != nil {
+	// Read the header as it arrives rather than allocating the length the
+	// file claims.
+	hdr, err := io.ReadAll(io.LimitReader(r, int64(hlen)))
+	if err == nil && len(hdr) < hlen {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
 		return nil, fmt.Errorf("sample: npy: header truncated: %w", err)
 	}
 	h, err := parseNPYDict(string(hdr))
 	if err != nil {
 		return nil, fmt.Errorf("sample: npy: header %q: %v", truncate(string(hdr), 120), err)
+	}
+	h.length = len(npyMagic) + 2 + 2 + hlen
+	if major > 1 {
+		h.length += 2
 	}
 	return h, nil
 }
@@ -532,13 +745,21 @@ func (p *dictParser) str() (string, error) {
 	return v, nil
 }
 
-func (p *dictParser) ident() string {
+// value returns the text of a scalar value as written: up to the next ',',
+// '}' or end of line, trimmed (a quoted string is taken whole).
+func (p *dictParser) value() string {
 	p.ws()
 	j := p.i
-	for p.i < len(p.s) && (p.s[p.i] >= 'A' && p.s[p.i] <= 'Z' || p.s[p.i] >= 'a' && p.s[p.i] <= 'z') {
+	if q := p.peek(); q == '\'' || q == '"' {
+		if end := strings.IndexByte(p.s[p.i+1:], q); end >= 0 {
+			p.i += end + 2
+			return p.s[j:p.i]
+		}
+	}
+	for p.i < len(p.s) && !strings.ContainsRune(",}\n", rune(p.s[p.i])) {
 		p.i++
 	}
-	return p.s[j:p.i]
+	return strings.TrimSpace(p.s[j:p.i])
 }
 
 // tuple parses a Python tuple of non-negative integers: (), (a,), (a, b[,]).
@@ -623,12 +844,14 @@ func parseNPYDict(s string) (*npyHeader, error) {
 				return nil, err
 			}
 		case "fortran_order":
-			switch id := p.ident(); id {
+			switch v := p.value(); v {
 			case "True":
 				h.fortran = true
 			case "False":
+			case "":
+				return nil, errors.New("fortran_order has no value")
 			default:
-				return nil, fmt.Errorf("fortran_order %q is not True or False", id)
+				return nil, fmt.Errorf("fortran_order %s is not True or False", truncate(v, 40))
 			}
 		case "shape":
 			if h.shape, err = p.tuple(); err != nil {
@@ -729,13 +952,32 @@ func WriteGeometry(w io.Writer, g *lattice.Geometry) error {
 	return nil
 }
 
-// ReadGeometry reads a geometry written by WriteGeometry.
+// ReadGeometry reads a geometry written by WriteGeometry. r must hold one
+// JSON value (with optional white space around it) and nothing else. A
+// geometry whose arrays would exceed the memory budget (see ReadNPYWith) is
+// refused before it is built.
 func ReadGeometry(r io.Reader) (*lattice.Geometry, error) {
+	gj, err := decodeGeometry(r)
+	if err != nil {
+		return nil, err
+	}
+	return gj.build()
+}
+
+// decodeGeometry decodes and checks sidecar JSON without building the
+// geometry (what it allocates is proportional to the input).
+func decodeGeometry(r io.Reader) (*geometryJSON, error) {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	var gj geometryJSON
 	if err := dec.Decode(&gj); err != nil {
 		return nil, fmt.Errorf("sample: decoding geometry JSON: %w", err)
+	}
+	if tok, err := dec.Token(); err != io.EOF {
+		if err == nil {
+			err = fmt.Errorf("%v", tok)
+		}
+		return nil, fmt.Errorf("sample: unexpected data after the geometry JSON: %v", err)
 	}
 	if gj.Version != 1 {
 		return nil, fmt.Errorf("sample: geometry JSON version %d, want 1", gj.Version)
@@ -743,13 +985,27 @@ func ReadGeometry(r io.Reader) (*lattice.Geometry, error) {
 	if gj.Grid == (gj.Coords != nil) {
 		return nil, errors.New(`sample: geometry JSON needs exactly one of "grid": true and "coords"`)
 	}
-	var (
-		g   *lattice.Geometry
-		err error
-	)
+	return &gj, nil
+}
+
+// numDOF returns the number of dofs the sidecar describes.
+func (gj *geometryJSON) numDOF() (int, error) {
+	if !gj.Grid {
+		return len(gj.Coords), nil
+	}
+	n, err := size.Mul(gj.Extents...)
+	if err != nil {
+		return 0, fmt.Errorf("sample: geometry JSON: extents: %w", err)
+	}
+	return n, nil
+}
+
+// build builds the geometry after checking its size against the budget.
+func (gj *geometryJSON) build() (g *lattice.Geometry, err error) {
 	if gj.Grid {
 		g, err = gridGeometry(gj.Extents)
-	} else {
+	} else if _, err = size.Elements(fmt.Sprintf("geometry box %v", gj.Extents), 4, gj.Extents...); err == nil {
+		// the box's index holds one int32 per cell, however few dofs
 		g, err = lattice.NewGeometry(gj.Extents, gj.Coords)
 		if err == nil && gj.Kinds != nil {
 			g, err = g.WithKinds(gj.Kinds)
@@ -767,8 +1023,10 @@ const GeometrySuffix = ".geom.json"
 
 // SaveDataset writes ds to path as a .npy file (see WriteNPY) and its
 // geometry to path+".geom.json" (see WriteGeometry). Each file is written
-// atomically: to a temporary file in the same directory, synced, then renamed
-// over path, so a reader never sees a half-written file.
+// atomically: to a temporary file ".NAME.tmpNNN" in the same directory,
+// synced, then renamed over its name, so a reader never sees a half-written
+// file; temporaries that an earlier, killed SaveDataset of the same path left
+// behind are removed.
 func SaveDataset(path string, ds *Dataset) error {
 	if err := ds.check(); err != nil {
 		return err
@@ -779,72 +1037,97 @@ func SaveDataset(path string, ds *Dataset) error {
 	return writeFileAtomic(path, ds.WriteNPY)
 }
 
-// LoadDataset reads a dataset saved by SaveDataset (or any .npy file, see
-// ReadNPYWith). The geometry comes from path+".geom.json" if that file
-// exists; otherwise it is inferred from the array's shape as ReadNPY does for
-// a nil geometry: (n, L) is a chain, (n, L, L) a square and (n, L, L, L) a
-// cubic lattice (generally (n, …, Ly, Lx) a grid).
+// writeFileAtomic is ckpt.WriteAtomic with errors prefixed by the package
+// name (write's own errors are returned as they are).
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	var werr error
+	err := ckpt.WriteAtomic(path, func(w io.Writer) error { werr = write(w); return werr })
+	if err != nil && err != werr {
+		err = fmt.Errorf("sample: %w", err)
+	}
+	return err
+}
+
+// LoadDataset reads a dataset saved by SaveDataset (or any .npy file); it is
+// LoadDatasetWith with no options: values are kept as they are.
 func LoadDataset(path string) (*Dataset, error) {
-	var g *lattice.Geometry
-	gf, err := os.Open(path + GeometrySuffix)
-	switch {
-	case err == nil:
-		g, err = ReadGeometry(bufio.NewReader(gf))
-		gf.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%w (in %s)", err, path+GeometrySuffix)
-		}
-	case !errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("sample: %w", err)
+	return LoadDatasetWith(path, nil)
+}
+
+// LoadDatasetWith reads a dataset saved by SaveDataset (or any .npy file, see
+// ReadNPYWith, which also describes opt). The geometry comes from
+// path+".geom.json" if that file exists; otherwise it is inferred from the
+// array's shape as ReadNPYWith does for a nil geometry: (n, L) is a chain,
+// (n, L, L) a square and (n, L, L, L) a cubic lattice (generally
+// (n, …, Ly, Lx) a grid). Errors name the file.
+//
+// The .npy header is read first and the file's size checked against its
+// shape; only then is the sidecar read, its number of dofs compared with the
+// shape, and its geometry built — so neither a short file nor a small
+// sidecar can make it allocate what their data do not back.
+func LoadDatasetWith(path string, opt *ReadOptions) (*Dataset, error) {
+	mode, err := opt.values()
+	if err != nil {
+		return nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("sample: %w", err)
 	}
 	defer f.Close()
-	ds, err := ReadNPY(bufio.NewReaderSize(f, 1<<16), g)
+	br := bufio.NewReaderSize(f, readChunk)
+	h, err := readNPYHeader(br)
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, path)
+	}
+	lay, err := h.layout()
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, path)
+	}
+	var rem int64
+	fi, err := f.Stat()
+	known := err == nil && fi.Mode().IsRegular()
+	if known {
+		if rem = fi.Size() - int64(h.length); rem < int64(lay.bytes) {
+			return nil, fmt.Errorf("sample: npy data truncated: %d of %d values present (in %s)", max(rem, 0)/int64(h.size), lay.total, path)
+		}
+	}
+	g, err := loadSidecar(path+GeometrySuffix, h.shape, lay.d)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := readNPYBody(br, h, g, mode, rem, known)
 	if err != nil {
 		return nil, fmt.Errorf("%w (in %s)", err, path)
 	}
 	return ds, nil
 }
 
-// writeFileAtomic writes a file through a synced temporary file and a rename.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
+// loadSidecar reads the geometry sidecar at path for data of the given
+// shape, d dofs per sample: nil if there is none. The geometry is built only
+// once its number of dofs is known to be d.
+func loadSidecar(path string, shape []int, d int) (*lattice.Geometry, error) {
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("sample: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("sample: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	defer f.Close()
+	gj, err := decodeGeometry(bufio.NewReader(f))
+	if err == nil {
+		var n int
+		if n, err = gj.numDOF(); err == nil && n != d {
+			err = fmt.Errorf("sample: the geometry has %d dofs but the npy shape %s holds %d per sample", n, shapeStr(shape), d)
 		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<16)
-	if err = write(bw); err != nil {
-		return err
 	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("sample: writing %s: %w", path, err)
+	var g *lattice.Geometry
+	if err == nil {
+		g, err = gj.build()
 	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("sample: syncing %s: %w", path, err)
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, path)
 	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("sample: closing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("sample: %w", err)
-	}
-	// Make the rename durable; not every platform can sync a directory.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return g, nil
 }

@@ -3,6 +3,7 @@ package sample
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"codeberg.org/sbinet/npyio"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/rsmi-go/rsmi/internal/size"
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
@@ -154,7 +157,7 @@ func TestNPYFromNpyioWriter(t *testing.T) {
 	if err := npyio.Write(&buf, [2][3]int16{{0, 1, 1}, {1, 0, 0}}); err != nil {
 		t.Fatal(err)
 	}
-	ds, err = ReadNPYWith(&buf, g, ReadOptions{Map01: true})
+	ds, err = ReadNPYWith(&buf, g, &ReadOptions{Values: Map01})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +211,7 @@ func TestReadNPYDtypesAndLayouts(t *testing.T) {
 		{"int64 extremes of int8", npyFile(1, "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 3), }", le64i(-128, 127, 0)), chain3, ReadOptions{}, []int8{-128, 127, 0}},
 		{"uint8", npyFile(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1, 3), }", []byte{0, 1, 127}), chain3, ReadOptions{}, []int8{0, 1, 127}},
 		{"bool as is", npyFile(1, "{'descr': '|b1', 'fortran_order': False, 'shape': (1, 3), }", []byte{1, 0, 1}), chain3, ReadOptions{}, []int8{1, 0, 1}},
-		{"bool Map01", npyFile(1, "{'descr': '|b1', 'fortran_order': False, 'shape': (1, 3), }", []byte{1, 0, 1}), chain3, ReadOptions{Map01: true}, []int8{1, -1, 1}},
+		{"bool Map01", npyFile(1, "{'descr': '|b1', 'fortran_order': False, 'shape': (1, 3), }", []byte{1, 0, 1}), chain3, ReadOptions{Values: Map01}, []int8{1, -1, 1}},
 		// Fortran order: element (i, j) at offset i + n·j.
 		{"fortran 2-D", npyFile(1, "{'descr': '|i1', 'fortran_order': True, 'shape': (2, 3), }", []byte{1, 2, 3, 4, 5, 6}), chain3, ReadOptions{}, []int8{1, 3, 5, 2, 4, 6}},
 		// Fortran 3-D shape (2, 2, 3): element (s, y, x) at offset s + 2y + 4x.
@@ -219,7 +222,7 @@ func TestReadNPYDtypesAndLayouts(t *testing.T) {
 		{"version 3, Python 2 longs", npyFile(3, "{'descr': '|i1', 'fortran_order': False, 'shape': (1L, 3L), }", []byte{1, 0xff, 1}), chain3, ReadOptions{}, []int8{1, -1, 1}},
 		{"grid shape", npyFile(1, "{'descr': '|i1', 'fortran_order': False, 'shape': (1, 2, 3), }", []byte{1, 2, 3, 4, 5, 6}), rect, ReadOptions{}, []int8{1, 2, 3, 4, 5, 6}},
 	} {
-		ds, err := ReadNPYWith(bytes.NewReader(c.file), c.g, c.opt)
+		ds, err := ReadNPYWith(bytes.NewReader(c.file), c.g, &c.opt)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -283,9 +286,9 @@ func TestReadNPYErrors(t *testing.T) {
 		{"int16 out of range", npyFile(1, hdr("<i2", "(1, 3)"), []byte{1, 0, 0, 1, 1, 0}), chain3, ReadOptions{}, "element [0, 1]: value 256"},
 		{"uint8 out of range", npyFile(1, hdr("|u1", "(1, 3)"), []byte{1, 200, 1}), chain3, ReadOptions{}, "value 200"},
 		{"bad bool", npyFile(1, hdr("|b1", "(1, 3)"), []byte{1, 2, 1}), chain3, ReadOptions{}, "bool byte 2"},
-		{"Map01 rejects -1", npyFile(1, hdr("|i1", "(1, 3)"), []byte{1, 0xff, 1}), chain3, ReadOptions{Map01: true}, "value -1 is not 0 or 1"},
+		{"Map01 rejects -1", npyFile(1, hdr("|i1", "(1, 3)"), []byte{1, 0xff, 1}), chain3, ReadOptions{Values: Map01}, "value -1 is not 0 or 1"},
 	} {
-		ds, err := ReadNPYWith(bytes.NewReader(c.file), c.g, c.opt)
+		ds, err := ReadNPYWith(bytes.NewReader(c.file), c.g, &c.opt)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: (%v, %v), want an error containing %q", c.name, ds, err, c.want)
 		}
@@ -324,7 +327,8 @@ func TestGeometryJSON(t *testing.T) {
 		{`{"version":1,"extents":[4],"grid":true,"colour":1}`, "unknown field"},
 		{`{"version":1,"extents":[4],"coords":[[5]]}`, "outside"},
 		{`{"version":1,"extents":[0],"grid":true}`, "not positive"},
-		{`{"version":1,"extents":[100000,100000],"grid":true}`, "too large"},
+		{`{"version":1,"extents":[100000,100000],"grid":true}`, "memory budget"},
+		{`{"version":1,"extents":[4294967296,4294967296],"grid":true}`, "overflows int"},
 		{`{"version":1,`, "decoding"},
 	} {
 		if _, err := ReadGeometry(strings.NewReader(c.in)); err == nil || !strings.Contains(err.Error(), c.want) {
@@ -387,6 +391,13 @@ func TestSaveLoadDataset(t *testing.T) {
 	if _, err := LoadDataset(bad); err == nil || !strings.Contains(err.Error(), "bad.npy") {
 		t.Errorf("bad file: %v", err)
 	}
+	// The .npy header is read first: the sidecar is reported for a good
+	// .npy file.
+	var good bytes.Buffer
+	if err := ds.WriteNPY(&good); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(bad, good.Bytes(), 0o644)
 	os.WriteFile(bad+GeometrySuffix, []byte("{"), 0o644)
 	if _, err := LoadDataset(bad); err == nil || !strings.Contains(err.Error(), "geom.json") {
 		t.Errorf("bad sidecar: %v", err)
@@ -397,32 +408,91 @@ func TestSaveLoadDataset(t *testing.T) {
 	}
 }
 
-// FuzzReadNPY checks that no input makes ReadNPY panic, and that whatever it
-// accepts survives a WriteNPY/ReadNPY round trip. Seeds are in
-// testdata/fuzz/FuzzReadNPY; run with go test -fuzz FuzzReadNPY ./sample/.
+// FuzzReadNPY checks that no input makes ReadNPY panic, that whatever it
+// accepts survives a WriteNPY/ReadNPY round trip, and that no input makes it
+// allocate more than a constant plus a multiple of the input's size (issue
+// 14.4: a 130-byte file declaring (1, 2048, 2048) used to build a 250 MB
+// geometry) — whether the reader can tell its length or is a plain stream.
+// Seeds are in testdata/fuzz/FuzzReadNPY; run with
+//
+//	go test -run '^$' -fuzz FuzzReadNPY -fuzztime 60s ./sample/
 func FuzzReadNPY(f *testing.F) {
 	f.Add(npyFile(1, "{'descr': '|i1', 'fortran_order': False, 'shape': (2, 2, 2), }", []byte{1, 0xff, 1, 1, 0xff, 0xff, 1, 1}))
 	f.Add(npyFile(1, "{'descr': '<f8', 'fortran_order': True, 'shape': (1, 2), }", make([]byte, 16)))
+	f.Add(npyFile(1, "{'descr': '|b1', 'fortran_order': False, 'shape': (2, 4), }", []byte{1, 0, 0, 1, 1, 1, 1, 1}))
+	f.Add(hostileNPY())
 	chain4 := mustLattice(f, 4).Geometry()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, g := range []*lattice.Geometry{nil, chain4} {
-			for _, opt := range []ReadOptions{{}, {Map01: true}} {
-				ds, err := ReadNPYWith(bytes.NewReader(data), g, opt)
-				if err != nil {
-					continue
-				}
-				var buf bytes.Buffer
-				if err := ds.WriteNPY(&buf); err != nil {
-					t.Fatal(err)
-				}
-				back, err := ReadNPY(&buf, ds.Geom)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(int8Bytes(back.Data), int8Bytes(ds.Data)) {
-					t.Fatal("round trip differs")
+			for _, mode := range []ValueMap{KeepValues, Map01, MapAuto} {
+				for _, stream := range []bool{false, true} {
+					var r io.Reader = bytes.NewReader(data)
+					if stream {
+						r = streamOnly{r}
+					}
+					var ds *Dataset
+					var err error
+					a := sizetest.Allocated(func() { ds, err = ReadNPYWith(r, g, &ReadOptions{Values: mode}) })
+					if limit := 1<<20 + 512*uint64(len(data)); a > limit {
+						t.Fatalf("a %d-byte input allocated %d bytes (limit %d; error %v)", len(data), a, limit, err)
+					}
+					if err != nil {
+						continue
+					}
+					checkNPYRoundTrip(t, ds)
 				}
 			}
+		}
+	})
+}
+
+// checkNPYRoundTrip checks that ds survives WriteNPY and ReadNPY.
+func checkNPYRoundTrip(t *testing.T, ds *Dataset) {
+	var buf bytes.Buffer
+	if err := ds.WriteNPY(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadNPY(&buf, ds.Geom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(int8Bytes(back.Data), int8Bytes(ds.Data)) {
+		t.Fatal("round trip differs")
+	}
+}
+
+// FuzzReadGeometry checks that no sidecar makes ReadGeometry panic, that an
+// accepted geometry survives WriteGeometry/ReadGeometry, and that reading
+// allocates no more than the memory budget (lowered to 16 MiB here) and a
+// multiple of the input: the 48-byte sidecar of a 2048×2048 grid, or a few
+// dofs in a huge box, must be refused before they are built.
+//
+//	go test -run '^$' -fuzz FuzzReadGeometry -fuzztime 60s ./sample/
+func FuzzReadGeometry(f *testing.F) {
+	const budget = 16 << 20
+	prev := size.SetBudget(budget)
+	f.Cleanup(func() { size.SetBudget(prev) })
+	f.Add([]byte(`{"version":1,"extents":[4,3],"grid":true}`))
+	f.Add([]byte(`{"version":1,"extents":[4,4],"coords":[[1,0],[0,1],[3,2]],"kinds":[0,1,0]}`))
+	f.Add([]byte(hostileSidecar))
+	f.Add([]byte(`{"version":1,"extents":[46340,46340],"coords":[[0,0]]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var g *lattice.Geometry
+		var err error
+		a := sizetest.Allocated(func() { g, err = ReadGeometry(bytes.NewReader(data)) })
+		if limit := 2*budget + 1<<20 + 256*uint64(len(data)); a > limit {
+			t.Fatalf("a %d-byte sidecar allocated %d bytes (limit %d; error %v)", len(data), a, limit, err)
+		}
+		if err != nil {
+			return
+		}
+		var buf bytes.Buffer
+		if err := WriteGeometry(&buf, g); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadGeometry(&buf)
+		if err != nil || !back.Equal(g) {
+			t.Fatalf("round trip: %v", err)
 		}
 	})
 }
@@ -475,7 +545,7 @@ func TestReadNumPyFixtures(t *testing.T) {
 		{"f4.npy", ReadOptions{}, nil},
 		{"flat_f8.npy", ReadOptions{}, nil},
 		{"bool.npy", ReadOptions{}, func(v int8) int8 { return int8(max(v, 0)) }},
-		{"bool.npy", ReadOptions{Map01: true}, func(v int8) int8 { return int8(2*max(v, 0) - 1) }},
+		{"bool.npy", ReadOptions{Values: Map01}, func(v int8) int8 { return int8(2*max(v, 0) - 1) }},
 	} {
 		raw, err := os.ReadFile(filepath.Join("testdata", "numpy", c.file))
 		if err != nil {
@@ -485,7 +555,7 @@ func TestReadNumPyFixtures(t *testing.T) {
 		if c.file == "flat_f8.npy" {
 			g = rect // shape (2, 12)
 		}
-		ds, err := ReadNPYWith(bytes.NewReader(raw), g, c.opt)
+		ds, err := ReadNPYWith(bytes.NewReader(raw), g, &c.opt)
 		if err != nil {
 			t.Errorf("%s: %v", c.file, err)
 			continue

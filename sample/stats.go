@@ -242,9 +242,23 @@ func jackknife(n int, estimate func(skip int) float64) (value, stderr, bias floa
 // are split into nblocks contiguous blocks as evenly as possible (the first
 // n mod nblocks blocks get one extra value). It is the split to use with
 // Jackknife over a time series.
+//
+// BlockBounds is defined for every argument and never panics: always
+// 0 ≤ lo ≤ hi ≤ max(n, 0). Blocks 0 … nblocks−1 tile [0, n) in order (when
+// nblocks > n the last nblocks − n are empty); a block that does not exist
+// is the empty range at the near end, [0, 0) for k < 0 and [n, n) for
+// k ≥ nblocks. So nblocks < 1 (no blocks) gives empty ranges, n < 0 counts
+// as 0, and a loop over k = 0 … nblocks−1 visits every value exactly once.
 func BlockBounds(n, nblocks, k int) (lo, hi int) {
+	n = max(n, 0)
+	switch {
+	case k < 0:
+		return 0, 0
+	case k >= nblocks:
+		return n, n
+	}
 	q, r := n/nblocks, n%nblocks
-	lo = k*q + min(k, r)
+	lo = k*q + min(k, r) // ≤ n: k < nblocks
 	hi = lo + q
 	if k < r {
 		hi++

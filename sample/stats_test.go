@@ -285,3 +285,34 @@ func BenchmarkBinningError(b *testing.B) {
 		BinningError(x)
 	}
 }
+
+// TestBlockBoundsMisuse checks the contract of BlockBounds for every
+// argument (issue 14.7): never a panic, always 0 ≤ lo ≤ hi ≤ max(n, 0), empty
+// ranges for blocks that do not exist.
+func TestBlockBoundsMisuse(t *testing.T) {
+	for _, c := range []struct{ n, nb, k, lo, hi int }{
+		{10, 0, 0, 10, 10},  // no blocks: every k is past the last
+		{10, 0, -1, 0, 0},   // …or before the first
+		{10, -3, 1, 10, 10}, // negative count: no blocks
+		{10, 3, 5, 10, 10},  // k ≥ nblocks
+		{10, 3, 3, 10, 10},
+		{10, 3, -1, 0, 0},
+		{-5, 3, 1, 0, 0}, // negative n: nothing to split
+		{0, 3, 2, 0, 0},
+		{3, 5, 4, 3, 3}, // more blocks than values: the last are empty
+		{1 << 62, 3, 2, 3074457345618258603, 1 << 62}, // no overflow
+	} {
+		var lo, hi int
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("BlockBounds(%d, %d, %d) panics: %v", c.n, c.nb, c.k, r)
+				}
+			}()
+			lo, hi = BlockBounds(c.n, c.nb, c.k)
+		}()
+		if lo != c.lo || hi != c.hi {
+			t.Errorf("BlockBounds(%d, %d, %d) = [%d, %d), want [%d, %d)", c.n, c.nb, c.k, lo, hi, c.lo, c.hi)
+		}
+	}
+}

@@ -197,8 +197,8 @@ func run(ctx context.Context, c config) (*Summary, error) {
 // dataset samples the 2D Ising model at c.T with Wolff clusters, or reads
 // c.data with npydata.LoadSquare: shape (n, L, L), or (n, L·L) read as L×L
 // with x fastest, geometry sidecar optional; ±1 spins are kept, and a file
-// of 0/1 values is detected and read again with sample.ReadNPYWith and
-// Map01 (0 → −1, 1 → +1); any other value is an error naming its position.
+// of 0/1 values is mapped 0 → −1, 1 → +1 (sample.MapAuto); any other value
+// is an error naming its position.
 func dataset(ctx context.Context, c config) (*sample.Dataset, *lattice.Ising, error) {
 	if c.data != "" {
 		ds, err := npydata.LoadSquare(c.data)

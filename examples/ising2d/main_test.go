@@ -80,7 +80,7 @@ func TestData(t *testing.T) {
 		ds   *sample.Dataset
 		want string
 	}{
-		{"two.npy", &sample.Dataset{N: ds.N, D: ds.D, Data: bad, Geom: flat}, "value 2 at flat index"},
+		{"two.npy", &sample.Dataset{N: ds.N, D: ds.D, Data: bad, Geom: flat}, "element [5, 7]: value 2 is neither a ±1 spin nor a 0/1 bit"},
 		{"row.npy", &sample.Dataset{N: 2, D: 10, Data: make([]int8, 20), Geom: flat10(t)}, "not an L×L square lattice"},
 		{"cube.npy", cube(t), "need configurations of an L×L square lattice"},
 	} {

@@ -58,7 +58,6 @@ import (
 	"strings"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
-	"github.com/rsmi-go/rsmi/examples/internal/npydata"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/sample"
 )
@@ -399,7 +398,7 @@ func masterSource(c config) (rand.Source, error) {
 func mergeShards(c config, factory sample.Factory) (*sample.Dataset, error) {
 	parts := make([]*sample.Dataset, len(c.merge))
 	for i, p := range c.merge {
-		ds, err := npydata.Load(strings.TrimSpace(p))
+		ds, err := sample.LoadDatasetWith(strings.TrimSpace(p), &sample.ReadOptions{Values: sample.MapAuto})
 		if err != nil {
 			return nil, err
 		}

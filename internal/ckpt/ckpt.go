@@ -14,20 +14,40 @@
 // Write goes through a temporary file in the same directory that is synced
 // and then renamed over the target, so a reader (or a run resumed after a
 // SIGKILL) sees either the previous complete file or the new complete file.
+// A temporary left behind by a write that was killed is removed by the next
+// successful write of the same file (see WriteAtomic).
+//
+// Read checks the header (magic, kind, version) and compares the declared
+// payload length with the file's size before it reads the file, so a file
+// that is not the expected checkpoint costs a few bytes of reading whatever
+// its size, and it refuses payloads larger than the memory budget of
+// internal/size before allocating them.
 package ckpt
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/rsmi-go/rsmi/internal/size"
 )
 
 const magic = "RSMICKPT"
+
+// maxKind bounds the length of the kind string.
+const maxKind = 64
+
+// maxHeader is the largest header: magic, kind length and kind, version,
+// payload length.
+const maxHeader = len(magic) + 2 + maxKind + 2 + 8
 
 // MaxPayload bounds the payload size accepted by Decode (16 GiB).
 const MaxPayload = 1 << 34
@@ -38,65 +58,118 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // truncated, altered or not a checkpoint.
 var ErrCorrupt = errors.New("corrupt checkpoint")
 
-// Encode returns the container bytes for payload.
-func Encode(kind string, version uint16, payload []byte) []byte {
-	b := make([]byte, 0, len(magic)+2+len(kind)+2+8+len(payload)+4)
+func corrupt(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, a...)...)
+}
+
+// appendHeader appends the container header for a payload of n bytes.
+func appendHeader(b []byte, kind string, version uint16, n int) []byte {
 	b = append(b, magic...)
 	b = binary.LittleEndian.AppendUint16(b, uint16(len(kind)))
 	b = append(b, kind...)
 	b = binary.LittleEndian.AppendUint16(b, version)
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(payload)))
+	return binary.LittleEndian.AppendUint64(b, uint64(n))
+}
+
+// Encode returns the container bytes for payload.
+func Encode(kind string, version uint16, payload []byte) []byte {
+	b := make([]byte, 0, len(magic)+2+len(kind)+2+8+len(payload)+4)
+	b = appendHeader(b, kind, version, len(payload))
 	b = append(b, payload...)
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// header checks the container header at the start of data (magic, kind,
+// version, declared length; data may stop anywhere after the header) and
+// returns the offset and the declared length of the payload.
+func header(data []byte, kind string, version uint16) (off int, n uint64, err error) {
+	if len(data) < len(magic)+2 || !bytes.Equal(data[:len(magic)], []byte(magic)) {
+		return 0, 0, corrupt("not a checkpoint file (bad magic)")
+	}
+	p := len(magic)
+	kl := int(binary.LittleEndian.Uint16(data[p:]))
+	p += 2
+	if kl > maxKind || len(data) < p+kl+2+8 {
+		return 0, 0, corrupt("truncated header")
+	}
+	if k := string(data[p : p+kl]); k != kind {
+		return 0, 0, fmt.Errorf("checkpoint holds %q state, want %q", k, kind)
+	}
+	p += kl
+	if v := binary.LittleEndian.Uint16(data[p:]); v != version {
+		return 0, 0, fmt.Errorf("checkpoint format version %d of %q, this build reads version %d", v, kind, version)
+	}
+	p += 2
+	n = binary.LittleEndian.Uint64(data[p:])
+	p += 8
+	if n > MaxPayload {
+		return 0, 0, corrupt("header announces %d payload bytes, more than the %d a checkpoint may hold", n, uint64(MaxPayload))
+	}
+	return p, n, nil
+}
+
+// checkLength compares the file length the header implies with the actual
+// length total.
+func checkLength(off int, n uint64, total int64) error {
+	want := uint64(off) + n + 4
+	switch {
+	case uint64(total) < want:
+		return corrupt("truncated: header announces %d payload bytes, file has %d", n, max(0, total-int64(off)-4))
+	case uint64(total) > want:
+		return corrupt("%d trailing bytes after the checksum", uint64(total)-want)
+	}
+	return nil
 }
 
 // Decode checks the container data (magic, kind, version, length, checksum)
 // and returns its payload (aliasing data).
 func Decode(data []byte, kind string, version uint16) ([]byte, error) {
-	corrupt := func(format string, a ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, a...)...)
+	p, n, err := header(data, kind, version)
+	if err != nil {
+		return nil, err
 	}
-	if len(data) < len(magic)+2 || !bytes.Equal(data[:len(magic)], []byte(magic)) {
-		return nil, corrupt("not a checkpoint file (bad magic)")
-	}
-	p := len(magic)
-	kl := int(binary.LittleEndian.Uint16(data[p:]))
-	p += 2
-	if kl > 64 || len(data) < p+kl+2+8 {
-		return nil, corrupt("truncated header")
-	}
-	if k := string(data[p : p+kl]); k != kind {
-		return nil, fmt.Errorf("checkpoint holds %q state, want %q", k, kind)
-	}
-	p += kl
-	if v := binary.LittleEndian.Uint16(data[p:]); v != version {
-		return nil, fmt.Errorf("checkpoint format version %d of %q, this build reads version %d", v, kind, version)
-	}
-	p += 2
-	n := binary.LittleEndian.Uint64(data[p:])
-	p += 8
-	if n > MaxPayload || uint64(len(data)-p) < n+4 {
-		return nil, corrupt("truncated: header announces %d payload bytes, file has %d", n, max(0, len(data)-p-4))
+	if err := checkLength(p, n, int64(len(data))); err != nil {
+		return nil, err
 	}
 	end := p + int(n)
-	if len(data) != end+4 {
-		return nil, corrupt("%d trailing bytes after the checksum", len(data)-end-4)
-	}
 	if got, want := binary.LittleEndian.Uint32(data[end:]), crc32.Checksum(data[:end], castagnoli); got != want {
 		return nil, corrupt("checksum mismatch (stored %08x, computed %08x): the file was altered or truncated", got, want)
 	}
 	return data[p:end], nil
 }
 
-// Write atomically writes the container for payload to path: a temporary
-// file in the same directory is written, synced and renamed over path, and
-// the directory is synced.
-func Write(path, kind string, version uint16, payload []byte) (err error) {
+// Write atomically writes the container for payload to path (see
+// WriteAtomic), streaming it without a copy of the payload.
+func Write(path, kind string, version uint16, payload []byte) error {
+	return WriteAtomic(path, func(w io.Writer) error {
+		h := appendHeader(make([]byte, 0, maxHeader), kind, version, len(payload))
+		crc := crc32.Update(crc32.Checksum(h, castagnoli), castagnoli, payload)
+		for _, b := range [][]byte{h, payload, binary.LittleEndian.AppendUint32(nil, crc)} {
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// WriteAtomic writes the file path through write: into a temporary file
+// ".BASE.tmpNNN" in the same directory (BASE the file name of path, NNN
+// random digits) that is flushed, synced and renamed over path, after which
+// the directory is synced. A reader therefore sees the previous file or the
+// new one, never a torn one. If write fails, its error is returned as is and
+// the temporary removed; path is untouched.
+//
+// A process killed during a write leaves its temporary behind. After a
+// successful rename, WriteAtomic removes every ".BASE.tmpNNN" file in the
+// directory: two processes must therefore not write the same path at the
+// same time (which would be a race on path anyway).
+func WriteAtomic(path string, write func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
+	tmp, err := os.CreateTemp(dir, tmpPrefix(base)+"*")
 	if err != nil {
 		return err
 	}
@@ -106,14 +179,18 @@ func Write(path, kind string, version uint16, payload []byte) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err = tmp.Write(Encode(kind, version, payload)); err != nil {
+	bw := bufio.NewWriterSize(tmp, 1<<16)
+	if err = write(bw); err != nil {
 		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {
-		return err
+		return fmt.Errorf("syncing %s: %w", path, err)
 	}
 	if err = tmp.Close(); err != nil {
-		return err
+		return fmt.Errorf("closing %s: %w", path, err)
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return err
@@ -122,21 +199,83 @@ func Write(path, kind string, version uint16, payload []byte) (err error) {
 		d.Sync() // not every platform can sync a directory
 		d.Close()
 	}
+	removeOrphans(dir, base)
 	return nil
 }
 
+// tmpPrefix is the name prefix of WriteAtomic's temporaries for base.
+func tmpPrefix(base string) string { return "." + base + ".tmp" }
+
+// removeOrphans removes the temporaries of base in dir that killed writes
+// left behind (best effort: errors are ignored, the next write retries).
+func removeOrphans(dir, base string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	prefix := tmpPrefix(base)
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || rest == "" || !e.Type().IsRegular() || strings.Trim(rest, "0123456789") != "" {
+			continue
+		}
+		os.Remove(filepath.Join(dir, e.Name()))
+	}
+}
+
 // Read reads and checks the checkpoint at path (see Decode). A missing file
-// gives an error wrapping os.ErrNotExist.
+// gives an error wrapping os.ErrNotExist. The header is checked, and the
+// declared length compared with the file's size and the memory budget,
+// before the file is read.
 func Read(path, kind string, version uint16) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	p, err := Decode(data, kind, version)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	p, err := readFrom(f, fi.Size(), kind, version)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return p, nil
+}
+
+// readFrom reads a container of total bytes from r, checking the header
+// before reading the rest.
+func readFrom(r io.Reader, total int64, kind string, version uint16) ([]byte, error) {
+	head := make([]byte, min(int64(maxHeader), max(total, 0)))
+	if _, err := io.ReadFull(r, head); err != nil {
+		return nil, readError("the header", err)
+	}
+	p, n, err := header(head, kind, version)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLength(p, n, total); err != nil {
+		return nil, err
+	}
+	if err := size.CheckElements("checkpoint", int(total), 1); err != nil {
+		return nil, err
+	}
+	data := make([]byte, total)
+	copy(data, head)
+	if _, err := io.ReadFull(r, data[len(head):]); err != nil {
+		return nil, readError("the payload", err)
+	}
+	return Decode(data, kind, version)
+}
+
+// readError reports a failed read: a file that ends early (it shrank since
+// its size was taken) is corrupt, other errors are I/O errors.
+func readError(what string, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return corrupt("the file ended while reading %s", what)
+	}
+	return fmt.Errorf("reading %s: %w", what, err)
 }
 
 // Enc appends little-endian fields to a byte slice.

@@ -3,11 +3,15 @@ package ckpt
 import (
 	"bytes"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rsmi-go/rsmi/internal/size"
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 )
 
 func TestRoundTripAndRefusals(t *testing.T) {
@@ -80,18 +84,26 @@ func TestRoundTripAndRefusals(t *testing.T) {
 }
 
 // FuzzDecode checks that the container and field decoders never panic and
-// never allocate beyond their input. Run for a minute with
+// never allocate beyond their input, and that the header-first reader behind
+// Read agrees with Decode and allocates no more than the input it had to
+// read: the fuzzer's bytes followed by pad zero bytes stand for a file of
+// len(b)+pad bytes, and a header that does not fit that file must be refused
+// before the file is read. Run for a minute with
 //
 //	go test -run '^$' -fuzz FuzzDecode -fuzztime 60s ./internal/ckpt
 func FuzzDecode(f *testing.F) {
+	const budget = 1 << 20
+	prev := size.SetBudget(budget)
+	f.Cleanup(func() { size.SetBudget(prev) })
 	var e Enc
 	e.F64s([]float64{1, 2})
 	e.I8s([]int8{1, -1})
 	e.String("x")
-	f.Add(Encode("k", 1, e.B))
-	f.Add(e.B)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		Decode(b, "k", 1)
+	f.Add(Encode("k", 1, e.B), uint32(0))
+	f.Add(e.B, uint32(0))
+	f.Add(Encode("k", 1, nil)[:22], uint32(1<<31))
+	f.Fuzz(func(t *testing.T, b []byte, pad uint32) {
+		p1, err1 := Decode(b, "k", 1)
 		d := &Dec{B: b}
 		d.F64s()
 		d.I8s()
@@ -100,5 +112,24 @@ func FuzzDecode(f *testing.F) {
 		d.I32s()
 		d.Bytes()
 		d.Err()
+
+		total := int64(len(b)) + int64(pad)
+		r := io.MultiReader(bytes.NewReader(b), io.LimitReader(zeros{}, int64(pad)))
+		var p2 []byte
+		var err2 error
+		if a := sizetest.Allocated(func() { p2, err2 = readFrom(r, total, "k", 1) }); a > uint64(len(b))+min(uint64(total), budget)+256<<10 {
+			t.Fatalf("reading %d+%d bytes allocated %d bytes (error %v)", len(b), pad, a, err2)
+		}
+		if pad == 0 && len(b) <= budget && ((err1 == nil) != (err2 == nil) || !bytes.Equal(p1, p2)) {
+			t.Fatalf("Decode (%q, %v) and readFrom (%q, %v) disagree", p1, err1, p2, err2)
+		}
 	})
+}
+
+// zeros reads as an endless run of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

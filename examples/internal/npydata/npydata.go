@@ -1,12 +1,12 @@
-// Package npydata loads the spin configurations the example programs accept
-// with -data (and examples/sample with -merge): NumPy .npy files holding ±1
-// spins or 0/1 bits, with or without the .geom.json sidecar that
-// sample.SaveDataset writes.
+// Package npydata loads the spin configurations that examples/ising2d and
+// examples/custommodel accept with -data: L×L square-lattice configurations
+// in NumPy .npy files, holding ±1 spins or 0/1 bits (read with
+// sample.LoadDatasetWith and sample.MapAuto), with or without the .geom.json
+// sidecar that sample.SaveDataset writes. What is specific to these programs
+// is the square lattice: a flat (n, L·L) file is read as L×L.
 package npydata
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"os"
 
@@ -14,31 +14,15 @@ import (
 	"github.com/rsmi-go/rsmi/sample"
 )
 
-// Load reads path with sample.LoadDataset (geometry from the sidecar if there
-// is one, otherwise inferred from the shape) and returns ±1 spins:
-//
-//   - values all in {−1, +1}: kept as they are;
-//   - values all in {0, 1} with at least one 0: read again with
-//     sample.ReadNPYWith and Map01 (0 → −1, 1 → +1);
-//   - anything else: an error naming the first value that fits neither.
-//
-// A file of +1 only reads as ±1 spins (both conventions agree up to the
-// global flip, which the physics of the examples does not see).
-func Load(path string) (*sample.Dataset, error) {
-	ds, err := sample.LoadDataset(path)
-	if err != nil {
-		return nil, err
-	}
-	return toSpins(path, ds)
-}
-
-// LoadSquare is Load for configurations of an L×L square lattice with sites
-// in x-fastest order (the geometry of lattice.NewSquare(L)). Accepted shapes
-// are (n, L, L) and, without a sidecar, (n, L·L) — a flat row of L² values
-// read as an L×L lattice, x fastest; a sidecar must describe the square
-// lattice. Errors say which shape or geometry was found.
+// LoadSquare reads configurations of an L×L square lattice with sites in
+// x-fastest order (the geometry of lattice.NewSquare(L)) from path as ±1
+// spins: ±1 values are kept and a file of 0/1 bits is mapped 0 → −1,
+// 1 → +1 (sample.MapAuto; any other value is an error naming its position).
+// Accepted shapes are (n, L, L) and, without a sidecar, (n, L·L) — a flat row
+// of L² values read as an L×L lattice, x fastest; a sidecar must describe the
+// square lattice. Errors say which shape or geometry was found.
 func LoadSquare(path string) (*sample.Dataset, error) {
-	ds, err := sample.LoadDataset(path)
+	ds, err := sample.LoadDatasetWith(path, &sample.ReadOptions{Values: sample.MapAuto})
 	if err != nil {
 		return nil, err
 	}
@@ -74,37 +58,7 @@ func LoadSquare(path string) (*sample.Dataset, error) {
 			return nil, fmt.Errorf("%s: the geometry sidecar does not describe a %d×%d square lattice in site order (x fastest)", path, ext[0], ext[0])
 		}
 	}
-	return toSpins(path, ds)
-}
-
-// toSpins checks the values of ds and, for 0/1 data, reads path again with
-// Map01 into ds's geometry.
-func toSpins(path string, ds *sample.Dataset) (*sample.Dataset, error) {
-	pm, bits, zero := true, true, false
-	for i, x := range ds.Data {
-		pm = pm && (x == 1 || x == -1)
-		bits = bits && (x == 0 || x == 1)
-		zero = zero || x == 0
-		if !pm && !bits {
-			return nil, fmt.Errorf("%s: value %d at flat index %d (sample %d, dof %d): want ±1 spins or 0/1 bits throughout the file", path, x, i, i/ds.D, i%ds.D)
-		}
-	}
-	if pm {
-		return ds, nil
-	}
-	if !bits || !zero {
-		return nil, errors.New(path + ": internal error classifying values") // unreachable
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	mapped, err := sample.ReadNPYWith(bufio.NewReaderSize(f, 1<<16), ds.Geom, sample.ReadOptions{Map01: true})
-	if err != nil {
-		return nil, fmt.Errorf("%w (in %s)", err, path)
-	}
-	return mapped, nil
+	return ds, nil
 }
 
 func isqrt(n int) int {

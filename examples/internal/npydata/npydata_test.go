@@ -27,7 +27,7 @@ func write(t *testing.T, path string, g *lattice.Geometry, data []int8) {
 	}
 }
 
-func TestLoad(t *testing.T) {
+func TestLoadSquare(t *testing.T) {
 	dir := t.TempDir()
 	sq, _ := lattice.NewSquare(2)
 	chain, _ := lattice.NewChain(4)
@@ -35,26 +35,20 @@ func TestLoad(t *testing.T) {
 		name   string
 		g      *lattice.Geometry
 		in     []int8
-		square bool
 		want   []int8 // nil: error
 		errHas string
 	}{
-		{"pm", sq.Geometry(), []int8{1, -1, -1, 1}, true, []int8{1, -1, -1, 1}, ""},
-		{"bits", sq.Geometry(), []int8{1, 0, 0, 1}, true, []int8{1, -1, -1, 1}, ""},
-		{"ones", sq.Geometry(), []int8{1, 1, 1, 1}, true, []int8{1, 1, 1, 1}, ""},
-		{"flat bits", chain.Geometry(), []int8{0, 1, 1, 1, 0, 0, 0, 1}, true, []int8{-1, 1, 1, 1, -1, -1, -1, 1}, ""},
-		{"flat chain", chain.Geometry(), []int8{0, 1, 1, 1}, false, []int8{-1, 1, 1, 1}, ""},
-		{"mixed", sq.Geometry(), []int8{1, 0, -1, 1}, true, nil, "value -1 at flat index 2 (sample 0, dof 2)"},
-		{"two", sq.Geometry(), []int8{1, -1, 2, 1}, true, nil, "value 2 at flat index 2"},
+		{"pm", sq.Geometry(), []int8{1, -1, -1, 1}, []int8{1, -1, -1, 1}, ""},
+		{"bits", sq.Geometry(), []int8{1, 0, 0, 1}, []int8{1, -1, -1, 1}, ""},
+		{"ones", sq.Geometry(), []int8{1, 1, 1, 1}, []int8{1, 1, 1, 1}, ""},
+		{"flat bits", chain.Geometry(), []int8{0, 1, 1, 1, 0, 0, 0, 1}, []int8{-1, 1, 1, 1, -1, -1, -1, 1}, ""},
+		{"mixed", sq.Geometry(), []int8{1, 0, -1, 1}, nil, "element [0, 1, 0]: value -1, but element [0, 0, 1] is 0"},
+		{"two", sq.Geometry(), []int8{1, -1, 2, 1}, nil, "element [0, 1, 0]: value 2 is neither a ±1 spin nor a 0/1 bit"},
 	}
 	for _, tc := range cases {
 		p := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".npy")
 		write(t, p, tc.g, tc.in)
-		load := Load
-		if tc.square {
-			load = LoadSquare
-		}
-		ds, err := load(p)
+		ds, err := LoadSquare(p)
 		if tc.want == nil {
 			if err == nil || !strings.Contains(err.Error(), tc.errHas) {
 				t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.errHas)
@@ -68,7 +62,7 @@ func TestLoad(t *testing.T) {
 		if string(bytesOf(ds.Data)) != string(bytesOf(tc.want)) {
 			t.Errorf("%s: read %v, want %v", tc.name, ds.Data, tc.want)
 		}
-		if tc.square && !ds.Geom.Equal(sq.Geometry()) {
+		if !ds.Geom.Equal(sq.Geometry()) {
 			t.Errorf("%s: geometry extents %v, want the 2×2 square", tc.name, ds.Geom.Extents())
 		}
 	}
