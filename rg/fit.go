@@ -60,10 +60,10 @@ type Couplings struct {
 // number of configurations grows. Standard errors are jackknife errors over
 // opts.Blocks contiguous blocks of configurations.
 //
-// The operators must be valid on lat (Operator.Validate) and must not wrap
-// around it: an operator whose pattern spans more than half an extent
-// equals one with a shorter displacement (Pair(20, 0) on L = 16 is
-// Pair(4, 0)) and is an error naming the operator and the extent. The
+// The operators must be valid on lat (Operator.Validate): an operator whose
+// pattern spans more than half an extent equals one with a shorter
+// displacement (Pair(20, 0) on L = 16 is Pair(4, 0)) and is an error naming
+// the operator and the extent. The
 // operators must be linearly independent on the data; FitCouplings returns
 // an error wrapping ErrFit for a singular Hessian (an operator that does
 // not vary, or two that coincide on this lattice) or if the
@@ -147,30 +147,12 @@ func (opts *FitOptions) withDefaults(n int) (FitOptions, error) {
 	return o, nil
 }
 
-// evaluator validates the operators on lat, rejecting operators that wrap
-// around the lattice, and returns their evaluator.
+// evaluator returns the evaluator of the operators on lat, which validates
+// them (Operator.Validate also rejects operators that wrap around the
+// lattice).
 func evaluator(lat *lattice.Lattice, ops []lattice.Operator) (*lattice.Evaluator, error) {
 	if len(ops) == 0 {
 		return nil, errors.New("rg: FitCouplings needs at least one operator")
-	}
-	ext := lat.Extents()
-	for _, op := range ops {
-		if err := op.Validate(lat); err != nil {
-			return nil, fmt.Errorf("rg: FitCouplings operators: %w", err)
-		}
-		// TODO(integrator): drop this check once lattice.Operator.Validate
-		// rejects aliased operators itself (branch lattice).
-		for _, p := range op.Patterns {
-			for a, e := range ext {
-				lo, hi := p[0][a], p[0][a]
-				for _, d := range p {
-					lo, hi = min(lo, d[a]), max(hi, d[a])
-				}
-				if 2*(hi-lo) > e {
-					return nil, fmt.Errorf("rg: operator %q spans %d sites along axis %d, more than half the extent %d: it wraps around the lattice and aliases a shorter operator", op.Name, hi-lo, a, e)
-				}
-			}
-		}
 	}
 	ev, err := lattice.NewEvaluator(lat, ops...)
 	if err != nil {

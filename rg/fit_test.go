@@ -105,28 +105,6 @@ func TestFitCouplingsErrors(t *testing.T) {
 	}
 }
 
-// TestFitCouplingsAliased checks issue 14.7: an operator that wraps around
-// the lattice is an error naming the operator and the extent, not a fit of
-// the shorter operator it aliases.
-func TestFitCouplingsAliased(t *testing.T) {
-	lat, _ := lattice.NewSquare(16)
-	ds := randomDataset(t, lat, 20, rand.New(rand.NewPCG(1, 2)))
-	for _, d := range [][]int{{20, 0}, {12, 0}, {0, 9}} {
-		op, err := lattice.Pair(d...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = FitCouplings(context.Background(), ds, lat, []lattice.Operator{lattice.NearestNeighbor(2), op}, nil)
-		if err == nil || !strings.Contains(err.Error(), op.Name) || !strings.Contains(err.Error(), "extent 16") {
-			t.Errorf("%s on L = 16: error %v, want one naming the operator and the extent", op.Name, err)
-		}
-	}
-	op, _ := lattice.Pair(8, 0) // half the lattice: its own mirror image, not an alias
-	if _, err := FitCouplings(context.Background(), ds, lat, []lattice.Operator{op}, nil); err != nil {
-		t.Errorf("%s on L = 16: %v", op.Name, err)
-	}
-}
-
 // orderedBelow returns configurations on lat that are random at level 0
 // and, after one majority step with 2×2 blocks, all +1 (every block holds
 // at least three up spins), so that level 1 cannot be fitted.

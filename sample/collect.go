@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rsmi-go/rsmi/internal/size"
 	"github.com/rsmi-go/rsmi/run"
 )
 
@@ -58,13 +59,6 @@ type Plan struct {
 	Progress run.ProgressFunc
 }
 
-// maxDatasetValues bounds the size of a Dataset Collect allocates (16 GiB
-// of int8 values): a plan asking for more is an error before allocation.
-//
-// TODO(integrator): replace by the shared element budget of internal/size
-// (branch reliab) when it lands.
-const maxDatasetValues = 1 << 34
-
 // validate checks the plan and returns the total number of steps.
 func (p *Plan) validate() (total int, err error) {
 	switch {
@@ -77,34 +71,17 @@ func (p *Plan) validate() (total int, err error) {
 	case p.PerChain < 1:
 		return 0, fmt.Errorf("sample: Plan.PerChain = %d, want ≥ 1", p.PerChain)
 	}
-	steps, ok := mulInt(p.PerChain, p.Every)
-	if ok {
-		steps, ok = addInt(steps, p.BurnIn)
+	steps, err := size.Mul(p.PerChain, p.Every)
+	if err == nil {
+		steps, err = size.Add(steps, p.BurnIn)
 	}
-	if ok {
-		total, ok = mulInt(steps, p.Chains)
+	if err == nil {
+		total, err = size.Mul(steps, p.Chains)
 	}
-	if !ok {
-		return 0, fmt.Errorf("sample: Plan of %d chains × (%d + %d·%d) steps overflows", p.Chains, p.BurnIn, p.PerChain, p.Every)
+	if err != nil {
+		return 0, fmt.Errorf("sample: Plan of %d chains × (%d + %d·%d) steps: %w", p.Chains, p.BurnIn, p.PerChain, p.Every, err)
 	}
 	return total, nil
-}
-
-func mulInt(a, b int) (int, bool) {
-	if a == 0 || b == 0 {
-		return 0, true
-	}
-	if a > math.MaxInt/b {
-		return 0, false
-	}
-	return a * b, true
-}
-
-func addInt(a, b int) (int, bool) {
-	if a > math.MaxInt-b {
-		return 0, false
-	}
-	return a + b, true
 }
 
 // progressBatch is how many steps a chain takes between updates of the
@@ -135,7 +112,8 @@ const progressBatch = 64
 // and results are placed by chain index, the same seed gives the same bytes
 // whatever GOMAXPROCS is and however the goroutines are scheduled.
 //
-// A plan whose dataset would exceed 2^34 values is an error naming the size,
+// A plan whose dataset would exceed the memory budget of internal/size
+// (8 GiB unless RSMI_MAX_BYTES says otherwise) is an error naming the size,
 // before anything is allocated. Cancelling ctx stops every chain within one
 // step; Collect then returns a nil Dataset and an error wrapping ctx.Err().
 // An error from newChain is returned wrapped, with the chain index.
@@ -231,19 +209,13 @@ func newCollection(chains []Sampler, plan *Plan) (*collection, error) {
 		return nil, err
 	}
 	d := g.NumDOF()
-	rows, ok := mulInt(plan.PerChain, reps)
-	perChain, ok2 := mulInt(rows, d)
-	size, ok3 := mulInt(perChain, plan.Chains)
-	if !ok || !ok2 || !ok3 || size > maxDatasetValues {
-		what := "more than 2^63"
-		if ok && ok2 && ok3 {
-			what = fmt.Sprint(size)
-		}
-		return nil, fmt.Errorf("sample: %d chains × %d samples × %d replicas × %d dofs = %s values, more than the %d (16 GiB) a dataset may hold",
-			plan.Chains, plan.PerChain, reps, d, what, maxDatasetValues)
+	n, err := size.Elements(fmt.Sprintf("dataset of %d chains × %d samples × %d replicas × %d dofs", plan.Chains, plan.PerChain, reps, d),
+		1, plan.Chains, plan.PerChain, reps, d)
+	if err != nil {
+		return nil, fmt.Errorf("sample: %w", err)
 	}
-	return &collection{chains: chains, plan: plan, d: d, reps: reps, perChain: perChain, states: states,
-		data: make([]int8, size)}, nil
+	return &collection{chains: chains, plan: plan, d: d, reps: reps, perChain: n / plan.Chains, states: states,
+		data: make([]int8, n)}, nil
 }
 
 // chainStates returns the values the chains' configurations take (nil for

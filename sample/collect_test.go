@@ -224,7 +224,7 @@ func TestCollectValidation(t *testing.T) {
 		{Plan{Chains: 1, Every: 1, PerChain: 0}, src, "PerChain"},
 		{Plan{Chains: 1, Every: 1, PerChain: 1}, nil, "random source"},
 		{Plan{Chains: 2, Every: 1 << 62, PerChain: 4}, src, "overflow"},
-		{Plan{Chains: 2, Every: 1, PerChain: 1 << 40}, src, "16 GiB"},
+		{Plan{Chains: 2, Every: 1, PerChain: 1 << 40}, src, "memory budget"},
 	} {
 		_, err := Collect(context.Background(), f, c.plan, c.src)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

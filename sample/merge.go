@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+
+	"github.com/rsmi-go/rsmi/internal/size"
 )
 
 // Sharded sampling. A long sampling job can be split into shards — separate
@@ -101,11 +103,11 @@ func Merge(parts ...*Dataset) (*Dataset, error) {
 		total += p.N
 	}
 	d := parts[0].D
-	size, ok := mulInt(total, d)
-	if !ok {
-		return nil, fmt.Errorf("sample: Merge: %d samples × %d dofs overflow", total, d)
+	n, err := size.Elements(fmt.Sprintf("merged dataset of %d samples × %d dofs", total, d), 1, total, d)
+	if err != nil {
+		return nil, fmt.Errorf("sample: Merge: %w", err)
 	}
-	data := make([]int8, 0, size)
+	data := make([]int8, 0, n)
 	for _, p := range parts {
 		data = append(data, p.Data...)
 	}

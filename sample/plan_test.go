@@ -99,6 +99,12 @@ func TestCollectStates(t *testing.T) {
 	if !slices.Equal(potts.States, []int8{0, 1, 2}) {
 		t.Errorf("Potts dataset States %v, want [0 1 2]", potts.States)
 	}
+	lp, _ := lattice.NewPotts(l, 3, 1)
+	wolff, err := sample.Collect(ctx, func(src rand.Source) (sample.Sampler, error) { return sample.NewPottsWolff(lp, 1, src) },
+		plan, rand.NewPCG(1, 1))
+	if err != nil || !slices.Equal(wolff.States, []int8{0, 1, 2}) {
+		t.Errorf("PottsWolff dataset: %v, States %v, want [0 1 2]", err, wolff.States)
+	}
 	is, _ := lattice.NewNearestNeighborIsing(l, 1)
 	for name, f := range map[string]sample.Factory{
 		"Metropolis": func(src rand.Source) (sample.Sampler, error) { return sample.NewMetropolis(is, 2, src) },

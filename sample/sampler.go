@@ -53,6 +53,11 @@ type ReplicaSampler interface {
 // modify the slice.
 func (s *siteChain) States() []int8 { return s.states }
 
+// States returns the Potts model's values 0 … q−1 (PottsWolff and
+// PottsSwendsenWang; Collect records them in Dataset.States). The caller
+// must not modify the slice.
+func (c *pottsCluster) States() []int8 { return c.model.States() }
+
 // PilotOptions configures PilotEvery. nil, and every zero field, asks for
 // the defaults.
 type PilotOptions struct {
