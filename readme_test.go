@@ -29,9 +29,9 @@ func Example() {
 	}, sample.Plan{Chains: 2, BurnIn: 100, Every: 5, PerChain: 200, Src: rand.NewPCG(1, 2)})
 	// 3. (V, E) pairs: 2×2 blocks, a buffer of width 1, an environment shell of width 1.
 	reg, _ := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
-	v, e, _, _ := reg.Pairs(ds)
+	pairs, _ := reg.Pairs(ds)
 	// 4. Learn the filter Λ that maximizes I(H:E), at fixed ‖λ‖ = 1.
-	est, _ := rsmi.NewExactV(ctx, v, reg.NV(), e, reg.NE(), &rsmi.ExactVOptions{Src: rand.NewPCG(3, 4)})
+	est, _ := rsmi.NewExactV(ctx, pairs, rand.NewPCG(3, 4), nil)
 	f, _ := rsmi.NewFilter(1, reg.NV(), rand.NewPCG(5, 6))
 	res, _ := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: 500, Norm: 1})
 	// 5. One RG step with the learned rule: 16×16 → 8×8.

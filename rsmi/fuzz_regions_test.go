@@ -84,9 +84,12 @@ func FuzzRegions(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, e, n, err := r.Pairs(ds)
-		if err != nil || n != 2*r.NumPositions() || len(v) != n*r.NV() || len(e) != n*r.NE() {
-			t.Fatalf("Pairs: %d pairs, %d, %d values, error %v", n, len(v), len(e), err)
+		p, err := r.Pairs(ds)
+		if err != nil {
+			t.Fatalf("Pairs: %v", err)
+		}
+		if p.N != 2*r.NumPositions() || p.NV != r.NV() || p.NE != r.NE() || p.Validate() != nil {
+			t.Fatalf("Pairs: %d pairs of %d, %d values: %v", p.N, p.NV, p.NE, p.Validate())
 		}
 	})
 }

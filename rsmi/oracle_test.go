@@ -318,7 +318,7 @@ func TestOracleChainHiddenSpin(t *testing.T) {
 			marg[e*4+(s&1)|((s>>2)&1)<<1] += p
 		}
 	}
-	want, _ := NewTable(2, marg, nil)
+	want, _ := NewExact(2, marg, nil)
 	for _, model := range []lattice.Model{m, hidden{m}} {
 		got, err := NewExactOracle(context.Background(), model, 1/K, r, ds, nil)
 		if err != nil {
@@ -364,5 +364,49 @@ func TestOracleBufferWidth(t *testing.T) {
 	t.Logf("majority rule: %.4f bit at L_B = 1, %.4f at L_B = 2", maj[0], maj[1])
 	if d := maj[0] - maj[1]; d < 0.03 || d > 0.08 {
 		t.Errorf("majority MI falls by %.4f bit from L_B = 1 to 2, want about 0.05", d)
+	}
+}
+
+// TestOracleMaxPairsSpread is issue 14.5: data of an ordered phase from
+// several chains, each chain in its own ordered state (here the first half
+// of the samples near all +1, the second near all −1), with MaxPairs below
+// the number of pairs. The oracle's subsample must cover all samples, so
+// that majority rule keeps most of the bit that tells the two states apart,
+// as on all pairs; the former prefix (the first chain's samples only) saw
+// one state and gave a few hundredths of a bit.
+func TestOracleMaxPairsSpread(t *testing.T) {
+	l, _ := lattice.NewSquare(8)
+	m, _ := lattice.NewNearestNeighborIsing(l, 1)
+	rng := rand.New(rand.NewPCG(1, 2))
+	const N = 40
+	data := make([]int8, N*64)
+	for k := 0; k < N; k++ {
+		sign := int8(1)
+		if k >= N/2 {
+			sign = -1
+		}
+		for i := 0; i < 64; i++ {
+			data[k*64+i] = sign
+			if rng.Float64() < 0.1 {
+				data[k*64+i] = -sign
+			}
+		}
+	}
+	ds, _ := sample.NewDataset(l.Geometry(), data)
+	r, _ := NewRegions(l.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	ctx := context.Background()
+	all, err := NewExactOracle(ctx, m, 1.5, r, ds, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := NewExactOracle(ctx, m, 1.5, r, ds, &OracleOptions{MaxPairs: N * 64 / 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := all.RuleMI(Majority{})
+	b, _ := sub.RuleMI(Majority{})
+	t.Logf("majority rule: %.4f bit on all pairs, %.4f on a quarter", a, b)
+	if a < 0.8 || math.Abs(a-b) > 0.05 {
+		t.Errorf("majority rule: %.4f bit on all pairs, %.4f on a quarter spread over the samples; want > 0.8 and within 0.05", a, b)
 	}
 }

@@ -1,6 +1,7 @@
 package rsmi
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -162,12 +163,13 @@ func TestRegionsPairs(t *testing.T) {
 	}
 	data := []int8{1, -1, 1, 1, -1, -1, 1, -1, -1, -1, -1, 1, 1, 1, 1, 1}
 	ds, _ := sample.NewDataset(l.Geometry(), data)
-	v, e, n, err := r.Pairs(ds)
+	p, err := r.Pairs(ds)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 16 || len(v) != 32 || len(e) != 64 {
-		t.Fatalf("n = %d, len(v) = %d, len(e) = %d", n, len(v), len(e))
+	v, e := p.V, p.E
+	if p.N != 16 || len(v) != 32 || len(e) != 64 || p.NV != 2 || p.NE != 4 || p.States != nil {
+		t.Fatalf("%d pairs, len(v) = %d, len(e) = %d, |V| = %d, |E| = %d, states %v", p.N, len(v), len(e), p.NV, p.NE, p.States)
 	}
 	// sample 0 at origin 3: V = sites 3,4; E = sites 0,1 (left) and 6,7 (right)
 	k := 3
@@ -178,7 +180,7 @@ func TestRegionsPairs(t *testing.T) {
 	}
 	other, _ := lattice.NewChain(16)
 	ds2, _ := sample.NewDataset(other.Geometry(), data)
-	if _, _, _, err := r.Pairs(ds2); err == nil || !strings.Contains(err.Error(), "does not match") {
+	if _, err := r.Pairs(ds2); err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Fatalf("mismatched geometry: err = %v", err)
 	}
 }
@@ -203,5 +205,74 @@ func TestRegionsErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: err = %v, want %q", tc.opts, err, tc.want)
 		}
+	}
+}
+
+// TestSpreadPairs checks the pair count min(pairs, ⌈pairs/N⌉·N), that the
+// positions are distinct, that the kept pairs are spread evenly over all
+// (sample, position) pairs, and that every kept pair is the block at its
+// position in its configuration.
+func TestSpreadPairs(t *testing.T) {
+	sq, _ := lattice.NewSquare(8)
+	const N = 7
+	ds, err := sample.NewDataset(sq.Geometry(), randomSpins(N*64, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := NewRegions(ds.Geom, RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pairs := range []int{1, 20, 21, 30, 1000} {
+		p, pos, err := reg.SpreadPairs(ds, pairs, rand.NewPCG(3, 4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := min(reg.NumPositions(), (pairs+N-1)/N)
+		n := min(pairs, per*N)
+		if len(pos) != per || p.N != n || p.Validate() != nil {
+			t.Fatalf("pairs %d: %d positions, %d pairs (%v); want %d positions, %d pairs", pairs, len(pos), p.N, p.Validate(), per, n)
+		}
+		seen := map[int]bool{}
+		for _, q := range pos {
+			if seen[q] {
+				t.Fatalf("pairs %d: position %d twice in %v", pairs, q, pos)
+			}
+			seen[q] = true
+		}
+		samples := map[int]bool{}
+		for k := 0; k < n; k++ {
+			j := k * per * N / n
+			row, q := ds.Row(j/per), pos[j%per]
+			samples[j/per] = true
+			for i, d := range reg.V(q) {
+				if p.V[k*reg.NV()+i] != row[d] {
+					t.Fatalf("pairs %d: pair %d, v[%d] is not dof %d of configuration %d", pairs, k, i, d, j/per)
+				}
+			}
+		}
+		if n >= N && len(samples) != N {
+			t.Errorf("pairs %d: the pairs come from %d of the %d samples", pairs, len(samples), N)
+		}
+	}
+}
+
+// TestPairsStates checks that Regions.Pairs carries the dataset's states and
+// that a value outside them is an error naming the sample and dof.
+func TestPairsStates(t *testing.T) {
+	l, _ := lattice.NewChain(8)
+	r, _ := NewRegions(l.Geometry(), RegionOptions{Block: []int{2}, Buffer: 1, Env: 2})
+	data := []int8{0, 1, 2, 0, 1, 2, 0, 1, 2, 2, 1, 0, 0, 1, 2, 2}
+	ds := &sample.Dataset{N: 2, D: 8, Data: data, Geom: l.Geometry(), States: []int8{0, 1, 2}}
+	p, err := r.Pairs(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.States, ds.States) || p.Validate() != nil {
+		t.Errorf("pairs' states %v (%v), want %v", p.States, p.Validate(), ds.States)
+	}
+	data[13] = 3
+	if _, err := r.Pairs(ds); err == nil || !strings.Contains(err.Error(), "value 3 of sample 1 at dof 5") {
+		t.Errorf("value 3: error %v", err)
 	}
 }

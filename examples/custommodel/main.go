@@ -143,14 +143,17 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		return nil, err
 	}
 	// ⌈pairs/n⌉ block positions per configuration, a fixed random subset.
-	pos, v, e, n, err := learn.SpreadPairs(reg, ds, c.pairs, rand.NewPCG(c.seed, 2))
+	pairs, pos, err := reg.SpreadPairs(ds, c.pairs, rand.NewPCG(c.seed, 2))
 	if err != nil {
 		return nil, err
 	}
-	ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{
-		Src:        rand.NewPCG(c.seed, 3),
+	n := pairs.N
+	progress, done := learn.Bars("")
+	ev, err := rsmi.NewExactV(ctx, pairs, rand.NewPCG(c.seed, 3), &rsmi.ExactVOptions{
 		Checkpoint: c.ck.Options("custommodel-theta.ckpt"),
+		Progress:   progress,
 	})
+	done()
 	if err != nil {
 		return nil, err
 	}
@@ -159,8 +162,10 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := learn.Train(ctx, ev, f, "Λ at ‖λ‖=1", rsmi.TrainOptions{Steps: c.steps, Norm: 1,
+	progress, done = learn.Bars("Λ at ‖λ‖=1")
+	res, err := rsmi.Train(ctx, ev, f, &rsmi.TrainOptions{Steps: c.steps, Norm: 1, Progress: progress,
 		Checkpoint: c.ck.Options("custommodel-filter.ckpt")})
+	done()
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +174,10 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	if c.oraclePairs > 0 {
 		oraclePairs = min(n, c.oraclePairs)
 	}
-	oracle, err := learn.Oracle(ctx, m, c.T, reg, ds, rsmi.OracleOptions{Positions: pos, MaxPairs: oraclePairs})
+	// the exact oracle on the same pairs, or on a subsample spread over them
+	progress, done = learn.Bars("exact oracle")
+	oracle, err := rsmi.NewExactOracle(ctx, m, c.T, reg, ds, &rsmi.OracleOptions{Positions: pos, MaxPairs: oraclePairs, Progress: progress})
+	done()
 	if err != nil {
 		return nil, err
 	}

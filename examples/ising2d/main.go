@@ -135,19 +135,25 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		return nil, err
 	}
 	// Spread the block positions: ⌈pairs/n⌉ positions per configuration, a
-	// fixed random subset drawn from the seed.
-	pos, v, e, n, err := learn.SpreadPairs(reg, ds, c.pairs, rand.NewPCG(c.seed, 2))
+	// fixed random subset drawn from the seed, in every configuration.
+	pairs, pos, err := reg.SpreadPairs(ds, c.pairs, rand.NewPCG(c.seed, 2))
 	if err != nil {
 		return nil, err
 	}
-	ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{
-		Src:        rand.NewPCG(c.seed, 3),
+	n := pairs.N
+	progress, done := learn.Bars("")
+	ev, err := rsmi.NewExactV(ctx, pairs, rand.NewPCG(c.seed, 3), &rsmi.ExactVOptions{
 		Checkpoint: c.ck.Options("ising2d-theta.ckpt"),
+		Progress:   progress,
 	})
+	done()
 	if err != nil {
 		return nil, err
 	}
-	oracle, err := learn.Oracle(ctx, m, c.T, reg, ds, rsmi.OracleOptions{Positions: pos, MaxPairs: n})
+	// the exact oracle on the same (sample, position) pairs
+	progress, done = learn.Bars("exact oracle")
+	oracle, err := rsmi.NewExactOracle(ctx, m, c.T, reg, ds, &rsmi.OracleOptions{Positions: pos, MaxPairs: n, Progress: progress})
+	done()
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +252,9 @@ func train(ctx context.Context, est rsmi.Estimator, c config, nv int, norm float
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := learn.Train(ctx, est, f, label, rsmi.TrainOptions{Steps: c.steps, Norm: norm,
+	progress, done := learn.Bars(label)
+	defer done()
+	res, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: c.steps, Norm: norm, Progress: progress,
 		Checkpoint: c.ck.Options(fmt.Sprintf("ising2d-filter-%d.ckpt", stream))})
 	if err != nil {
 		return nil, nil, err

@@ -553,11 +553,13 @@ func learnFilter(ctx context.Context, c config, ds *sample.Dataset) (*rsmi.Filte
 	if err != nil {
 		return nil, 0, err
 	}
-	_, v, e, _, err := learn.SpreadPairs(reg, ds, c.pairs, rand.NewPCG(c.seed, 2))
+	pairs, _, err := reg.SpreadPairs(ds, c.pairs, rand.NewPCG(c.seed, 2))
 	if err != nil {
 		return nil, 0, err
 	}
-	ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{Src: rand.NewPCG(c.seed, 3), Checkpoint: c.ck.Options("rgflow-theta.ckpt")})
+	progress, done := learn.Bars("")
+	ev, err := rsmi.NewExactV(ctx, pairs, rand.NewPCG(c.seed, 3), &rsmi.ExactVOptions{Checkpoint: c.ck.Options("rgflow-theta.ckpt"), Progress: progress})
+	done()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -565,7 +567,9 @@ func learnFilter(ctx context.Context, c config, ds *sample.Dataset) (*rsmi.Filte
 	if err != nil {
 		return nil, 0, err
 	}
-	res, err := learn.Train(ctx, ev, f, "Λ unconstrained", rsmi.TrainOptions{Steps: c.steps, Checkpoint: c.ck.Options("rgflow-filter.ckpt")})
+	progress, done = learn.Bars("Λ unconstrained")
+	res, err := rsmi.Train(ctx, ev, f, &rsmi.TrainOptions{Steps: c.steps, Checkpoint: c.ck.Options("rgflow-filter.ckpt"), Progress: progress})
+	done()
 	if err != nil {
 		return nil, 0, err
 	}
