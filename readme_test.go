@@ -28,7 +28,7 @@ func Example() {
 		return sample.NewWolff(model, 2.269185, src)
 	}, sample.Plan{Chains: 2, BurnIn: 100, Every: 5, PerChain: 200, Src: rand.NewPCG(1, 2)})
 	// 3. (V, E) pairs: 2×2 blocks, a buffer of width 1, an environment shell of width 1.
-	reg, _ := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	reg, _ := rsmi.NewRegions(ds.Geom, []int{2, 2}, &rsmi.RegionOptions{Buffer: 1, Env: 1})
 	pairs, _ := reg.Pairs(ds)
 	// 4. Learn the filter Λ that maximizes I(H:E), at fixed ‖λ‖ = 1.
 	est, _ := rsmi.NewExactV(ctx, pairs, rand.NewPCG(3, 4), nil)

@@ -30,7 +30,7 @@ func TestBadInputSweep(t *testing.T) {
 	sq, _ := lattice.NewSquare(8)
 	ch, _ := lattice.NewChain(16)
 	is, _ := lattice.NewNearestNeighborIsing(sq, 1)
-	reg, err := NewRegions(sq.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	reg, err := NewRegions(sq.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,8 +45,8 @@ func TestBadInputSweep(t *testing.T) {
 	big := randomPairs(400, 4, 6, rand.NewPCG(5, 7))
 	tb, _ := NewExactChain(0.5, 2, 1, 2)
 	f, _ := NewFilter(1, 2, src)
-	regions := func(o RegionOptions) func() (any, error) {
-		return call(func() (*Regions, error) { return NewRegions(sq.Geometry(), o) })
+	regions := func(block []int, o *RegionOptions) func() (any, error) {
+		return call(func() (*Regions, error) { return NewRegions(sq.Geometry(), block, o) })
 	}
 	pairs := func(p *Pairs) func() (any, error) {
 		return func() (any, error) { return nil, p.Validate() }
@@ -99,20 +99,20 @@ func TestBadInputSweep(t *testing.T) {
 		{Name: "NewExactChain zero environment", Call: call(func() (*Exact, error) { return NewExactChain(1, 2, 1, 0) })},
 		{Name: "NewExactChain too large", Call: call(func() (*Exact, error) { return NewExactChain(1, 10, 1, 10) })},
 		{Name: "NewExactChain overflowing size", Call: call(func() (*Exact, error) { return NewExactChain(1, 2, 1, huge) })},
-		{Name: "NewRegions nil geometry", Call: call(func() (*Regions, error) { return NewRegions(nil, RegionOptions{Block: []int{2, 2}, Env: 1}) })},
-		{Name: "NewRegions block axes", Call: regions(RegionOptions{Block: []int{2}, Env: 1})},
-		{Name: "NewRegions zero block", Call: regions(RegionOptions{Block: []int{0, 2}, Env: 1})},
-		{Name: "NewRegions negative block", Call: regions(RegionOptions{Block: []int{2, -2}, Env: 1})},
-		{Name: "NewRegions block larger than lattice", Call: regions(RegionOptions{Block: []int{9, 2}, Env: 1})},
-		{Name: "NewRegions negative buffer", Call: regions(RegionOptions{Block: []int{2, 2}, Buffer: -1, Env: 1})},
-		{Name: "NewRegions zero environment", Call: regions(RegionOptions{Block: []int{2, 2}})},
-		{Name: "NewRegions shell wraps", Call: regions(RegionOptions{Block: []int{2, 2}, Buffer: 2, Env: 2})},
-		{Name: "NewRegions overflowing widths", Call: regions(RegionOptions{Block: []int{2, 2}, Buffer: huge, Env: huge})},
-		{Name: "NewRegions overflowing buffer", Call: regions(RegionOptions{Block: []int{2, 2}, Buffer: math.MaxInt, Env: 1})},
-		{Name: "NewRegions stride axes", Call: regions(RegionOptions{Block: []int{2, 2}, Env: 1, Stride: []int{1}})},
-		{Name: "NewRegions zero stride", Call: regions(RegionOptions{Block: []int{2, 2}, Env: 1, Stride: []int{0, 1}})},
-		{Name: "NewRegions V all excluded", Call: regions(RegionOptions{Block: []int{2, 2}, Env: 1, ExcludeV: func(int) bool { return true }})},
-		{Name: "NewRegions E all excluded", Call: regions(RegionOptions{Block: []int{2, 2}, Env: 1, ExcludeE: func(int) bool { return true }})},
+		{Name: "NewRegions nil geometry", Call: call(func() (*Regions, error) { return NewRegions(nil, []int{2, 2}, &RegionOptions{Env: 1}) })},
+		{Name: "NewRegions block axes", Call: regions([]int{2}, &RegionOptions{Env: 1})},
+		{Name: "NewRegions zero block", Call: regions([]int{0, 2}, &RegionOptions{Env: 1})},
+		{Name: "NewRegions negative block", Call: regions([]int{2, -2}, &RegionOptions{Env: 1})},
+		{Name: "NewRegions block larger than lattice", Call: regions([]int{9, 2}, &RegionOptions{Env: 1})},
+		{Name: "NewRegions negative buffer", Call: regions([]int{2, 2}, &RegionOptions{Buffer: -1, Env: 1})},
+		{Name: "NewRegions negative environment", Call: regions([]int{2, 2}, &RegionOptions{Env: -1})},
+		{Name: "NewRegions shell wraps", Call: regions([]int{2, 2}, &RegionOptions{Buffer: 2, Env: 2})},
+		{Name: "NewRegions overflowing widths", Call: regions([]int{2, 2}, &RegionOptions{Buffer: huge, Env: huge})},
+		{Name: "NewRegions overflowing buffer", Call: regions([]int{2, 2}, &RegionOptions{Buffer: math.MaxInt, Env: 1})},
+		{Name: "NewRegions stride axes", Call: regions([]int{2, 2}, &RegionOptions{Env: 1, Stride: []int{1}})},
+		{Name: "NewRegions zero stride", Call: regions([]int{2, 2}, &RegionOptions{Env: 1, Stride: []int{0, 1}})},
+		{Name: "NewRegions V all excluded", Call: regions([]int{2, 2}, &RegionOptions{ExcludeV: func(int) bool { return true }})},
+		{Name: "NewRegions E all excluded", Call: regions([]int{2, 2}, &RegionOptions{ExcludeE: func(int) bool { return true }})},
 		{Name: "Regions.Pairs nil dataset", Call: call(func() (*Pairs, error) { return reg.Pairs(nil) })},
 		{Name: "Regions.Pairs geometry mismatch", Call: call(func() (*Pairs, error) { return reg.Pairs(dsChain) })},
 		{Name: "Regions.Pairs data shorter than N·D", Call: call(func() (*Pairs, error) { return reg.Pairs(short) })},

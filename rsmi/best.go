@@ -28,8 +28,8 @@ type BestOptions struct {
 	// Train configures every run (default nil: TrainOptions' defaults). Its
 	// Progress is not called (see Progress below). Its Checkpoint, if not
 	// nil, checkpoints every run in a file of its own: run k's is the
-	// checkpoint's name (default "rsmi-train.ckpt") with "-run<k>" inserted
-	// before the extension, "rsmi-train-run0.ckpt", ….
+	// checkpoint's name, or "rsmi-train.ckpt" if it is empty, with
+	// "-run<k>" inserted before the extension: "rsmi-train-run0.ckpt", ….
 	Train *TrainOptions
 	// Workers is the largest number of runs trained at once (default
 	// GOMAXPROCS). The result does not depend on it.
@@ -39,6 +39,22 @@ type BestOptions struct {
 	// runs·Steps, and Value the largest final MI in bits of the runs
 	// finished so far (NaN before the first finishes). (Default nil.)
 	Progress run.ProgressFunc
+}
+
+// resolve returns the options with the defaults filled in (Train stays nil
+// for TrainOptions' defaults).
+func (opts *BestOptions) resolve() (BestOptions, error) {
+	var o BestOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Workers < 0 {
+		return o, fmt.Errorf("rsmi: BestOptions.Workers = %d is negative", o.Workers)
+	}
+	if o.Workers == 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	return o, nil
 }
 
 // BestResult reports the runs of TrainBest.
@@ -73,15 +89,9 @@ func TrainBest(ctx context.Context, runs int, trial Trial, opts *BestOptions) (*
 	if trial == nil {
 		return nil, errors.New("rsmi: TrainBest needs a trial")
 	}
-	var o BestOptions
-	if opts != nil {
-		o = *opts
-	}
-	if o.Workers < 0 {
-		return nil, fmt.Errorf("rsmi: BestOptions.Workers = %d is negative", o.Workers)
-	}
-	if o.Workers == 0 {
-		o.Workers = runtime.GOMAXPROCS(0)
+	o, err := opts.resolve()
+	if err != nil {
+		return nil, err
 	}
 	to, err := o.Train.resolve()
 	if err != nil {

@@ -66,7 +66,7 @@ func TestExactVCancel(t *testing.T) {
 func TestOracleCancel(t *testing.T) {
 	lat, _ := lattice.NewSquare(16)
 	m, _ := lattice.NewNearestNeighborIsing(lat, 1)
-	reg, err := NewRegions(lat.Geometry(), RegionOptions{Block: []int{3, 3}, Buffer: 2, Env: 1})
+	reg, err := NewRegions(lat.Geometry(), []int{3, 3}, &RegionOptions{Buffer: 2, Env: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

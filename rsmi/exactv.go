@@ -46,8 +46,9 @@ type ExactVOptions struct {
 	FineTuneRate float64
 	// Checkpoint, if not nil, checkpoints the Θ-RBM's training (rbm.Train)
 	// and the fine-tuning into Checkpoint.Dir, under the name
-	// Checkpoint.Name (default "exactv-theta.ckpt") and that name with
-	// "-finetune" inserted before its extension ("exactv-theta-finetune.ckpt");
+	// Checkpoint.Name, or "exactv-theta.ckpt" if it is empty, and that name
+	// with "-finetune" inserted before its extension
+	// ("exactv-theta-finetune.ckpt");
 	// the table is recomputed on resume. A resumed NewExactV returns the
 	// same estimator, bit for bit, as an uninterrupted one with the same
 	// pairs, source and options. (Default nil: no checkpoints.)
@@ -64,20 +65,9 @@ type ExactVOptions struct {
 	Workers int
 }
 
-// exactVConfig is ExactVOptions with the defaults filled in.
-type exactVConfig struct {
-	hidden          int
-	units           rbm.Units
-	rbm             *rbm.TrainOptions
-	fineTune, batch int
-	rate            float64
-	ck              *run.Checkpoint
-	progress        run.ProgressFunc
-	workers         int
-}
-
-func (opts *ExactVOptions) resolve() (exactVConfig, error) {
-	c := exactVConfig{hidden: 32, units: rbm.Binary, fineTune: 300, batch: 256, rate: 0.003, workers: runtime.GOMAXPROCS(0)}
+// resolve returns the options with the defaults filled in (Workers too).
+func (opts *ExactVOptions) resolve() (ExactVOptions, error) {
+	c := ExactVOptions{Hidden: 32, Units: rbm.Binary, FineTune: 300, FineTuneBatch: 256, FineTuneRate: 0.003, Workers: runtime.GOMAXPROCS(0)}
 	if opts == nil {
 		return c, nil
 	}
@@ -94,12 +84,12 @@ func (opts *ExactVOptions) resolve() (exactVConfig, error) {
 	case o.Workers < 0:
 		return c, fmt.Errorf("rsmi: ExactVOptions.Workers = %d is negative", o.Workers)
 	}
-	setInt(&c.hidden, o.Hidden)
-	setInt(&c.fineTune, o.FineTune)
-	setInt(&c.batch, o.FineTuneBatch)
-	setFloat(&c.rate, o.FineTuneRate)
-	setInt(&c.workers, o.Workers)
-	c.units, c.rbm, c.ck, c.progress = o.Units, o.RBM, o.Checkpoint, o.Progress
+	setInt(&c.Hidden, o.Hidden)
+	setInt(&c.FineTune, o.FineTune)
+	setInt(&c.FineTuneBatch, o.FineTuneBatch)
+	setFloat(&c.FineTuneRate, o.FineTuneRate)
+	setInt(&c.Workers, o.Workers)
+	c.Units, c.RBM, c.Checkpoint, c.Progress = o.Units, o.RBM, o.Checkpoint, o.Progress
 	return c, nil
 }
 
@@ -152,27 +142,27 @@ func NewExactV(ctx context.Context, p *Pairs, src rand.Source, opts *ExactVOptio
 	if len(envs.first) > MaxTableEntries>>p.NV {
 		return nil, fmt.Errorf("rsmi: %d distinct environments × 2^%d block states exceed ExactV's table limit of %d entries: pass fewer pairs or use a smaller block", len(envs.first), p.NV, MaxTableEntries)
 	}
-	data, err := thetaData(p, o.units)
+	data, err := thetaData(p, o.Units)
 	if err != nil {
 		return nil, err
 	}
-	theta, err := rbm.New(p.NV+p.NE, o.hidden, o.units, src)
+	theta, err := rbm.New(p.NV+p.NE, o.Hidden, o.Units, src)
 	if err != nil {
 		return nil, fmt.Errorf("rsmi: the Θ-RBM: %w", err)
 	}
-	if err := trainRBM(ctx, theta, data, src, o.rbm, thetaCheckpoint(o.ck), "rsmi.ExactV", "Θ-RBM", o.progress); err != nil {
+	if err := trainRBM(ctx, theta, data, src, o.RBM, thetaCheckpoint(o.Checkpoint), "rsmi.ExactV", "Θ-RBM", o.Progress); err != nil {
 		return nil, err
 	}
-	if o.fineTune > 0 {
+	if o.FineTune > 0 {
 		ft := newFineTuner(theta, data, p, envs, &o, src)
 		if err := ft.run(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if o.progress != nil {
-		o.progress(run.Progress{Stage: "rsmi.ExactV: table", Total: len(envs.first), Value: math.NaN()})
+	if o.Progress != nil {
+		o.Progress(run.Progress{Stage: "rsmi.ExactV: table", Total: len(envs.first), Value: math.NaN()})
 	}
-	pve, err := exactVTable(ctx, theta, data, p.NV, envs.first, o.workers)
+	pve, err := exactVTable(ctx, theta, data, p.NV, envs.first, o.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -180,8 +170,8 @@ func NewExactV(ctx context.Context, p *Pairs, src rand.Source, opts *ExactVOptio
 	if err != nil {
 		return nil, err
 	}
-	if o.progress != nil {
-		o.progress(run.Progress{Stage: "rsmi.ExactV: table", Done: len(envs.first), Total: len(envs.first), Value: math.NaN()})
+	if o.Progress != nil {
+		o.Progress(run.Progress{Stage: "rsmi.ExactV: table", Done: len(envs.first), Total: len(envs.first), Value: math.NaN()})
 	}
 	return &ExactV{Exact: t, Theta: theta}, nil
 }

@@ -59,11 +59,11 @@ type ftLane struct {
 // ftScratch is one goroutine's working memory.
 type ftScratch struct{ a, lp, m, q []float64 }
 
-func newFineTuner(r *rbm.RBM, data []int8, p *Pairs, envs *envSet, o *exactVConfig, src rand.Source) *fineTuner {
+func newFineTuner(r *rbm.RBM, data []int8, p *Pairs, envs *envSet, o *ExactVOptions, src rand.Source) *fineTuner {
 	nx, nth, S := r.NumVisible(), r.NumHidden(), 1<<p.NV
 	t := &fineTuner{r: r, data: data, nv: p.NV, nx: nx, nth: nth, S: S, np: nx*nth + p.NV + nth,
-		envs: envs.first, steps: o.fineTune, batch: min(o.batch, len(envs.first)), lr: o.rate,
-		ck: o.ck, progress: o.progress, spin: r.Units() == rbm.Spin, b1t: 1, b2t: 1}
+		envs: envs.first, steps: o.FineTune, batch: min(o.FineTuneBatch, len(envs.first)), lr: o.FineTuneRate,
+		ck: o.Checkpoint, progress: o.Progress, spin: r.Units() == rbm.Spin, b1t: 1, b2t: 1}
 	t.vcount = make([]float64, len(envs.first)*S)
 	for k := 0; k < p.N; k++ {
 		t.vcount[int(envs.of[k])*S+spinIndex(p.V[k*p.NV:(k+1)*p.NV])]++
@@ -83,7 +83,7 @@ func newFineTuner(r *rbm.RBM, data []int8, p *Pairs, envs *envSet, o *exactVConf
 	for i := range t.lanes {
 		t.lanes[i].grad = make([]float64, t.np)
 	}
-	t.workers = max(1, min(o.workers, len(t.lanes)))
+	t.workers = max(1, min(o.Workers, len(t.lanes)))
 	t.scratch = make([]ftScratch, t.workers)
 	for i := range t.scratch {
 		t.scratch[i] = ftScratch{a: make([]float64, nth), lp: make([]float64, S), m: make([]float64, S*nth), q: make([]float64, nth)}

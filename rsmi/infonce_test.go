@@ -314,7 +314,7 @@ func dimerPairs(t testing.TB, L, n, pstride int, seed uint64) (*Regions, *Pairs)
 	}
 	// Stride 2: translations by whole sites (with noise spins every grid
 	// point is a dof and the geometry's own period would be 1)
-	r, err := NewRegions(m.Geometry(), RegionOptions{Block: []int{8, 8}, Buffer: 4, Env: 4, Stride: []int{2, 2}})
+	r, err := NewRegions(m.Geometry(), []int{8, 8}, &RegionOptions{Buffer: 4, Env: 4, Stride: []int{2, 2}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,15 +78,9 @@ func NewExactOracle(ctx context.Context, m lattice.Model, T float64, r *Regions,
 	if err := checkOracleInputs(m, T, r, ds); err != nil {
 		return nil, err
 	}
-	var o OracleOptions
-	if opts != nil {
-		o = *opts
-	}
-	if o.MaxPairs < 0 || o.Workers < 0 {
-		return nil, fmt.Errorf("rsmi: OracleOptions.MaxPairs = %d, Workers = %d: negative", o.MaxPairs, o.Workers)
-	}
-	if o.Workers == 0 {
-		o.Workers = runtime.GOMAXPROCS(0)
+	o, err := opts.resolve()
+	if err != nil {
+		return nil, err
 	}
 	positions, err := r.checkPositions(o.Positions)
 	if err != nil {
@@ -109,6 +103,21 @@ func NewExactOracle(ctx context.Context, m lattice.Model, T float64, r *Regions,
 		return nil, err
 	}
 	return NewExact(r.NV(), pve, or.counts)
+}
+
+// resolve returns the options with the defaults filled in.
+func (opts *OracleOptions) resolve() (OracleOptions, error) {
+	var o OracleOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxPairs < 0 || o.Workers < 0 {
+		return o, fmt.Errorf("rsmi: OracleOptions.MaxPairs = %d, Workers = %d: negative", o.MaxPairs, o.Workers)
+	}
+	if o.Workers == 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	return o, nil
 }
 
 // checkOracleInputs validates the model, temperature, regions and dataset

@@ -39,7 +39,7 @@ func isingSamples(t testing.TB, L int, T float64, n int, seed uint64) (*lattice.
 func critical2D(t testing.TB) (*lattice.Ising, *sample.Dataset, *Regions, []int) {
 	t.Helper()
 	m, ds := isingSamples(t, 16, tc2D, 400, 1)
-	r, err := NewRegions(m.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	r, err := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,8 +168,8 @@ func TestOracle2DCritical(t *testing.T) {
 // with the pair-coupling fast path.
 func TestOracleScreening(t *testing.T) {
 	m, ds := isingSamples(t, 8, tc2D, 40, 2)
-	r1, _ := NewRegions(m.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
-	r2, _ := NewRegions(m.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 2})
+	r1, _ := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
+	r2, _ := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 2})
 	t1, err := NewExactOracle(context.Background(), m, tc2D, r1, ds, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +196,7 @@ func TestOracleScreening(t *testing.T) {
 	}
 	// the two pair-model paths, at L_B = 1 and 2
 	for lb, pairs := range map[int]int{1: 300, 2: 4} {
-		r, _ := NewRegions(m.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: lb, Env: 1})
+		r, _ := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: lb, Env: 1})
 		var mis [2]float64
 		for i, path := range []int{pathEnumerate, pathEliminate} {
 			tb, err := NewExactOracle(context.Background(), m, tc2D, r, ds, &OracleOptions{MaxPairs: pairs, path: path})
@@ -237,7 +237,7 @@ func TestOracleErrors(t *testing.T) {
 	for i := range ds.Data {
 		ds.Data[i] = 1
 	}
-	r, _ := NewRegions(l.Geometry(), RegionOptions{Block: []int{2}, Buffer: 1, Env: 1})
+	r, _ := NewRegions(l.Geometry(), []int{2}, &RegionOptions{Buffer: 1, Env: 1})
 	if _, err := NewExactOracle(context.Background(), nnn, 1, r, ds, nil); err == nil || !strings.Contains(err.Error(), "interaction range 2") {
 		t.Errorf("environment narrower than the range: err = %v", err)
 	}
@@ -294,7 +294,7 @@ func TestOracleChainHiddenSpin(t *testing.T) {
 	const K = 0.8
 	l, _ := lattice.NewChain(10)
 	m, _ := lattice.NewNearestNeighborIsing(l, 1)
-	r, err := NewRegions(l.Geometry(), RegionOptions{Block: []int{3}, Buffer: 1, Env: 2, ExcludeV: func(i int) bool { return i == 1 }})
+	r, err := NewRegions(l.Geometry(), []int{3}, &RegionOptions{Buffer: 1, Env: 2, ExcludeV: func(i int) bool { return i == 1 }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func TestOracleBufferWidth(t *testing.T) {
 	m, ds, _, _ := critical2D(t)
 	var maj [2]float64
 	for i, lb := range []int{1, 2} {
-		r, err := NewRegions(m.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: lb, Env: 1})
+		r, err := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: lb, Env: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -393,7 +393,7 @@ func TestOracleMaxPairsSpread(t *testing.T) {
 		}
 	}
 	ds, _ := sample.NewDataset(l.Geometry(), data)
-	r, _ := NewRegions(l.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	r, _ := NewRegions(l.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
 	ctx := context.Background()
 	all, err := NewExactOracle(ctx, m, 1.5, r, ds, nil)
 	if err != nil {

@@ -157,7 +157,7 @@ func TestRBMProxyChain1D(t *testing.T) {
 // sign, none below half the largest).
 func TestEstimators2D(t *testing.T) {
 	m, ds := isingSamples(t, 16, tc2D, 600, 1)
-	r, err := NewRegions(m.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	r, err := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,32 +10,35 @@ import (
 	"github.com/rsmi-go/rsmi/sample"
 )
 
-// RegionOptions fixes the shape of the visible block, its buffer and its
-// environment. All lengths are in Geometry units (lattice spacings for spin
-// models; on the doubled grid of dimers one lattice spacing is 2 units).
+// RegionOptions configures NewRegions: the widths of the buffer and of the
+// environment around the block, and which dofs and positions are used. All
+// lengths are in Geometry units (lattice spacings for spin models; on the
+// doubled grid of dimers one lattice spacing is 2 units). Nil, and every
+// zero field, means the default in the field's comment.
 type RegionOptions struct {
-	// Block is the extent of the block along each axis: [b] in 1D, [b, b] in
-	// 2D, [b, b, b] in 3D. A block at origin o covers the coordinates
-	// o_a ≤ x_a < o_a + Block[a].
-	Block []int
-	// Buffer is the width L_B of the buffer shell around the block (≥ 0).
+	// Buffer is the width L_B of the buffer shell around the block (default
+	// 0: no buffer; negative is an error).
 	Buffer int
-	// Env is the width L_E of the environment shell beyond the buffer (≥ 1).
+	// Env is the width L_E of the environment shell beyond the buffer
+	// (default 1, the range of nearest-neighbour couplings; negative is an
+	// error).
 	Env int
 	// ExcludeV, if not nil, removes the dofs for which it returns true from
 	// V (they stay in the block but are not seen by the filter; the exact
 	// oracle sums over them like buffer dofs). Use it e.g. for noise spins.
+	// (Default nil: V holds every dof of the block.)
 	ExcludeV func(dof int) bool
-	// ExcludeE, if not nil, removes the dofs for which it returns true from E.
+	// ExcludeE, if not nil, removes the dofs for which it returns true from
+	// E (default nil: E holds every dof of the shell).
 	ExcludeE func(dof int) bool
 	// Stride, if not nil, restricts block origins to multiples of Stride[a]
-	// along each axis a. The default is the geometry's own period along each
-	// axis: the smallest shift along that axis alone that maps every dof onto
-	// a dof of the same kind (lattice.Geometry.Kind): 1 on a hypercubic
-	// lattice, 2 on the doubled grid of dimers — with or without noise spins
-	// — so that right links stay right links. Whatever the stride, a position
-	// is used only if every dof of its box meets a dof of the same kind and
-	// inclusion as at origin 0.
+	// along each axis a (default nil: the geometry's own period along each
+	// axis, the smallest shift along that axis alone that maps every dof
+	// onto a dof of the same kind (lattice.Geometry.Kind): 1 on a
+	// hypercubic lattice, 2 on the doubled grid of dimers — with or without
+	// noise spins — so that right links stay right links). Whatever the
+	// stride, a position is used only if every dof of its box meets a dof of
+	// the same kind and inclusion as at origin 0.
 	Stride []int
 }
 
@@ -46,7 +49,7 @@ type RegionOptions struct {
 // measured periodically: a dof at distance 0 is in the block, at distance
 // d with 0 < d ≤ Buffer in the buffer, and with Buffer < d ≤ Buffer+Env in
 // the environment shell. Everything farther is outside and ignored. The whole
-// box of extent Block[a] + 2(Buffer+Env) must fit in the periodic box along
+// box of extent block[a] + 2(Buffer+Env) must fit in the periodic box along
 // every axis, so that no shell wraps onto itself or onto the block.
 //
 // Block positions: every grid point o whose coordinates are multiples of the
@@ -70,21 +73,25 @@ type Regions struct {
 	nv, ne      int
 }
 
-// NewRegions builds the regions on g. It returns an error if the block, buffer
-// or environment widths are invalid, if the box of block, buffer and
-// environment does not fit in the periodic box (a block larger than the
-// lattice, or a buffer that leaves no room for the environment), if V or E is
-// empty at origin 0, or if no position is found.
-func NewRegions(g *lattice.Geometry, opts RegionOptions) (*Regions, error) {
+// NewRegions builds the regions of blocks of extent block on g: block has
+// one entry per axis, [b] in 1D, [b, b] in 2D, [b, b, b] in 3D, and a block
+// at origin o covers the coordinates o_a ≤ x_a < o_a + block[a]. It returns
+// an error if the block, buffer or environment widths are invalid, if the
+// box of block, buffer and environment does not fit in the periodic box (a
+// block larger than the lattice, or a buffer that leaves no room for the
+// environment), if V or E is empty at origin 0, or if no position is found.
+func NewRegions(g *lattice.Geometry, block []int, opts *RegionOptions) (*Regions, error) {
 	if g == nil {
 		return nil, errors.New("rsmi: regions need a geometry")
 	}
-	stride, err := checkRegionOptions(g, &opts)
+	o := opts.resolve()
+	block = slices.Clone(block)
+	stride, err := checkRegionOptions(g, block, &o)
 	if err != nil {
 		return nil, err
 	}
-	b := newRegionBuilder(g, &opts)
-	r := &Regions{geom: g, block: append([]int(nil), opts.Block...), buffer: opts.Buffer, env: opts.Env}
+	b := newRegionBuilder(g, block, &o)
+	r := &Regions{geom: g, block: block, buffer: o.Buffer, env: o.Env}
 	ref, _ := b.pattern(make([]int, b.dim), nil, nil)
 	var pat []int8
 	var dofs []int32
@@ -108,12 +115,25 @@ func NewRegions(g *lattice.Geometry, opts RegionOptions) (*Regions, error) {
 	return r, nil
 }
 
+// resolve returns the options with the defaults filled in (Stride stays nil
+// for the geometry's periods).
+func (opts *RegionOptions) resolve() RegionOptions {
+	var o RegionOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Env == 0 {
+		o.Env = 1
+	}
+	return o
+}
+
 // checkRegionOptions validates opts on g with overflow-safe arithmetic and
 // returns the stride.
-func checkRegionOptions(g *lattice.Geometry, opts *RegionOptions) ([]int, error) {
+func checkRegionOptions(g *lattice.Geometry, block []int, opts *RegionOptions) ([]int, error) {
 	dim, ext := g.Dim(), g.Extents()
-	if len(opts.Block) != dim {
-		return nil, fmt.Errorf("rsmi: block %v has %d axes, geometry has %d", opts.Block, len(opts.Block), dim)
+	if len(block) != dim {
+		return nil, fmt.Errorf("rsmi: block %v has %d axes, geometry has %d", block, len(block), dim)
 	}
 	if opts.Buffer < 0 {
 		return nil, fmt.Errorf("rsmi: buffer width %d is negative", opts.Buffer)
@@ -121,7 +141,7 @@ func checkRegionOptions(g *lattice.Geometry, opts *RegionOptions) ([]int, error)
 	if opts.Env < 1 {
 		return nil, fmt.Errorf("rsmi: environment width %d is smaller than 1", opts.Env)
 	}
-	for a, b := range opts.Block {
+	for a, b := range block {
 		if b < 1 {
 			return nil, fmt.Errorf("rsmi: block extent %d along axis %d is smaller than 1", b, a)
 		}
@@ -176,6 +196,7 @@ func onStride(origin, stride []int) bool {
 // origin: its offsets (x fastest) and their Chebyshev distances to the block.
 type regionBuilder struct {
 	g      *lattice.Geometry
+	block  []int
 	opts   *RegionOptions
 	dim    int
 	ext    []int
@@ -185,13 +206,13 @@ type regionBuilder struct {
 	coords []int // scratch
 }
 
-func newRegionBuilder(g *lattice.Geometry, opts *RegionOptions) *regionBuilder {
-	b := &regionBuilder{g: g, opts: opts, dim: g.Dim(), ext: g.Extents()}
+func newRegionBuilder(g *lattice.Geometry, block []int, opts *RegionOptions) *regionBuilder {
+	b := &regionBuilder{g: g, block: block, opts: opts, dim: g.Dim(), ext: g.Extents()}
 	reach := opts.Buffer + opts.Env // checked by checkRegionOptions
 	box := make([]int, b.dim)
 	nbox := 1
 	for a := range box {
-		box[a] = opts.Block[a] + 2*reach
+		box[a] = block[a] + 2*reach
 		nbox *= box[a] // at most the number of grid points
 	}
 	b.offs = make([][]int, nbox)
@@ -205,8 +226,8 @@ func newRegionBuilder(g *lattice.Geometry, opts *RegionOptions) *regionBuilder {
 			da := 0
 			if o[a] < 0 {
 				da = -o[a]
-			} else if o[a] >= opts.Block[a] {
-				da = o[a] - opts.Block[a] + 1
+			} else if o[a] >= block[a] {
+				da = o[a] - block[a] + 1
 			}
 			d = max(d, da)
 		}

@@ -46,20 +46,21 @@ func TestRegionsBruteForce(t *testing.T) {
 	sq, _ := lattice.NewLattice(9, 10)
 	cub, _ := lattice.NewCubic(6)
 	cases := []struct {
-		name string
-		g    *lattice.Geometry
-		opts RegionOptions
+		name  string
+		g     *lattice.Geometry
+		block []int
+		opts  RegionOptions
 	}{
-		{"chain", chain.Geometry(), RegionOptions{Block: []int{2}, Buffer: 1, Env: 2}},
-		{"chain-nobuffer", chain.Geometry(), RegionOptions{Block: []int{3}, Buffer: 0, Env: 4}},
-		{"square", sq.Geometry(), RegionOptions{Block: []int{2, 3}, Buffer: 1, Env: 1}},
-		{"square-masked", sq.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 2,
+		{"chain", chain.Geometry(), []int{2}, RegionOptions{Buffer: 1, Env: 2}},
+		{"chain-nobuffer", chain.Geometry(), []int{3}, RegionOptions{Buffer: 0, Env: 4}},
+		{"square", sq.Geometry(), []int{2, 3}, RegionOptions{Buffer: 1, Env: 1}},
+		{"square-masked", sq.Geometry(), []int{2, 2}, RegionOptions{Buffer: 1, Env: 2,
 			ExcludeV: func(i int) bool { return i%7 == 0 }, ExcludeE: func(i int) bool { return i%7 == 3 }}},
-		{"cubic", cub.Geometry(), RegionOptions{Block: []int{2, 2, 2}, Buffer: 1, Env: 1}},
+		{"cubic", cub.Geometry(), []int{2, 2, 2}, RegionOptions{Buffer: 1, Env: 1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := NewRegions(tc.g, tc.opts)
+			r, err := NewRegions(tc.g, tc.block, &tc.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +68,7 @@ func TestRegionsBruteForce(t *testing.T) {
 				t.Fatalf("%d positions, want one per site (%d)", r.NumPositions(), tc.g.NumDOF())
 			}
 			for p := 0; p < r.NumPositions(); p++ {
-				dist := bruteDist(tc.g, r.Origin(p), tc.opts.Block)
+				dist := bruteDist(tc.g, r.Origin(p), tc.block)
 				var v, h, b, e, xe []int32
 				for i, d := range dist {
 					switch {
@@ -130,7 +131,7 @@ func TestRegionsDoubledGrid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewRegions(g, RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	r, err := NewRegions(g, []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +144,7 @@ func TestRegionsDoubledGrid(t *testing.T) {
 			t.Fatalf("position at odd origin %v", o)
 		}
 	}
-	r1, err := NewRegions(g, RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1, Stride: []int{1, 1}})
+	r1, err := NewRegions(g, []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1, Stride: []int{1, 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +158,7 @@ func TestRegionsDoubledGrid(t *testing.T) {
 
 func TestRegionsPairs(t *testing.T) {
 	l, _ := lattice.NewChain(8)
-	r, err := NewRegions(l.Geometry(), RegionOptions{Block: []int{2}, Buffer: 1, Env: 2})
+	r, err := NewRegions(l.Geometry(), []int{2}, &RegionOptions{Buffer: 1, Env: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,22 +190,40 @@ func TestRegionsErrors(t *testing.T) {
 	sq, _ := lattice.NewSquare(8)
 	g := sq.Geometry()
 	for _, tc := range []struct {
-		opts RegionOptions
-		want string
+		block []int
+		opts  RegionOptions
+		want  string
 	}{
-		{RegionOptions{Block: []int{9, 2}, Buffer: 0, Env: 1}, "larger than the lattice"},
-		{RegionOptions{Block: []int{2, 2}, Buffer: 3, Env: 1}, "leaves no room for the environment"},
-		{RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 3}, "wrap onto itself"},
-		{RegionOptions{Block: []int{2}, Buffer: 1, Env: 1}, "has 1 axes"},
-		{RegionOptions{Block: []int{2, 2}, Buffer: -1, Env: 1}, "negative"},
-		{RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 0}, "smaller than 1"},
-		{RegionOptions{Block: []int{0, 2}, Buffer: 1, Env: 1}, "smaller than 1"},
-		{RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1, ExcludeV: func(int) bool { return true }}, "V holds no"},
+		{[]int{9, 2}, RegionOptions{Buffer: 0, Env: 1}, "larger than the lattice"},
+		{[]int{2, 2}, RegionOptions{Buffer: 3, Env: 1}, "leaves no room for the environment"},
+		{[]int{2, 2}, RegionOptions{Buffer: 1, Env: 3}, "wrap onto itself"},
+		{[]int{2}, RegionOptions{Buffer: 1, Env: 1}, "has 1 axes"},
+		{[]int{2, 2}, RegionOptions{Buffer: -1, Env: 1}, "negative"},
+		{[]int{2, 2}, RegionOptions{Buffer: 1, Env: -1}, "smaller than 1"},
+		{[]int{0, 2}, RegionOptions{Buffer: 1, Env: 1}, "smaller than 1"},
+		{[]int{2, 2}, RegionOptions{Buffer: 1, Env: 1, ExcludeV: func(int) bool { return true }}, "V holds no"},
 	} {
-		_, err := NewRegions(g, tc.opts)
+		_, err := NewRegions(g, tc.block, &tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%+v: err = %v, want %q", tc.opts, err, tc.want)
+			t.Errorf("block %v, %+v: err = %v, want %q", tc.block, tc.opts, err, tc.want)
 		}
+	} // issue 14.7: the accessors of a position outside [0, NumPositions())
+	// return nil instead of panicking; the calls taking positions name them
+	r, err := NewRegions(g, []int{2, 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []int{-1, r.NumPositions()} {
+		if r.E(p) != nil || r.V(p) != nil || r.B(p) != nil || r.Hidden(p) != nil || r.Interior(p) != nil || r.ExcludedE(p) != nil || r.Origin(p) != nil {
+			t.Errorf("position %d: accessors return lists", p)
+		}
+	}
+	ds, _ := sample.NewDataset(g, randomSpins(64, 1))
+	if _, err := r.PairsAt(ds, []int{-1}); err == nil || !strings.Contains(err.Error(), "position -1 outside [0,64)") {
+		t.Errorf("PairsAt(−1): error %v", err)
+	}
+	if r.Buffer() != 0 || r.Env() != 1 {
+		t.Errorf("nil options: buffer %d, environment %d; want the defaults 0 and 1", r.Buffer(), r.Env())
 	}
 }
 
@@ -219,7 +238,7 @@ func TestSpreadPairs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := NewRegions(ds.Geom, RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	reg, err := NewRegions(ds.Geom, []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +280,7 @@ func TestSpreadPairs(t *testing.T) {
 // that a value outside them is an error naming the sample and dof.
 func TestPairsStates(t *testing.T) {
 	l, _ := lattice.NewChain(8)
-	r, _ := NewRegions(l.Geometry(), RegionOptions{Block: []int{2}, Buffer: 1, Env: 2})
+	r, _ := NewRegions(l.Geometry(), []int{2}, &RegionOptions{Buffer: 1, Env: 2})
 	data := []int8{0, 1, 2, 0, 1, 2, 0, 1, 2, 2, 1, 0, 0, 1, 2, 2}
 	ds := &sample.Dataset{N: 2, D: 8, Data: data, Geom: l.Geometry(), States: []int8{0, 1, 2}}
 	p, err := r.Pairs(ds)

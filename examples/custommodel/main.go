@@ -123,8 +123,8 @@ func main() {
 }
 
 func run(ctx context.Context, c config) (*Summary, error) {
-	if c.nh < 1 || c.n < 1 || c.chains < 1 || c.every < 1 || c.pairs < 1 || c.steps < 1 {
-		return nil, fmt.Errorf("-n, -chains, -every, -pairs and -steps must be positive")
+	if c.nh < 1 || c.n < 1 || c.chains < 1 || c.every < 1 || c.pairs < 1 || c.steps < 1 || c.env < 1 {
+		return nil, fmt.Errorf("-n, -chains, -every, -pairs, -steps and -env must be positive")
 	}
 	if c.burn < 0 || c.oraclePairs < 0 {
 		return nil, fmt.Errorf("-sweeps and -oracle-pairs must not be negative")
@@ -138,7 +138,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	}
 	c.L = m.L
 	const block = 2
-	reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{block, block}, Buffer: c.buffer, Env: c.env})
+	reg, err := rsmi.NewRegions(ds.Geom, []int{block, block}, &rsmi.RegionOptions{Buffer: c.buffer, Env: c.env})
 	if err != nil {
 		return nil, err
 	}

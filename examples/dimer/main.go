@@ -175,8 +175,8 @@ func run(ctx context.Context, c config) (*summary, error) {
 	if c.estimator != "infonce" && c.estimator != "proxy" {
 		return nil, fmt.Errorf("unknown -estimator %q (want infonce or proxy)", c.estimator)
 	}
-	if c.seeds < 1 || c.steps < 1 || c.nh < 1 || c.pstride < 1 {
-		return nil, errors.New("-seeds, -steps, -nh and -pstride must be at least 1")
+	if c.seeds < 1 || c.steps < 1 || c.nh < 1 || c.pstride < 1 || c.env < 1 {
+		return nil, errors.New("-seeds, -steps, -nh, -pstride and -env must be at least 1")
 	}
 	temps := c.Ts
 	if temps == nil {
@@ -225,7 +225,7 @@ func runOne(ctx context.Context, c config) (*summary, error) {
 		return nil, fmt.Errorf("the data's geometry %v is not a doubled square grid", ext)
 	}
 	L := ext[0] / 2
-	reg, err := rsmi.NewRegions(g, rsmi.RegionOptions{Block: []int{c.block, c.block}, Buffer: c.buffer, Env: c.env,
+	reg, err := rsmi.NewRegions(g, []int{c.block, c.block}, &rsmi.RegionOptions{Buffer: c.buffer, Env: c.env,
 		// translations by whole lattice sites only: with noise spins every
 		// grid point holds a dof, and the geometry's own period (1) would
 		// mix links with noise spins

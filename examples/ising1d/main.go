@@ -153,7 +153,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		if ds.Geom.Dim() != 1 {
 			return nil, fmt.Errorf("the data are %d-dimensional, ising1d needs a chain", ds.Geom.Dim())
 		}
-		reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{c.lv}, Buffer: c.lb, Env: c.le})
+		reg, err := rsmi.NewRegions(ds.Geom, []int{c.lv}, &rsmi.RegionOptions{Buffer: c.lb, Env: c.le})
 		if err != nil {
 			return nil, err
 		}

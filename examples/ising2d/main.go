@@ -119,8 +119,8 @@ func main() {
 }
 
 func run(ctx context.Context, c config) (*Summary, error) {
-	if c.nh < 1 || c.n < 1 || c.pairs < 1 || c.steps < 1 {
-		return nil, fmt.Errorf("-nh, -n, -pairs and -steps must be positive")
+	if c.nh < 1 || c.n < 1 || c.pairs < 1 || c.steps < 1 || c.env < 1 {
+		return nil, fmt.Errorf("-nh, -n, -pairs, -steps and -env must be positive")
 	}
 	if !(c.T > 0) || math.IsInf(c.T, 0) {
 		return nil, fmt.Errorf("temperature -T %v must be finite and positive", c.T)
@@ -130,7 +130,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		return nil, err
 	}
 	c.L = ds.Geom.Extents()[0]
-	reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{c.block, c.block}, Buffer: c.buffer, Env: c.env})
+	reg, err := rsmi.NewRegions(ds.Geom, []int{c.block, c.block}, &rsmi.RegionOptions{Buffer: c.buffer, Env: c.env})
 	if err != nil {
 		return nil, err
 	}

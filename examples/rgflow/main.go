@@ -549,7 +549,7 @@ func dataset(ctx context.Context, c config, T float64, n int, path string, strea
 // learnFilter trains the unconstrained single-unit filter with ExactV on (V,E)
 // pairs of a 2×2 block, buffer 1, environment 1, as examples/ising2d.
 func learnFilter(ctx context.Context, c config, ds *sample.Dataset) (*rsmi.Filter, float64, error) {
-	reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	reg, err := rsmi.NewRegions(ds.Geom, []int{2, 2}, &rsmi.RegionOptions{Buffer: 1, Env: 1})
 	if err != nil {
 		return nil, 0, err
 	}
