@@ -29,7 +29,8 @@ type ExactVOptions struct {
 	Units rbm.Units
 	// RBM sets the Θ-RBM's training (default nil: CD-1, 20 epochs, batch
 	// 64, learning rate 0.01 with Decay 0.1, momentum 0.9, shuffled batches;
-	// persistent CD was unstable in the prototype). Its Src, Progress and,
+	// persistent CD was unstable in the prototype). Its Src (the source
+	// passed to NewExactV), Progress and,
 	// if Checkpoint below is set, Checkpoint are replaced.
 	RBM *rbm.TrainOptions
 	// FineTune is the number of Adam steps of conditional fine-tuning after

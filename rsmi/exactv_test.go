@@ -13,6 +13,7 @@ import (
 // of 50,000 pairs (the MI of the empirical distribution itself differs from
 // the exact one by up to about 0.002 bit) and the RBM's modelling error.
 func TestExactVChain1D(t *testing.T) {
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	for _, K := range []float64{0.5, 1} {
 		exact, err := NewExactChain(K, 2, 1, 2)
 		if err != nil {
@@ -50,7 +51,8 @@ func TestExactVGradient(t *testing.T) {
 // oracle on the same data: the fixed-norm optimum is the block spin within
 // 10% and the MI bias of the RBM stays small.
 func TestExactV2D(t *testing.T) {
-	m, ds, r, pos := critical2D(t)
+	t.Parallel() // several seconds of work: overlap it with the other long tests
+	_, ds, r, pos := critical2D(t)
 	pr, err := r.PairsAt(ds, pos)
 	if err != nil {
 		t.Fatal(err)
@@ -59,10 +61,7 @@ func TestExactV2D(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oracle, err := NewExactOracle(context.Background(), m, tc2D, r, ds, &OracleOptions{Positions: pos})
-	if err != nil {
-		t.Fatal(err)
-	}
+	oracle := critical2DOracle(t)
 	f, _ := NewFilter(1, 4, rand.NewPCG(2, 2))
 	res, err := Train(context.Background(), ev, f, &TrainOptions{Steps: 1000, Norm: 1})
 	if err != nil {

@@ -43,7 +43,11 @@ type InfoNCEOptions struct {
 	// HoldOut is the fraction of the pairs, taken from the end of the
 	// data, kept out of training for MI (default 0.1). Pass pairs in sample
 	// order (as Regions.Pairs does) so that held-out pairs come from
-	// held-out samples. At least Batch pairs must be held out.
+	// held-out samples. At least Batch pairs must be held out. With data of
+	// several Markov chains (sample.Collect stores them one after the
+	// other) the held-out pairs come from the last chain: in an ordered
+	// phase, whose chains may sit in different ordered states, interleave
+	// the chains' samples first.
 	HoldOut float64
 }
 
@@ -96,12 +100,12 @@ type InfoNCEOptions struct {
 //     exponential moving average of the training bounds instead.
 //
 // The critic is built on the first call, for the filter's NH; later filters
-// must have the same NH. The same Src gives the same results: all work runs
-// serially on the calling goroutine, and a training step allocates nothing
-// (run several estimators on goroutines for parallelism, e.g. one per
-// seed). An InfoNCE keeps references to
-// the data passed to NewInfoNCE (do not modify them) and is safe for
-// concurrent use (calls are serialized).
+// must have the same NH. The same source gives the same results: all work
+// runs serially on the calling goroutine, and a training step allocates
+// nothing (run several estimators on goroutines for parallelism, e.g. one
+// per seed, as TrainBest does). An InfoNCE keeps references to the pairs
+// passed to NewInfoNCE (do not modify them) and is safe for concurrent use
+// (calls are serialized).
 type InfoNCE struct {
 	nv, ne  int
 	v, e    []int8
@@ -578,8 +582,8 @@ const infoNCEStateVersion = 1
 // (critic parameters and Adam moments, position in the epoch, step,
 // temperature schedule position, moving average and the random generator),
 // so that rsmi.Train can checkpoint and resume an InfoNCE run bit for bit.
-// It needs InfoNCEOptions.Src to save its own state (*rand.PCG or
-// *rand.ChaCha8).
+// It needs the random source passed to NewInfoNCE to save its own state
+// (*rand.PCG or *rand.ChaCha8).
 func (n *InfoNCE) MarshalBinary() ([]byte, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()

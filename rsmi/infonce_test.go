@@ -155,6 +155,7 @@ func TestInfoNCEErrors(t *testing.T) {
 // (L_V = 2, L_B = 1, L_E = 2) for fixed filters, and checks that training
 // filter and critic jointly learns decimation of one spin.
 func TestInfoNCEChain1D(t *testing.T) {
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	const K = 1.0
 	tb, err := NewExactChain(K, 2, 1, 2)
 	if err != nil {
@@ -332,7 +333,7 @@ func dimerPairs(t testing.TB, L, n, pstride int, seed uint64) (*Regions, *Pairs)
 }
 
 // TestInfoNCEDimerFast is the quick version of the dimer validation: L = 16,
-// 1200 samples, 1500 steps, nh = 2. Its bar is weaker than the long test's
+// 1200 samples, 700 steps, nh = 2. Its bar is weaker than the long test's
 // but fails for a filter that ignores the field (a random filter puts about
 // 2/64 of its weight in the E-field plane): each unit at least 60% in the
 // plane and under 10% on noise spins. The angle between the units is only
@@ -340,13 +341,15 @@ func dimerPairs(t testing.TB, L, n, pstride int, seed uint64) (*Regions, *Pairs)
 // direction (4 of 5 seeds below 45° in the prototype, the one with the
 // largest MI at 84°); TestLongDimer keeps the best of several seeds by MI.
 func TestInfoNCEDimerFast(t *testing.T) {
+	skipShort(t)
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	r, pr := dimerPairs(t, 16, 1200, 2, 7)
 	est, err := NewInfoNCE(pr, rand.NewPCG(1, 2), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f, _ := NewFilter(2, r.NV(), rand.NewPCG(3, 4))
-	if _, err := Train(context.Background(), est, f, &TrainOptions{Steps: 1500}); err != nil {
+	if _, err := Train(context.Background(), est, f, &TrainOptions{Steps: 700}); err != nil {
 		t.Fatal(err)
 	}
 	mi, _ := est.MI(f)

@@ -5,11 +5,22 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/sample"
 )
+
+// skipShort skips the physics validations of more than about five seconds
+// of CPU time under -short (CI's race-detector run, 5–10× slower); the
+// full run has them, and smaller tests cover the same code under -short.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("a long physics validation: run without -short")
+	}
+}
 
 // tc2D is the critical temperature of the square-lattice Ising model (J = 1).
 var tc2D = 2 / math.Log(1+math.Sqrt2)
@@ -35,21 +46,49 @@ func isingSamples(t testing.TB, L int, T float64, n int, seed uint64) (*lattice.
 }
 
 // critical2D returns the 2D critical Ising samples, the 2×2-block regions
-// (L_B = 1, L_E = 1) and the positions on the even sublattice of origins.
+// (L_B = 1, L_E = 1) and the positions on the even sublattice of origins,
+// built once for all tests.
 func critical2D(t testing.TB) (*lattice.Ising, *sample.Dataset, *Regions, []int) {
 	t.Helper()
-	m, ds := isingSamples(t, 16, tc2D, 400, 1)
-	r, err := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pos []int
-	for p := 0; p < r.NumPositions(); p++ {
-		if o := r.Origin(p); o[0]%2 == 0 && o[1]%2 == 0 {
-			pos = append(pos, p)
+	c := &crit2D
+	c.data.Do(func() {
+		c.m, c.ds = isingSamples(t, 16, tc2D, 400, 1)
+		c.r, c.err = NewRegions(c.m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
+		for p := 0; c.err == nil && p < c.r.NumPositions(); p++ {
+			if o := c.r.Origin(p); o[0]%2 == 0 && o[1]%2 == 0 {
+				c.pos = append(c.pos, p)
+			}
 		}
+	})
+	if c.err != nil {
+		t.Fatal(c.err)
 	}
-	return m, ds, r, pos
+	return c.m, c.ds, c.r, c.pos
+}
+
+// critical2DOracle returns the exact oracle of critical2D's data at its
+// positions, built once for all tests.
+func critical2DOracle(t testing.TB) *Exact {
+	t.Helper()
+	m, ds, r, pos := critical2D(t)
+	c := &crit2D
+	c.oracle.Do(func() {
+		c.exact, c.oracleErr = NewExactOracle(context.Background(), m, tc2D, r, ds, &OracleOptions{Positions: pos})
+	})
+	if c.oracleErr != nil {
+		t.Fatal(c.oracleErr)
+	}
+	return c.exact
+}
+
+var crit2D struct {
+	data, oracle   sync.Once
+	m              *lattice.Ising
+	ds             *sample.Dataset
+	r              *Regions
+	pos            []int
+	exact          *Exact
+	err, oracleErr error
 }
 
 // TestOracle2DCritical checks the 2D Ising figures at T_c under the exact
@@ -57,11 +96,10 @@ func critical2D(t testing.TB) (*lattice.Ising, *sample.Dataset, *Regions, []int)
 // ‖λ‖ = 1, majority rule beats decimation, unconstrained filters have one sign
 // and agree with majority rule, and nh = 4 reaches I(V:E).
 func TestOracle2DCritical(t *testing.T) {
+	skipShort(t)
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	m, ds, r, pos := critical2D(t)
-	tb, err := NewExactOracle(context.Background(), m, tc2D, r, ds, &OracleOptions{Positions: pos})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := critical2DOracle(t)
 	dec, _ := tb.RuleMI(Decimation{Site: 0})
 	maj, _ := tb.RuleMI(Majority{})
 	ive := tb.VisibleMI()
@@ -167,6 +205,7 @@ func TestOracle2DCritical(t *testing.T) {
 // shell of width ≥ range screens) and that the generic DeltaE path agrees
 // with the pair-coupling fast path.
 func TestOracleScreening(t *testing.T) {
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	m, ds := isingSamples(t, 8, tc2D, 40, 2)
 	r1, _ := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
 	r2, _ := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 2})
@@ -270,11 +309,7 @@ func BenchmarkExactOracle(b *testing.B) {
 // BenchmarkTableMIGrad measures one MI-and-gradient evaluation of a filter
 // with nh = 1 over 16,000 environments of a 2×2 block.
 func BenchmarkTableMIGrad(b *testing.B) {
-	m, ds, r, pos := critical2D(b)
-	tb, err := NewExactOracle(context.Background(), m, tc2D, r, ds, &OracleOptions{Positions: pos})
-	if err != nil {
-		b.Fatal(err)
-	}
+	tb := critical2DOracle(b)
 	f, _ := NewFilter(1, 4, rand.NewPCG(1, 1))
 	grad := make([]float64, f.NumParams())
 	b.ReportAllocs()
@@ -342,6 +377,7 @@ func TestOracleChainHiddenSpin(t *testing.T) {
 // environment is farther from the block): majority rule loses about 0.05
 // bit from L_B = 1 to 2 (0.605 → 0.557 on the full test data set).
 func TestOracleBufferWidth(t *testing.T) {
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	m, ds, _, _ := critical2D(t)
 	var maj [2]float64
 	for i, lb := range []int{1, 2} {

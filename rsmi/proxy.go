@@ -24,7 +24,8 @@ type RBMProxyOptions struct {
 	ThetaHidden, PsiHidden int
 	// Theta and Psi set the RBMs' CD training (default nil: CD-1, 20
 	// epochs, batch 64, learning rate 0.01 with Decay 0.1, momentum 0.9,
-	// shuffled batches, as ExactV). Their Src and Progress are replaced.
+	// shuffled batches, as ExactV). Their Src (the source passed to
+	// NewRBMProxy) and Progress are replaced.
 	Theta, Psi *rbm.TrainOptions
 	// Samples is the number M of block configurations drawn from the Ψ-RBM
 	// (default 2000), by Gibbs sampling in Chains chains (default 20)

@@ -125,6 +125,8 @@ func TestRBMProxyErrors(t *testing.T) {
 // depending on data and seeds in the prototype runs), and training the
 // paper's cumulant proxy at fixed norm learns decimation.
 func TestRBMProxyChain1D(t *testing.T) {
+	skipShort(t)
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	tb, _ := NewExactChain(1, 2, 1, 2)
 	pr := chainPairs(1, 2, 1, 2, 20000, rand.NewPCG(11, 12))
 	ctx := context.Background()
@@ -156,6 +158,8 @@ func TestRBMProxyChain1D(t *testing.T) {
 // with either estimator learns a block-spin filter (all four weights of one
 // sign, none below half the largest).
 func TestEstimators2D(t *testing.T) {
+	skipShort(t)
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	m, ds := isingSamples(t, 16, tc2D, 600, 1)
 	r, err := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
 	if err != nil {
