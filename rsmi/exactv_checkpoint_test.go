@@ -52,6 +52,9 @@ func TestExactVCheckpointResume(t *testing.T) {
 		if got != want {
 			t.Errorf("resumed after a cancellation in %s: MI %.17g, uninterrupted %.17g", stop.stage, got, want)
 		}
+		if again, err := build(context.Background(), ck, 50, nil); err != nil || again != want {
+			t.Errorf("finished run resumed: MI %.17g (%v), uninterrupted %.17g", again, err, want)
+		}
 		if _, err := build(context.Background(), ck, 25, nil); err == nil || !strings.Contains(err.Error(), "written for 50 steps") || !strings.Contains(err.Error(), "asks for 25") {
 			t.Errorf("fine-tuning resumed with 25 of 50 steps: error %v", err)
 		}

@@ -143,7 +143,7 @@ func TestRBMProxyChain1D(t *testing.T) {
 	}
 	for seed := uint64(1); seed <= 2; seed++ {
 		f, _ := NewFilter(1, 2, rand.NewPCG(seed, 5))
-		if _, err := Train(ctx, cum, f, &TrainOptions{Steps: 1500, LearningRate: 0.02, Norm: 3}); err != nil {
+		if _, err := Train(ctx, cum, f, &TrainOptions{Steps: 1000, LearningRate: 0.03, Norm: 3}); err != nil {
 			t.Fatal(err)
 		}
 		checkDecimation(t, fmt.Sprintf("RBM proxy seed %d", seed), f, tb)
@@ -200,7 +200,7 @@ func TestEstimators2D(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := nce.TrainCritic(ctx, f, 1500); err != nil {
+		if err := nce.TrainCritic(ctx, f, 800); err != nil {
 			t.Fatal(err)
 		}
 		n, _ := nce.MI(f)
@@ -234,7 +234,7 @@ func TestEstimators2D(t *testing.T) {
 	blockSpin("RBM proxy", f)
 	nce, _ := NewInfoNCE(all, rand.NewPCG(5, 6), &InfoNCEOptions{Batch: 128, AnnealSteps: 500, HoldOut: 0.2})
 	g, _ := NewFilter(1, 4, rand.NewPCG(9, 9))
-	if _, err := Train(ctx, nce, g, &TrainOptions{Steps: 1500, LearningRate: 0.02}); err != nil {
+	if _, err := Train(ctx, nce, g, &TrainOptions{Steps: 800, LearningRate: 0.02}); err != nil {
 		t.Fatal(err)
 	}
 	blockSpin("InfoNCE", g)
