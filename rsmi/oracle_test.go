@@ -306,9 +306,9 @@ func BenchmarkExactOracle(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/2000, "µs/env")
 }
 
-// BenchmarkTableMIGrad measures one MI-and-gradient evaluation of a filter
+// BenchmarkExactMIGrad measures one MI-and-gradient evaluation of a filter
 // with nh = 1 over 16,000 environments of a 2×2 block.
-func BenchmarkTableMIGrad(b *testing.B) {
+func BenchmarkExactMIGrad(b *testing.B) {
 	tb := critical2DOracle(b)
 	f, _ := NewFilter(1, 4, rand.NewPCG(1, 1))
 	grad := make([]float64, f.NumParams())

@@ -6,11 +6,11 @@ import (
 	"math/bits"
 )
 
-// Pairs is a set of N (V, E) pairs, the samples every estimator and the
-// exact oracle's consumers work on: pair k has the block values
-// V[k·NV:(k+1)·NV] and the environment values E[k·NE:(k+1)·NE], in the
-// order of Regions.V and Regions.E. Regions.Pairs, PairsAt and SpreadPairs
-// cut them from a sample.Dataset; NewPairs wraps pairs from elsewhere.
+// Pairs is a set of N (V, E) pairs, the samples every estimator learns
+// from: pair k has the block values V[k·NV:(k+1)·NV] and the environment
+// values E[k·NE:(k+1)·NE], in the order of Regions.V and Regions.E.
+// Regions.Pairs, PairsAt and SpreadPairs cut them from a sample.Dataset;
+// NewPairs wraps pairs from elsewhere.
 //
 // States lists the values one dof takes, sorted and distinct, as in
 // sample.Dataset: nil means Ising spins ±1. Every value of V and E lies in

@@ -107,7 +107,7 @@ func main() {
 	flag.IntVar(&c.every, "every", c.every, "Metropolis sweeps between stored configurations")
 	flag.IntVar(&c.burn, "sweeps", 0, "burn-in sweeps per chain (0: 4·L²)")
 	flag.IntVar(&c.pairs, "pairs", c.pairs, "number of (V,E) pairs for the Θ-RBM (block positions spread over the lattice)")
-	flag.IntVar(&c.oraclePairs, "oracle-pairs", c.oraclePairs, "number of those pairs the exact oracle enumerates (0: all)")
+	flag.IntVar(&c.oraclePairs, "oracle-pairs", c.oraclePairs, "number of those pairs the exact oracle enumerates, spread evenly over them (0: all)")
 	flag.IntVar(&c.steps, "steps", c.steps, "Adam steps")
 	flag.Uint64Var(&c.seed, "seed", c.seed, "random seed")
 	flag.StringVar(&c.data, "data", "", "read configurations from this .npy file (±1 or 0/1 values, shape (n, L, L) or (n, L·L)) instead of sampling")
