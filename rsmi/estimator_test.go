@@ -199,7 +199,7 @@ func paramPtr(f *Filter, i int) *float64 {
 	return &f.Bias[i-len(f.W)]
 }
 
-func TestTableGradient(t *testing.T) {
+func TestExactGradient(t *testing.T) {
 	tb, err := NewExactChain(0.8, 3, 1, 2)
 	if err != nil {
 		t.Fatal(err)
