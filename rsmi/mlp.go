@@ -32,6 +32,40 @@ func nceMLPParams(sizes []int) int {
 	return n
 }
 
+// nceMLPSize returns the number of float64 a network with the given layer
+// sizes costs on batches of the given size: its parameters, their
+// gradients and Adam moments, and the activations and their gradients. It
+// returns an error if the count overflows.
+func nceMLPSize(sizes []int, batch int) (int, error) {
+	total := 0
+	for l, in := range sizes {
+		act, err := sizeMul(2, batch, in)
+		if err != nil {
+			return 0, err
+		}
+		if total, err = sizeAdd(total, act); err != nil {
+			return 0, err
+		}
+		if l+1 == len(sizes) {
+			break
+		}
+		w, err := sizeMul(in, sizes[l+1])
+		if err == nil {
+			w, err = sizeAdd(w, sizes[l+1])
+		}
+		if err == nil {
+			w, err = sizeMul(4, w)
+		}
+		if err == nil {
+			total, err = sizeAdd(total, w)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
 // newNCEMLP lays out a network on params and grads (each of length
 // nceMLPParams(sizes)) for batches of the given size.
 func newNCEMLP(sizes []int, params, grads []float64, batch int) *nceMLP {
