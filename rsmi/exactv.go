@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/rsmi-go/rsmi/internal/size"
 	"github.com/rsmi-go/rsmi/rbm"
 	"github.com/rsmi-go/rsmi/run"
 )
@@ -207,11 +208,11 @@ func distinctEnvs(p *Pairs) *envSet {
 // thetaData returns the training rows (v, e) of the Θ-RBM in its alphabet.
 func thetaData(p *Pairs, units rbm.Units) ([]int8, error) {
 	nx := p.NV + p.NE
-	size, err := sizeElements("rsmi: the Θ-RBM's training data", 1, p.N, nx)
+	total, err := size.Elements("rsmi: the Θ-RBM's training data", 1, p.N, nx)
 	if err != nil {
 		return nil, err
 	}
-	data := make([]int8, size)
+	data := make([]int8, total)
 	for k := 0; k < p.N; k++ {
 		row := data[k*nx : (k+1)*nx]
 		copy(row, p.V[k*p.NV:(k+1)*p.NV])

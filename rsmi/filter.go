@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/rsmi-go/rsmi/internal/size"
 )
 
 // Filter is the coarse-graining filter Λ: NH hidden ±1 units h_j, each coupled
@@ -34,7 +36,7 @@ func NewFilter(nh, nv int, src rand.Source) (*Filter, error) {
 	if src == nil {
 		return nil, errors.New("rsmi: NewFilter needs a random source")
 	}
-	n, err := sizeElements(fmt.Sprintf("rsmi: a filter of nh = %d hidden units on nv = %d visible dofs", nh, nv), 8, nh, nv)
+	n, err := size.Elements(fmt.Sprintf("rsmi: a filter of nh = %d hidden units on nv = %d visible dofs", nh, nv), 8, nh, nv)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +79,7 @@ func (f *Filter) Validate() error {
 	if f.NV < 1 {
 		return fmt.Errorf("rsmi: filter needs at least one visible dof, got nv = %d", f.NV)
 	}
-	if n, err := sizeMul(f.NH, f.NV); err != nil || len(f.W) != n {
+	if n, err := size.Mul(f.NH, f.NV); err != nil || len(f.W) != n {
 		return fmt.Errorf("rsmi: filter has %d weights, want nh·nv = %d·%d", len(f.W), f.NH, f.NV)
 	}
 	if f.Bias != nil && len(f.Bias) != f.NH {

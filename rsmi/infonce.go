@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/internal/size"
 
 	"gonum.org/v1/gonum/blas"
 )
@@ -259,14 +260,14 @@ func (o *InfoNCEOptions) checkSizes(p *Pairs) error {
 		if err != nil {
 			return fmt.Errorf("rsmi: InfoNCE critic of layers %v (Embed %d, CriticHidden %v): %w", sizes, o.Embed, o.CriticHidden, err)
 		}
-		if total, err = sizeAdd(total, n); err != nil {
+		if total, err = size.Add(total, n); err != nil {
 			return fmt.Errorf("rsmi: InfoNCE critic (Embed %d, CriticHidden %v): %w", o.Embed, o.CriticHidden, err)
 		}
 	}
-	if _, err := sizeElements(fmt.Sprintf("rsmi: InfoNCE critic (Embed %d, CriticHidden %v)", o.Embed, o.CriticHidden), 8, total); err != nil {
+	if _, err := size.Elements(fmt.Sprintf("rsmi: InfoNCE critic (Embed %d, CriticHidden %v)", o.Embed, o.CriticHidden), 8, total); err != nil {
 		return err
 	}
-	if _, err := sizeElements(fmt.Sprintf("rsmi: InfoNCE score matrices of Batch %d × %d", o.Batch, o.Batch), 8, 2, o.Batch, o.Batch); err != nil {
+	if _, err := size.Elements(fmt.Sprintf("rsmi: InfoNCE score matrices of Batch %d × %d", o.Batch, o.Batch), 8, 2, o.Batch, o.Batch); err != nil {
 		return err
 	}
 	return nil

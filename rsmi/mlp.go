@@ -6,6 +6,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/rsmi-go/rsmi/internal/size"
 )
 
 // nceMLP is a fully connected network evaluated on batches (one sample per
@@ -39,25 +41,25 @@ func nceMLPParams(sizes []int) int {
 func nceMLPSize(sizes []int, batch int) (int, error) {
 	total := 0
 	for l, in := range sizes {
-		act, err := sizeMul(2, batch, in)
+		act, err := size.Mul(2, batch, in)
 		if err != nil {
 			return 0, err
 		}
-		if total, err = sizeAdd(total, act); err != nil {
+		if total, err = size.Add(total, act); err != nil {
 			return 0, err
 		}
 		if l+1 == len(sizes) {
 			break
 		}
-		w, err := sizeMul(in, sizes[l+1])
+		w, err := size.Mul(in, sizes[l+1])
 		if err == nil {
-			w, err = sizeAdd(w, sizes[l+1])
+			w, err = size.Add(w, sizes[l+1])
 		}
 		if err == nil {
-			w, err = sizeMul(4, w)
+			w, err = size.Mul(4, w)
 		}
 		if err == nil {
-			total, err = sizeAdd(total, w)
+			total, err = size.Add(total, w)
 		}
 		if err != nil {
 			return 0, err

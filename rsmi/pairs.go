@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+
+	"github.com/rsmi-go/rsmi/internal/size"
 )
 
 // Pairs is a set of N (V, E) pairs, the samples every estimator learns
@@ -54,10 +56,10 @@ func (p *Pairs) Validate() error {
 	case p.N < 1:
 		return fmt.Errorf("rsmi: %d pairs, need at least 1", p.N)
 	}
-	if nv, err := sizeMul(p.N, p.NV); err != nil || len(p.V) != nv {
+	if nv, err := size.Mul(p.N, p.NV); err != nil || len(p.V) != nv {
 		return fmt.Errorf("rsmi: %d visible values for %d pairs of |V| = %d", len(p.V), p.N, p.NV)
 	}
-	if ne, err := sizeMul(p.N, p.NE); err != nil || len(p.E) != ne {
+	if ne, err := size.Mul(p.N, p.NE); err != nil || len(p.E) != ne {
 		return fmt.Errorf("rsmi: %d environment values for %d pairs of |E| = %d", len(p.E), p.N, p.NE)
 	}
 	if err := checkAlphabet(p.States); err != nil {

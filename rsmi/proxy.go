@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/floats"
 
+	"github.com/rsmi-go/rsmi/internal/size"
 	"github.com/rsmi-go/rsmi/rbm"
 	"github.com/rsmi-go/rsmi/run"
 )
@@ -70,7 +71,7 @@ func (opts *RBMProxyOptions) resolve(n int) (RBMProxyOptions, error) {
 	o.Theta, o.Psi, o.LogMeanExp, o.Progress = opts.Theta, opts.Psi, opts.LogMeanExp, opts.Progress
 	o.Pairs = min(o.Pairs, n)
 	o.Chains = min(o.Chains, o.Samples)
-	if _, err := sizeElements(fmt.Sprintf("rsmi: RBMProxy's ΔE table of Pairs = %d × Samples = %d", o.Pairs, o.Samples), 8, o.Pairs, o.Samples); err != nil {
+	if _, err := size.Elements(fmt.Sprintf("rsmi: RBMProxy's ΔE table of Pairs = %d × Samples = %d", o.Pairs, o.Samples), 8, o.Pairs, o.Samples); err != nil {
 		return o, err
 	}
 	return o, nil

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/rsmi-go/rsmi/internal/size"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/sample"
 )
@@ -172,15 +173,15 @@ func checkRegionOptions(g *lattice.Geometry, block []int, opts *RegionOptions) (
 
 // boxWidth returns block + 2·(buffer + env), or an error if it overflows.
 func boxWidth(block, buffer, env int) (int, error) {
-	reach, err := sizeAdd(buffer, env)
+	reach, err := size.Add(buffer, env)
 	if err != nil {
 		return 0, err
 	}
-	w, err := sizeMul(2, reach)
+	w, err := size.Mul(2, reach)
 	if err != nil {
 		return 0, err
 	}
-	return sizeAdd(block, w)
+	return size.Add(block, w)
 }
 
 func onStride(origin, stride []int) bool {
@@ -414,7 +415,7 @@ func (r *Regions) PairsAt(ds *sample.Dataset, positions []int) (*Pairs, error) {
 	if err := r.checkDataset(ds); err != nil {
 		return nil, err
 	}
-	total, err := sizeMul(ds.N, len(positions))
+	total, err := size.Mul(ds.N, len(positions))
 	if err != nil {
 		return nil, fmt.Errorf("rsmi: %d samples × %d positions: %w", ds.N, len(positions), err)
 	}
@@ -449,7 +450,7 @@ func (r *Regions) SpreadPairs(ds *sample.Dataset, n int, src rand.Source) (p *Pa
 	}
 	per = min(per, len(r.origins))
 	positions = rand.New(src).Perm(len(r.origins))[:per]
-	total, err := sizeMul(ds.N, per)
+	total, err := size.Mul(ds.N, per)
 	if err != nil {
 		return nil, nil, fmt.Errorf("rsmi: %d samples × %d positions: %w", ds.N, per, err)
 	}
@@ -463,11 +464,11 @@ func (r *Regions) SpreadPairs(ds *sample.Dataset, n int, src rand.Source) (p *Pa
 // spread cuts m of the N·len(positions) pairs of ds (in the order of
 // PairsAt) at the indices spreadIndex(k, N·len(positions), m).
 func (r *Regions) spread(ds *sample.Dataset, positions []int, m int) (*Pairs, error) {
-	nv, err := sizeElements("rsmi: visible values of the pairs", 1, m, r.nv)
+	nv, err := size.Elements("rsmi: visible values of the pairs", 1, m, r.nv)
 	if err != nil {
 		return nil, err
 	}
-	ne, err := sizeElements("rsmi: environment values of the pairs", 1, m, r.ne)
+	ne, err := size.Elements("rsmi: environment values of the pairs", 1, m, r.ne)
 	if err != nil {
 		return nil, err
 	}
@@ -525,7 +526,7 @@ func (r *Regions) checkDataset(ds *sample.Dataset) error {
 	if ds.N < 1 {
 		return fmt.Errorf("rsmi: dataset has N = %d samples", ds.N)
 	}
-	if n, err := sizeMul(ds.N, ds.D); err != nil || len(ds.Data) < n {
+	if n, err := size.Mul(ds.N, ds.D); err != nil || len(ds.Data) < n {
 		return fmt.Errorf("rsmi: dataset of N = %d samples of D = %d dofs holds only %d values", ds.N, ds.D, len(ds.Data))
 	}
 	if err := checkAlphabet(ds.States); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/rsmi-go/rsmi/internal/size"
 	"github.com/rsmi-go/rsmi/run"
 )
 
@@ -79,7 +80,7 @@ func (opts *TrainOptions) resolve() (TrainOptions, error) {
 	if !(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1) || !(o.Epsilon > 0) || math.IsInf(o.Epsilon, 0) {
 		return o, fmt.Errorf("rsmi: Adam parameters Beta1 = %v, Beta2 = %v, Epsilon = %v out of range", o.Beta1, o.Beta2, o.Epsilon)
 	}
-	if _, err := sizeElements(fmt.Sprintf("rsmi: TrainOptions.Steps = %d: the MI history", o.Steps), 8, o.Steps); err != nil {
+	if _, err := size.Elements(fmt.Sprintf("rsmi: TrainOptions.Steps = %d: the MI history", o.Steps), 8, o.Steps); err != nil {
 		return o, err
 	}
 	o.Norm, o.L2, o.Progress, o.Checkpoint = opts.Norm, opts.L2, opts.Progress, opts.Checkpoint
