@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Operator sets for renormalization-group analyses.
@@ -211,12 +212,15 @@ func OddOperators(dim, n int) ([]Operator, error) {
 // Evaluator computes a list of operators on configurations of one lattice
 // from precomputed site tables: the fast path for Monte Carlo
 // renormalization group and pseudo-likelihood fits, which evaluate the same
-// operators on many configurations. Operator.Value is the simple,
-// validating path. An Evaluator is immutable; its methods are safe for
-// concurrent use.
+// operators on many configurations. Values takes the bit-plane path of
+// PackedEvaluator when the configuration holds only ±1 spins and the site
+// tables otherwise. Operator.Value is the simple, validating path. An
+// Evaluator is immutable; its methods are safe for concurrent use.
 type Evaluator struct {
-	lat *Lattice
-	ops []Operator
+	lat    *Lattice
+	ops    []Operator
+	packed *PackedEvaluator
+	work   sync.Pool // *PackedWork
 	// instances: per operator, flat groups of sites with their sizes.
 	sites [][]int32
 	sizes [][]int32
@@ -270,6 +274,10 @@ func NewEvaluator(l *Lattice, ops ...Operator) (*Evaluator, error) {
 		e.eStart[i+1] = int32(len(e.eOp))
 	}
 	e.oStart = append(e.oStart, int32(len(e.others)))
+	var err error
+	if e.packed, err = NewPackedEvaluator(l, ops...); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -296,6 +304,22 @@ func (e *Evaluator) Values(dst []float64, s []int8) []float64 {
 		dst = make([]float64, len(e.ops))
 	}
 	dst = dst[:len(e.ops)]
+	w, _ := e.work.Get().(*PackedWork)
+	if w == nil {
+		w = e.packed.NewWork()
+	}
+	defer e.work.Put(w)
+	if e.packed.Pack(w, s) {
+		var buf [16]int64
+		vals := buf[:0]
+		if len(e.ops) > len(buf) {
+			vals = make([]int64, len(e.ops))
+		}
+		for k, v := range e.packed.Eval(vals, w) {
+			dst[k] = float64(v)
+		}
+		return dst
+	}
 	for k := range e.ops {
 		sites, sizes := e.sites[k], e.sizes[k]
 		sum, off := 0, 0
