@@ -76,11 +76,20 @@ func pairName(c []int) string {
 // followed by the remaining pair operators Pair(d) in order of increasing
 // |d|² (ties broken by the canonical displacement, largest component first):
 // in two dimensions (2,0), (2,1), (2,2), (3,0), (3,1), (3,2), (4,0), …; in
-// three dimensions (1,1,1), (2,0,0), (2,1,0), (2,1,1), …; in one dimension
-// (3), (4), …. Displacement components go up to 8. It returns an error for
-// a dimension outside 1..3 or if n is negative or larger than the set.
-// Whether an operator is valid on a given (small) lattice is checked where it
-// is used (Operator.Validate).
+// one dimension (3), (4), …. In three dimensions the multi-spin operators of
+// the elementary cube come after the two shortest remaining pairs:
+//
+//	"pair(1,1,1)"  body diagonal
+//	"pair(2,0,0)"
+//	"tetra"        four spins on alternate corners of a cube, a regular
+//	               tetrahedron (2 orientations)
+//	"cube"         the eight corners of a cube
+//
+// then the pairs (2,1,0), (2,1,1), (2,2,0), (2,2,1), (3,0,0), ….
+// Displacement components go up to 8. It returns an error for a dimension
+// outside 1..3 or if n is negative or larger than the set. Whether an
+// operator is valid on a given (small) lattice is checked where it is used
+// (Operator.Validate).
 func EvenOperators(dim, n int) ([]Operator, error) {
 	if dim < 1 || dim > 3 {
 		return nil, fmt.Errorf("lattice: dimension %d not in 1..3", dim)
@@ -113,6 +122,12 @@ func EvenOperators(dim, n int) ([]Operator, error) {
 			return nil, err
 		}
 		ops = append(ops, op)
+		if dim == 3 && name == "pair(2,0,0)" {
+			ops = append(ops,
+				mustSym("tetra", []int{0, 0, 0}, []int{1, 1, 0}, []int{1, 0, 1}, []int{0, 1, 1}),
+				mustSym("cube", []int{0, 0, 0}, []int{1, 0, 0}, []int{0, 1, 0}, []int{1, 1, 0},
+					[]int{0, 0, 1}, []int{1, 0, 1}, []int{0, 1, 1}, []int{1, 1, 1}))
+		}
 	}
 	if n > len(ops) {
 		return nil, fmt.Errorf("lattice: %d even operators requested in %d dimensions, the set has %d", n, dim, len(ops))
@@ -157,7 +172,7 @@ func canonicalPairs(dim int) [][]int {
 }
 
 // OddOperators returns the first n operators of the odd set in dim
-// dimensions (1 ≤ dim ≤ 3). For dim ≥ 2 the set is
+// dimensions (1 ≤ dim ≤ 3). In two dimensions the set is
 //
 //	"field"   magnetization Σ s
 //	"L3"      three spins of an elementary square (an L shape; 4 orientations per plane)
@@ -165,6 +180,14 @@ func canonicalPairs(dim int) [][]int {
 //	"cross5"  a spin and its four nearest neighbours in a plane
 //	"diag3"   three spins in a straight row along a diagonal
 //	"line5"   five spins in a straight row along an axis
+//
+// In three dimensions it is
+//
+//	"field", "L3" (in every plane), "line3"
+//	"star7"   a spin and its six nearest neighbours
+//	"tri3"    three corners of a cube at mutual distance √2 (the neighbours
+//	          of a fourth corner; 8 orientations)
+//	"diag3"   (along face diagonals), "cross5" (in every plane), "line5"
 //
 // and in one dimension "field", "line3", "gap3" (spins at 0, 1, 3 and the
 // mirror image), "line5". It returns an error for a dimension outside 1..3 or
@@ -195,13 +218,18 @@ func OddOperators(dim, n int) ([]Operator, error) {
 			v[1] = k
 			return v
 		}
-		ops = append(ops,
-			mustSym("L3", o, x(1), y(1)),
-			line("line3", 3),
-			mustSym("cross5", o, x(1), x(-1), y(1), y(-1)),
-			mustSym("diag3", o, diag(1), diag(2)),
-			line("line5", 5),
-		)
+		cross5 := mustSym("cross5", o, x(1), x(-1), y(1), y(-1))
+		diag3 := mustSym("diag3", o, diag(1), diag(2))
+		ops = append(ops, mustSym("L3", o, x(1), y(1)), line("line3", 3))
+		if dim == 2 {
+			ops = append(ops, cross5, diag3)
+		} else {
+			ops = append(ops,
+				mustSym("star7", o, x(1), x(-1), y(1), y(-1), []int{0, 0, 1}, []int{0, 0, -1}),
+				mustSym("tri3", o, []int{1, 1, 0}, []int{1, 0, 1}),
+				diag3, cross5)
+		}
+		ops = append(ops, line("line5", 5))
 	}
 	if n > len(ops) {
 		return nil, fmt.Errorf("lattice: %d odd operators requested in %d dimensions, the set has %d", n, dim, len(ops))

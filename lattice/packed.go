@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"slices"
 )
 
 // PackedEvaluator computes spin-product operators on ±1 configurations
@@ -91,6 +92,8 @@ func NewPackedEvaluator(l *Lattice, ops ...Operator) (*PackedEvaluator, error) {
 				}
 				t.factors = append(t.factors, packedFactor{shift: si, rowMap: ri})
 			}
+			// Factors without a row shift first (oddSites1 reads them directly).
+			slices.SortStableFunc(t.factors, func(a, b packedFactor) int { return min(a.rowMap, 1) - min(b.rowMap, 1) })
 			e.terms = append(e.terms, t)
 			e.base[k] += int64(l.n)
 		}
@@ -178,33 +181,14 @@ func (e *PackedEvaluator) Eval(dst []int64, w *PackedWork) []int64 {
 // oddSites returns the number of sites x at which the term's product is −1:
 // the popcount of the XOR of its factors' planes.
 func (e *PackedEvaluator) oddSites(t *packedTerm, w *PackedWork) int {
+	if e.w == 1 {
+		return e.oddSites1(t, w)
+	}
 	acc := w.acc
 	W := e.w
 	for fi, f := range t.factors {
 		plane := w.planes[f.shift]
-		if f.rowMap == 0 {
-			if fi == 0 {
-				copy(acc, plane)
-			} else {
-				for i, v := range plane[:len(acc)] {
-					acc[i] ^= v
-				}
-			}
-			continue
-		}
 		m := e.rowMaps[f.rowMap]
-		if W == 1 {
-			if fi == 0 {
-				for r, src := range m {
-					acc[r] = plane[src]
-				}
-			} else {
-				for r, src := range m {
-					acc[r] ^= plane[src]
-				}
-			}
-			continue
-		}
 		for r, src := range m {
 			a, p := acc[r*W:(r+1)*W], plane[int(src)*W:(int(src)+1)*W]
 			if fi == 0 {
@@ -219,6 +203,92 @@ func (e *PackedEvaluator) oddSites(t *packedTerm, w *PackedWork) int {
 	n := 0
 	for _, v := range acc {
 		n += bits.OnesCount64(v)
+	}
+	return n
+}
+
+// oddSites1 is oddSites for rows of one word: the first two factors are
+// combined in one pass, the last one is fused with the popcount, and
+// factors without a row shift (sorted first) read their plane directly.
+func (e *PackedEvaluator) oddSites1(t *packedTerm, w *PackedWork) int {
+	fs := t.factors
+	plane := func(i int) ([]uint64, []int32) {
+		p := w.planes[fs[i].shift][:e.rows]
+		if fs[i].rowMap == 0 {
+			return p, nil
+		}
+		return p, e.rowMaps[fs[i].rowMap][:e.rows]
+	}
+	p0, m0 := plane(0)
+	if len(fs) == 1 {
+		if m0 != nil {
+			return popXor(nil, p0, m0)
+		}
+		n := 0
+		for _, v := range p0 {
+			n += bits.OnesCount64(v)
+		}
+		return n
+	}
+	p1, m1 := plane(1)
+	if len(fs) == 2 {
+		if m0 == nil {
+			return popXor(p0, p1, m1)
+		}
+		n := 0
+		for r, s := range m1 {
+			n += bits.OnesCount64(p0[m0[r]] ^ p1[s])
+		}
+		return n
+	}
+	acc := w.acc[:e.rows]
+	switch {
+	case m0 == nil && m1 == nil:
+		for r, v := range p0 {
+			acc[r] = v ^ p1[r]
+		}
+	case m0 == nil:
+		for r, s := range m1 {
+			acc[r] = p0[r] ^ p1[s]
+		}
+	default:
+		for r, s := range m1 {
+			acc[r] = p0[m0[r]] ^ p1[s]
+		}
+	}
+	for i := 2; i < len(fs)-1; i++ {
+		p, m := plane(i)
+		if m == nil {
+			for r, v := range p {
+				acc[r] ^= v
+			}
+			continue
+		}
+		for r, s := range m {
+			acc[r] ^= p[s]
+		}
+	}
+	p, m := plane(len(fs) - 1)
+	return popXor(acc, p, m)
+}
+
+// popXor returns Σ_r popcount(a[r] ^ p[m[r]]), reading a nil a as zeros and
+// a nil m as the identity (not both nil).
+func popXor(a, p []uint64, m []int32) int {
+	n := 0
+	switch {
+	case a == nil:
+		for _, s := range m {
+			n += bits.OnesCount64(p[s])
+		}
+	case m == nil:
+		for r, v := range p {
+			n += bits.OnesCount64(a[r] ^ v)
+		}
+	default:
+		for r, s := range m {
+			n += bits.OnesCount64(a[r] ^ p[s])
+		}
 	}
 	return n
 }
