@@ -114,8 +114,9 @@ type MCRGResult struct {
 // MCRG runs one MCRGStream over ds; use the stream directly to analyse data
 // that do not fit in memory, or several rules in one pass.
 //
-// It returns an error for invalid options, a dataset not on lat, a singular
-// correlation matrix or a non-positive leading eigenvalue.
+// It returns an error for invalid options, a dataset not on lat or with
+// values other than ±1, a singular correlation matrix or a non-positive
+// leading eigenvalue.
 func MCRG(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, opts *MCRGOptions) (*MCRGResult, error) {
 	if ds == nil || lat == nil {
 		return nil, errors.New("exponent: MCRG needs a dataset and a lattice")

@@ -14,27 +14,31 @@ import (
 )
 
 // MCRGStream accumulates Swendsen's MCRG moments over configurations that
-// arrive one at a time or in batches, in a fixed global order: for every
-// rule, level n and jackknife block, Σ S^(n), Σ S^(n) S^(n)ᵀ and
-// Σ S^(n) S^(n−1)ᵀ of the operator vectors S (within the even and within the
-// odd sector). Its memory is O(rules · levels · operators² · blocks),
-// independent of the number of configurations; no configuration is kept.
+// arrive one at a time or in batches, in a fixed global order: per rule,
+// level n and jackknife block, Σ S^(n), Σ S^(n) S^(n)ᵀ and Σ S^(n) S^(n−1)ᵀ
+// of the operator vectors S (within the even and within the odd sector).
+// No configuration is kept: memory is O(rules · levels · operators² ·
+// blocks).
 //
 // Several rules coarse-grain the same configurations in one pass (level 0
 // is evaluated once), each with its own random streams: NewMCRGStream draws
 // two Uint64 values per chunk of 64 configurations and rule (rule after
 // rule, chunk after chunk) from src before any work and seeds chunk c of
-// rule r with rand.NewPCG, as MCRG always has. Moments are exact integer
-// sums (operator values on ±1 spins are integers), so the result depends
-// only on the data and src — never on the batches, GOMAXPROCS or
-// scheduling — and covariances are formed without cancellation.
+// rule r with rand.NewPCG, as MCRG always has. The moments are exact
+// integer sums (operators on ±1 spins are integers), so the result depends
+// only on the data and src, never on the batches, GOMAXPROCS or scheduling.
 //
-// Operators are evaluated on bit planes (lattice.PackedEvaluator); blocks
-// are coarse-grained with rg.NewBlocking's block tables and Rule.Apply,
-// without allocation per configuration. MarshalBinary and UnmarshalBinary
-// save and restore the state, so that an interrupted stream resumes bit for
-// bit. An MCRGStream is not safe for concurrent use; Add parallelizes
-// internally.
+// Operators are evaluated on bit planes (lattice.PackedEvaluator). Blocks
+// are gathered with rg.NewBlocking's tables and passed to Rule.Apply; a
+// rule with a method Cond(v []int8, p []float64) giving p[0] = P(h = −1|v)
+// and p[1] = P(h = +1|v) (rsmi's conditional rules) is instead tabulated
+// over the 2^(b^d) block states (b^d ≤ 16), and h = −1 iff a Uint64 of the
+// chunk's stream is below P(−1)·2^64, drawn only where 0 < P < 1 (for
+// majority rule the same bits as Apply).
+//
+// MarshalBinary and UnmarshalBinary save and restore the state, so that an
+// interrupted stream resumes bit for bit. An MCRGStream is not safe for
+// concurrent use; Add parallelizes internally.
 type MCRGStream struct {
 	lat     *lattice.Lattice
 	n       int
@@ -43,6 +47,7 @@ type MCRGStream struct {
 	lats    []*lattice.Lattice         // per level 0…Levels
 	sites   [][]int32                  // per level n ≥ 1 (index n−1): fine sites of every block, block-major
 	nv      int                        // sites per block
+	tables  []stateRule                // per rule: its tabulation, or nil (see blockMapper)
 	evals   []*lattice.PackedEvaluator // per level; nil below FirstLevel−1
 	lay     layout
 	nChunks int
@@ -207,6 +212,13 @@ func (st *MCRGStream) build() error {
 		st.sites = append(st.sites, tab)
 		st.lats = append(st.lats, first.Coarse())
 	}
+	for _, rule := range st.rules {
+		t, err := newBlockTable(rule, st.nv)
+		if err != nil {
+			return err
+		}
+		st.tables = append(st.tables, t)
+	}
 	ops := append(append([]lattice.Operator(nil), o.Even...), o.Odd...)
 	st.evals = make([]*lattice.PackedEvaluator, o.Levels+1)
 	var vmax int64
@@ -228,8 +240,10 @@ func (st *MCRGStream) build() error {
 	return nil
 }
 
-// Levels returns the lattice of every level 0…Levels.
-func (st *MCRGStream) Levels() []*lattice.Lattice { return append([]*lattice.Lattice(nil), st.lats...) }
+// Lattices returns the lattice of every level 0 … Levels.
+func (st *MCRGStream) Lattices() []*lattice.Lattice {
+	return append([]*lattice.Lattice(nil), st.lats...)
+}
 
 // N returns the number of configurations the stream expects.
 func (st *MCRGStream) N() int { return st.n }
@@ -364,7 +378,7 @@ func (st *MCRGStream) newWorker() *streamWorker {
 	}
 	for r, rule := range st.rules {
 		for n := 1; n <= L; n++ {
-			w.maps[r] = append(w.maps[r], newBlockMapper(rule, st.sites[n-1], st.nv))
+			w.maps[r] = append(w.maps[r], newBlockMapper(rule, st.tables[r], st.sites[n-1], st.nv))
 		}
 	}
 	for n, ev := range st.evals {
@@ -460,39 +474,4 @@ func blockOf(n, blocks, i int) (b, lo, hi int) {
 	}
 	lo, hi = sample.BlockBounds(n, blocks, b)
 	return b, lo, hi
-}
-
-// blockMapper coarse-grains one configuration by one RG step: dst[B] is
-// the coarse spin of block B. It belongs to one goroutine.
-//
-// ruleMapper, the general path, gathers every block and calls Rule.Apply. A
-// rule that exposes its conditional probabilities P(h|v) can instead be
-// tabulated over the 2^nv block states (nv ≤ 16): the block's state index
-// and one lookup (and, for a stochastic entry, one uniform draw) per block;
-// newBlockMapper is where that fast path goes.
-type blockMapper interface {
-	mapBlocks(dst, fine []int8, src rand.Source)
-}
-
-// newBlockMapper returns the mapper of rule for the block table tab (block
-// B covers the fine sites tab[B·nv:(B+1)·nv], in the order the rule sees
-// them).
-func newBlockMapper(rule rg.Rule, tab []int32, nv int) blockMapper {
-	return &ruleMapper{rule: rule, tab: tab, block: make([]int8, nv)}
-}
-
-type ruleMapper struct {
-	rule  rg.Rule
-	tab   []int32
-	block []int8
-}
-
-func (m *ruleMapper) mapBlocks(dst, fine []int8, src rand.Source) {
-	nv := len(m.block)
-	for B := range dst {
-		for o, i := range m.tab[B*nv : (B+1)*nv] {
-			m.block[o] = fine[i]
-		}
-		m.rule.Apply(dst[B:B+1], m.block, src)
-	}
 }

@@ -92,7 +92,8 @@ func benchCases(b *testing.B, n int, dims ...int) []benchCase {
 	return out
 }
 
-// BenchmarkMCRGAccumulate measures MCRGStream.Add with the majority rule:
+// BenchmarkMCRGAccumulate measures MCRGStream.Add with the majority rule
+// (-table: tabulated through its Cond, as rsmi's rules will be):
 // coarse-graining and operator evaluation of every level, moments (the
 // per-configuration cost of MCRG; the final linear algebra is not
 // included), in CPU time per configuration; cpu-ns/config/step divides by
@@ -100,17 +101,18 @@ func benchCases(b *testing.B, n int, dims ...int) []benchCase {
 func BenchmarkMCRGAccumulate(b *testing.B) {
 	for _, dim := range []int{2, 3} {
 		c := benchCases(b, 200, dim)[0]
-		for _, first := range []int{1, 2} {
-			name := c.name
-			if first == 2 {
-				name += "-FirstLevel2"
-			}
+		for _, v := range []struct {
+			suffix string
+			first  int
+			rule   rg.Rule
+		}{{"", 1, rg.Majority{}}, {"-FirstLevel2", 2, rg.Majority{}}, {"-table", 1, condMajority{}}} {
+			name, first := c.name+v.suffix, v.first
 			b.Run(name, func(b *testing.B) {
 				o := &MCRGOptions{Levels: c.levels, Even: c.even, Odd: c.odd, Blocks: 10, FirstLevel: first}
 				b.ReportAllocs()
 				cpu0 := cpuTime()
 				for b.Loop() {
-					st, err := NewMCRGStream(c.lat, c.ds.N, []rg.Rule{rg.Majority{}}, rand.NewPCG(1, 2), o)
+					st, err := NewMCRGStream(c.lat, c.ds.N, []rg.Rule{v.rule}, rand.NewPCG(1, 2), o)
 					if err != nil {
 						b.Fatal(err)
 					}

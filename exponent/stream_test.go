@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/internal/xrand"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rg"
 	"github.com/rsmi-go/rsmi/sample"
@@ -81,8 +82,7 @@ func TestMCRGMatchesTwoPass(t *testing.T) {
 	t.Logf("largest relative difference of y and its error: %.2g", worst)
 }
 
-// decimate is a deterministic rule (no draws); tieUp takes the majority
-// with ties broken towards +1.
+// tieUp is majority rule with ties broken towards +1 (no draws).
 type tieUp struct{}
 
 func (tieUp) Outputs() int    { return 1 }
@@ -399,7 +399,127 @@ func TestMCRGStreamErrors(t *testing.T) {
 	if _, err := bad.Result(0); err == nil {
 		t.Error("result of a broken stream")
 	}
-	if math.IsNaN(0) {
-		t.Fatal()
+}
+
+// condMajority is majority rule that also gives its conditional
+// probabilities, so that MCRGStream tabulates it.
+type condMajority struct{ rg.Majority }
+
+func (condMajority) Cond(v []int8, p []float64) {
+	s := 0
+	for _, x := range v {
+		s += int(x)
+	}
+	switch {
+	case s > 0:
+		p[0], p[1] = 0, 1
+	case s < 0:
+		p[0], p[1] = 1, 0
+	default:
+		p[0], p[1] = 0.5, 0.5
+	}
+}
+
+// softRule draws h with P(h|v) ∝ exp(λ h Σv); its Apply uses the
+// tabulated path's convention, so both paths give the same bits.
+type softRule struct{ lambda float64 }
+
+func (softRule) Outputs() int    { return 1 }
+func (softRule) Check(int) error { return nil }
+func (r softRule) Cond(v []int8, p []float64) {
+	s := 0
+	for _, x := range v {
+		s += int(x)
+	}
+	p[0] = 1 / (1 + math.Exp(2*r.lambda*float64(s)))
+	p[1] = 1 - p[0]
+}
+func (r softRule) Apply(dst, v []int8, src rand.Source) {
+	p := make([]float64, 2)
+	r.Cond(v, p)
+	dst[0] = 1
+	if src.Uint64() < xrand.Threshold64(p[0]) {
+		dst[0] = -1
+	}
+}
+
+// applyOnly hides a rule's Cond: the stream then calls Apply.
+type applyOnly struct{ r rg.Rule }
+
+func (a applyOnly) Outputs() int                         { return a.r.Outputs() }
+func (a applyOnly) Check(nv int) error                   { return a.r.Check(nv) }
+func (a applyOnly) Apply(dst, v []int8, src rand.Source) { a.r.Apply(dst, v, src) }
+
+// nanRule gives NaN probabilities.
+type nanRule struct{ softRule }
+
+func (nanRule) Cond(v []int8, p []float64) { p[0], p[1] = math.NaN(), math.NaN() }
+
+// TestMCRGStreamTabulatedRules checks the lookup-table path of rules that
+// give P(h|v): majority with Cond reproduces rg.Majority (Apply, fair coin
+// on ties) bit for bit, and a soft rule gives the same bits through its
+// table and through Apply. A rule with invalid probabilities is refused.
+func TestMCRGStreamTabulatedRules(t *testing.T) {
+	lat, ds := criticalIsing(t)
+	ds = subset(t, ds, 1500)
+	tab, err := NewMCRGStream(lat, ds.N, []rg.Rule{condMajority{}, softRule{0.5}}, rand.NewPCG(3, 3), &MCRGOptions{Blocks: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := NewMCRGStream(lat, ds.N, []rg.Rule{rg.Majority{}, applyOnly{softRule{0.5}}}, rand.NewPCG(3, 3), &MCRGOptions{Blocks: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.tables[0] == nil || tab.tables[1] == nil || app.tables[0] != nil || app.tables[1] != nil {
+		t.Fatal("wrong paths")
+	}
+	feed(t, tab, ds, 0, ds.N, 300)
+	feed(t, app, ds, 0, ds.N, ds.N)
+	for r := 0; r < 2; r++ {
+		x, err := tab.Result(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := app.Result(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameResult(t, x, y, 0)
+	}
+	if !bytes.Equal(stateOf(t, tab), stateOf(t, app)) {
+		t.Error("tabulated and applied rules give different moments")
+	}
+	if _, err := NewMCRGStream(lat, ds.N, []rg.Rule{nanRule{}}, rand.NewPCG(3, 3), nil); err == nil {
+		t.Error("rule with NaN probabilities accepted")
+	}
+}
+
+// TestMCRGStreamAllocs checks that Add allocates per chunk of 64
+// configurations (its random streams) and per call (goroutines), never per
+// configuration, and that the stream's own memory does not grow with the
+// data.
+func TestMCRGStreamAllocs(t *testing.T) {
+	lat, ds := criticalIsing(t)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, rule := range []rg.Rule{rg.Majority{}, condMajority{}} {
+		st, err := NewMCRGStream(lat, ds.N, []rg.Rule{rule}, rand.NewPCG(1, 1), &MCRGOptions{Blocks: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		feed(t, st, ds, 0, 64, 64) // workers allocated
+		at := 64
+		allocs := func(k int) float64 {
+			return testing.AllocsPerRun(3, func() {
+				if err := st.Add(context.Background(), at, ds.Data[at*ds.D:(at+k)*ds.D]); err != nil {
+					t.Fatal(err)
+				}
+				at += k
+			})
+		}
+		one, ten := allocs(64), allocs(640)
+		t.Logf("%T: %.0f allocations for 64 configurations, %.0f for 640", rule, one, ten)
+		if perChunk := (ten - one) / 9; perChunk > 4 || one > 20 {
+			t.Errorf("%T: %.0f allocations for one chunk, %.1f per further chunk", rule, one, perChunk)
+		}
 	}
 }

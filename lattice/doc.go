@@ -35,6 +35,12 @@
 // Carlo RG. On the square lattice the nearest-neighbour model has its
 // critical point at T_c = 2/ln(1+√2) ≈ 2.269185 J (Onsager 1944).
 //
+// Evaluator and PackedEvaluator compute many operators on many
+// configurations. PackedEvaluator works on ±1 spins packed one bit per site
+// (bit 1 for −1): a product of spins is (−1) to the XOR of their bits, so
+// Σ_x Π_k s_{x+δ_k} = N − 2·popcount(⊕_k shift_{δ_k}(bits)), one XOR per
+// factor and one popcount per 64 sites.
+//
 // Dimer is the close-packed hard-core dimer model on the square torus, with
 // the aligned-plaquette interaction of Alet et al., its electric field and
 // winding numbers.

@@ -87,6 +87,17 @@ func brute2D(name string, b box, s []int8) (float64, bool) {
 	return float64(sum), true
 }
 
+// checkSetNames checks the names of an operator set and that every operator
+// is even (or odd) under the global spin flip.
+func checkSetNames(t *testing.T, ops []Operator, want []string, even bool) {
+	t.Helper()
+	for k, op := range ops {
+		if op.Name != want[k] || op.Even() != even {
+			t.Errorf("operator %d = %q (even %v), want %q (even %v)", k, op.Name, op.Even(), want[k], even)
+		}
+	}
+}
+
 func TestOperatorSets2DBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	even, err := EvenOperators(2, 7)
@@ -102,16 +113,8 @@ func TestOperatorSets2DBruteForce(t *testing.T) {
 	// number of distinct patterns (orientations) of each operator
 	wantPats := map[string]int{"nn": 2, "nnn": 2, "plaquette": 1, "pair(2,0)": 2, "pair(2,1)": 4, "pair(2,2)": 2,
 		"pair(3,0)": 2, "field": 1, "L3": 4, "line3": 2, "cross5": 1, "diag3": 2, "line5": 2}
-	for k, op := range even {
-		if op.Name != wantEven[k] || !op.Even() {
-			t.Errorf("even operator %d = %q (even %v), want %q", k, op.Name, op.Even(), wantEven[k])
-		}
-	}
-	for k, op := range odd {
-		if op.Name != wantOdd[k] || op.Even() {
-			t.Errorf("odd operator %d = %q (even %v), want %q", k, op.Name, op.Even(), wantOdd[k])
-		}
-	}
+	checkSetNames(t, even, wantEven, true)
+	checkSetNames(t, odd, wantOdd, false)
 	all := append(append([]Operator(nil), even...), odd...)
 	for _, ext := range [][]int{{6, 6}, {7, 9}} {
 		l, err := NewLattice(ext...)
