@@ -523,3 +523,19 @@ func TestMCRGStreamAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockOf checks the jackknife block of every configuration against
+// sample.BlockBounds.
+func TestBlockOf(t *testing.T) {
+	for _, c := range [][2]int{{20, 2}, {21, 2}, {3000, 7}, {101, 50}, {1013, 20}} {
+		n, blocks := c[0], c[1]
+		for k := 0; k < blocks; k++ {
+			lo, hi := sample.BlockBounds(n, blocks, k)
+			for i := lo; i < hi; i++ {
+				if b, l, h := blockOf(n, blocks, i); b != k || l != lo || h != hi {
+					t.Fatalf("n %d, %d blocks, configuration %d: block %d [%d,%d), want %d [%d,%d)", n, blocks, i, b, l, h, k, lo, hi)
+				}
+			}
+		}
+	}
+}

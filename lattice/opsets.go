@@ -338,12 +338,8 @@ func (e *Evaluator) Values(dst []float64, s []int8) []float64 {
 	}
 	defer e.work.Put(w)
 	if e.packed.Pack(w, s) {
-		var buf [16]int64
-		vals := buf[:0]
-		if len(e.ops) > len(buf) {
-			vals = make([]int64, len(e.ops))
-		}
-		for k, v := range e.packed.Eval(vals, w) {
+		w.vals = e.packed.Eval(w.vals, w)
+		for k, v := range w.vals {
 			dst[k] = float64(v)
 		}
 		return dst

@@ -30,8 +30,8 @@ type PackedEvaluator struct {
 	nops    int
 	lx, w   int
 	rows    int
-	shifts  []int     // distinct x displacements mod Lx; shifts[0] = 0
-	rowMaps [][]int32 // per distinct (y, z) displacement: source row of every row; rowMaps[0] is the identity
+	shifts  []int   // distinct x displacements mod Lx; shifts[0] = 0
+	rowMaps [][]run // per distinct (y, z) displacement: runs of rows; rowMaps[0] is the identity
 	terms   []packedTerm
 	base    []int64 // per operator: N · (number of patterns)
 }
@@ -44,6 +44,11 @@ type packedTerm struct {
 
 // packedFactor reads the plane rotated by shifts[shift] at the rows of
 // rowMaps[rowMap].
+
+// run says that the n words from dst on read the plane's words from src on:
+// consecutive rows shifted along y and z stay consecutive, so a row shift is
+// a few contiguous runs (two per z slab).
+type run struct{ dst, src, n int }
 type packedFactor struct{ shift, rowMap int }
 
 // PackedWork is the scratch space of PackedEvaluator.Values for one
@@ -51,6 +56,7 @@ type packedFactor struct{ shift, rowMap int }
 type PackedWork struct {
 	planes [][]uint64 // per shift: rows × W words
 	acc    []uint64   // rows × W
+	vals   []int64    // Evaluator.Values' operator values
 }
 
 // NewPackedEvaluator returns a packed evaluator of ops on l. Every operator
@@ -67,7 +73,7 @@ func NewPackedEvaluator(l *Lattice, ops ...Operator) (*PackedEvaluator, error) {
 		shifts: []int{0}, base: make([]int64, len(ops))}
 	shiftIdx := map[int]int{0: 0}
 	rowIdx := map[int]int{0: 0} // keyed by the image of row 0
-	e.rowMaps = [][]int32{e.rowMap(make([]int, l.Dim()))}
+	e.rowMaps = [][]run{e.rowMap(make([]int, l.Dim()))}
 	for k, op := range ops {
 		if err := op.Validate(l); err != nil {
 			return nil, err
@@ -92,7 +98,7 @@ func NewPackedEvaluator(l *Lattice, ops ...Operator) (*PackedEvaluator, error) {
 				}
 				t.factors = append(t.factors, packedFactor{shift: si, rowMap: ri})
 			}
-			// Factors without a row shift first (oddSites1 reads them directly).
+			// Factors without a row shift first (oddSites reads them in place).
 			slices.SortStableFunc(t.factors, func(a, b packedFactor) int { return min(a.rowMap, 1) - min(b.rowMap, 1) })
 			e.terms = append(e.terms, t)
 			e.base[k] += int64(l.n)
@@ -101,14 +107,19 @@ func NewPackedEvaluator(l *Lattice, ops ...Operator) (*PackedEvaluator, error) {
 	return e, nil
 }
 
-// rowMap returns, for every row, the row reached by the displacement d
-// (whose x component is ignored).
-func (e *PackedEvaluator) rowMap(d []int) []int32 {
-	m := make([]int32, e.rows)
-	for r := range m {
-		m[r] = int32(e.lat.Shift(r*e.lx, d) / e.lx)
+// rowMap returns the runs of words that shift every row by the
+// displacement d (whose x component is ignored).
+func (e *PackedEvaluator) rowMap(d []int) []run {
+	var runs []run
+	for r := 0; r < e.rows; r++ {
+		src := e.lat.Shift(r*e.lx, d) / e.lx
+		if k := len(runs) - 1; k >= 0 && runs[k].src+runs[k].n == src*e.w {
+			runs[k].n += e.w
+			continue
+		}
+		runs = append(runs, run{dst: r * e.w, src: src * e.w, n: e.w})
 	}
-	return m
+	return runs
 }
 
 // Lattice returns the lattice the evaluator was built for.
@@ -179,115 +190,53 @@ func (e *PackedEvaluator) Eval(dst []int64, w *PackedWork) []int64 {
 }
 
 // oddSites returns the number of sites x at which the term's product is −1:
-// the popcount of the XOR of its factors' planes.
+// the popcount of the XOR of its factors' planes. The first factor (without
+// a row shift if the term has one: they are sorted first) is read in place,
+// the last one fused with the popcount.
 func (e *PackedEvaluator) oddSites(t *packedTerm, w *PackedWork) int {
-	if e.w == 1 {
-		return e.oddSites1(t, w)
-	}
-	acc := w.acc
-	W := e.w
-	for fi, f := range t.factors {
-		plane := w.planes[f.shift]
-		m := e.rowMaps[f.rowMap]
-		for r, src := range m {
-			a, p := acc[r*W:(r+1)*W], plane[int(src)*W:(int(src)+1)*W]
-			if fi == 0 {
-				copy(a, p)
-			} else {
-				for j := range a {
-					a[j] ^= p[j]
-				}
-			}
-		}
-	}
-	n := 0
-	for _, v := range acc {
-		n += bits.OnesCount64(v)
-	}
-	return n
-}
-
-// oddSites1 is oddSites for rows of one word: the first two factors are
-// combined in one pass, the last one is fused with the popcount, and
-// factors without a row shift (sorted first) read their plane directly.
-func (e *PackedEvaluator) oddSites1(t *packedTerm, w *PackedWork) int {
 	fs := t.factors
-	plane := func(i int) ([]uint64, []int32) {
-		p := w.planes[fs[i].shift][:e.rows]
-		if fs[i].rowMap == 0 {
-			return p, nil
-		}
-		return p, e.rowMaps[fs[i].rowMap][:e.rows]
-	}
-	p0, m0 := plane(0)
-	if len(fs) == 1 {
-		if m0 != nil {
-			return popXor(nil, p0, m0)
-		}
+	plane := func(i int) []uint64 { return w.planes[fs[i].shift] }
+	runs := func(i int) []run { return e.rowMaps[fs[i].rowMap] }
+	if len(fs) == 1 { // a permutation of the rows keeps the popcount
 		n := 0
-		for _, v := range p0 {
+		for _, v := range plane(0) {
 			n += bits.OnesCount64(v)
 		}
 		return n
 	}
-	p1, m1 := plane(1)
-	if len(fs) == 2 {
-		if m0 == nil {
-			return popXor(p0, p1, m1)
-		}
-		n := 0
-		for r, s := range m1 {
-			n += bits.OnesCount64(p0[m0[r]] ^ p1[s])
-		}
-		return n
-	}
-	acc := w.acc[:e.rows]
+	acc, next := w.acc, 1
 	switch {
-	case m0 == nil && m1 == nil:
-		for r, v := range p0 {
-			acc[r] = v ^ p1[r]
+	case fs[0].rowMap != 0:
+		for _, r := range runs(0) {
+			copy(acc[r.dst:r.dst+r.n], plane(0)[r.src:r.src+r.n])
 		}
-	case m0 == nil:
-		for r, s := range m1 {
-			acc[r] = p0[r] ^ p1[s]
-		}
+	case len(fs) == 2:
+		acc = plane(0)
 	default:
-		for r, s := range m1 {
-			acc[r] = p0[m0[r]] ^ p1[s]
-		}
-	}
-	for i := 2; i < len(fs)-1; i++ {
-		p, m := plane(i)
-		if m == nil {
-			for r, v := range p {
-				acc[r] ^= v
+		p0, p1 := plane(0), plane(1)
+		for _, r := range runs(1) {
+			a, x, y := acc[r.dst:r.dst+r.n], p0[r.dst:r.dst+r.n], p1[r.src:r.src+r.n]
+			for j := range a {
+				a[j] = x[j] ^ y[j]
 			}
-			continue
 		}
-		for r, s := range m {
-			acc[r] ^= p[s]
+		next = 2
+	}
+	last := len(fs) - 1
+	for i := next; i < last; i++ {
+		p := plane(i)
+		for _, r := range runs(i) {
+			a, x := acc[r.dst:r.dst+r.n], p[r.src:r.src+r.n]
+			for j := range a {
+				a[j] ^= x[j]
+			}
 		}
 	}
-	p, m := plane(len(fs) - 1)
-	return popXor(acc, p, m)
-}
-
-// popXor returns Σ_r popcount(a[r] ^ p[m[r]]), reading a nil a as zeros and
-// a nil m as the identity (not both nil).
-func popXor(a, p []uint64, m []int32) int {
-	n := 0
-	switch {
-	case a == nil:
-		for _, s := range m {
-			n += bits.OnesCount64(p[s])
-		}
-	case m == nil:
-		for r, v := range p {
-			n += bits.OnesCount64(a[r] ^ v)
-		}
-	default:
-		for r, s := range m {
-			n += bits.OnesCount64(a[r] ^ p[s])
+	n, p := 0, plane(last)
+	for _, r := range runs(last) {
+		a, x := acc[r.dst:r.dst+r.n], p[r.src:r.src+r.n]
+		for j := range a {
+			n += bits.OnesCount64(a[j] ^ x[j])
 		}
 	}
 	return n
