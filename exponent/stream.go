@@ -258,13 +258,14 @@ type piece struct {
 	srcs   []*rand.PCG
 }
 
-// Add accumulates the configurations rows (len(rows)/N sites each, N the
-// lattice's sites, ±1 values) whose global indices start at first, which
-// must equal Done(). It works on up to GOMAXPROCS goroutines. If ctx is
-// cancelled it stops after the chunks under way, leaves the stream
-// consistent at Done() (a later Add continues from there) and returns an
-// error wrapping ctx.Err(). Configurations beyond N, a wrong first index or
-// values other than ±1 are errors and leave the stream unchanged.
+// Add accumulates the ±1 configurations in rows (whole configurations of
+// the lattice, one after another, as in sample.Dataset.Data) whose global
+// indices start at first, which must equal Done(). It works on up to
+// GOMAXPROCS goroutines. If ctx is cancelled it stops after the chunks under
+// way, leaves the stream consistent at Done() (a later Add continues from
+// there) and returns an error wrapping ctx.Err(). Configurations beyond N, a
+// wrong first index or values other than ±1 are errors and leave the stream
+// unchanged.
 func (st *MCRGStream) Add(ctx context.Context, first int, rows []int8) error {
 	if st.broken != nil {
 		return st.broken
