@@ -112,7 +112,7 @@ func TestOperatorSets3DBruteForce(t *testing.T) {
 		"field": 1, "L3": 12, "line3": 3, "star7": 1, "tri3": 8, "diag3": 6, "cross5": 3, "line5": 3}
 	checkSetNames(t, even, wantEven, true)
 	checkSetNames(t, odd, wantOdd, false)
-	for _, ext := range []box{{5, 6, 7}, {7, 5, 6}} {
+	for _, ext := range []box{{9, 10, 11}, {11, 9, 10}} {
 		l, _ := NewLattice(ext...)
 		for trial := 0; trial < 3; trial++ {
 			s := randomConfig(l.N(), r)
