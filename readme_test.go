@@ -1,79 +1,87 @@
-// The README's API tour, compiled and run as a test: TestReadmeTour checks
-// that the README's code block is exactly the body of Example below, and
-// go test runs Example and checks its output.
+// The README's API tour is a complete program: TestReadmeTour builds and
+// runs it as a user would, saved as main.go in a fresh module that requires
+// this one.
 package readme_test
 
 import (
-	"context"
-	"fmt"
-	"math"
-	"math/rand/v2"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rsmi-go/rsmi/lattice"
-	"github.com/rsmi-go/rsmi/rg"
-	"github.com/rsmi-go/rsmi/rsmi"
-	"github.com/rsmi-go/rsmi/sample"
 )
 
-func Example() {
-	ctx := context.Background()
-	// 1. A model: the 2D Ising model on a 16×16 torus, H = −Σ s_i s_j.
-	lat, _ := lattice.NewSquare(16)
-	model, _ := lattice.NewNearestNeighborIsing(lat, 1)
-	// 2. Samples at T_c from two parallel Wolff chains (reproducible for the seed).
-	ds, _ := sample.Collect(ctx, func(src rand.Source) (sample.Sampler, error) {
-		return sample.NewWolff(model, 2.269185, src)
-	}, sample.Plan{Chains: 2, BurnIn: 100, Every: 5, PerChain: 200}, rand.NewPCG(1, 2))
-	// 3. (V, E) pairs: 2×2 blocks, a buffer of width 1, an environment shell of width 1.
-	reg, _ := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
-	v, e, _, _ := reg.Pairs(ds)
-	// 4. Learn the filter Λ that maximizes I(H:E), at fixed ‖λ‖ = 1.
-	est, _ := rsmi.NewExactV(ctx, v, reg.NV(), e, reg.NE(), &rsmi.ExactVOptions{Src: rand.NewPCG(3, 4)})
-	f, _ := rsmi.NewFilter(1, reg.NV(), rand.NewPCG(5, 6))
-	res, _ := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: 500, Norm: 1})
-	// 5. One RG step with the learned rule: 16×16 → 8×8.
-	coarse, _ := rg.Coarsen(ds, lat, 2, rsmi.MostProbable(f), rand.NewPCG(7, 8))
-	fmt.Println("block spin:", blockSpin(f.W), "MI > 0.4 bit:", res.MI > 0.4, "coarse:", coarse.Geom.Extents())
-	// Output: block spin: true MI > 0.4 bit: true coarse: [8 8]
-}
+// tourOutput is what the tour prints.
+const tourOutput = "block spin: true MI > 0.4 bit: true coarse: [8 8]\n"
 
-// blockSpin reports whether all weights have one sign and lie within 10% of
-// their mean: Kadanoff's block spin.
-func blockSpin(w []float64) bool {
-	var mean float64
-	for _, x := range w {
-		mean += x / float64(len(w))
-	}
-	for _, x := range w {
-		if math.Abs(x-mean) > 0.1*math.Abs(mean) {
-			return false
-		}
-	}
-	return true
-}
-
+// TestReadmeTour writes the README's Go block as main.go into a temporary
+// module that requires this checkout (a replace directive; the
+// requirements and go.sum are this module's, so nothing is downloaded),
+// runs it with go run, and checks its output.
 func TestReadmeTour(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile("readme_test.go")
+	src := between(string(readme), "```go\n", "```")
+	if !strings.HasPrefix(src, "package main\n") || !strings.Contains(src, "\nfunc main() {\n") {
+		t.Fatalf("README's API tour is not a complete program (package main with func main):\n%s", src)
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command to build the tour: %v", err)
+	}
+	root, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	block := between(string(readme), "```go\n", "```")
-	body := between(string(src), "func Example() {\n", "\t// Output:")
-	var lines []string
-	for _, l := range strings.Split(strings.TrimRight(body, "\n"), "\n") {
-		lines = append(lines, strings.TrimPrefix(l, "\t"))
+	dir := t.TempDir()
+	if err := writeTourModule(dir, root, src); err != nil {
+		t.Fatal(err)
 	}
-	want := strings.Join(lines, "\n") + "\n"
-	if block != want {
-		t.Errorf("README's API tour is out of sync with Example in readme_test.go.\nREADME:\n%s\nExample:\n%s", block, want)
+	cmd := exec.Command(goTool, "run", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod", "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	if err != nil || string(out) != tourOutput {
+		t.Errorf("the README's tour, run as a program: %v\n%s\nwant %q", err, out, tourOutput)
 	}
+}
+
+// writeTourModule writes main.go, go.mod and go.sum of a module that
+// requires the module in root (replaced by root) with root's requirements.
+func writeTourModule(dir, root, src string) error {
+	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return err
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		return err
+	}
+	var header, reqs []string
+	inReq := false
+	for _, l := range strings.Split(string(mod), "\n") {
+		switch {
+		case strings.HasPrefix(l, "module "):
+			header = append(header, "module tour")
+		case strings.HasPrefix(l, "go ") || strings.HasPrefix(l, "toolchain "):
+			header = append(header, l)
+		case strings.HasPrefix(l, "require"):
+			inReq = strings.HasSuffix(l, "(")
+			reqs = append(reqs, l)
+		case inReq:
+			reqs = append(reqs, l)
+			inReq = strings.TrimSpace(l) != ")"
+		}
+	}
+	gomod := strings.Join(header, "\n") + "\n\nrequire github.com/rsmi-go/rsmi v0.0.0\n\nreplace github.com/rsmi-go/rsmi => " + root + "\n\n" + strings.Join(reqs, "\n") + "\n"
+	for name, data := range map[string]string{"go.mod": gomod, "go.sum": string(sum), "main.go": src} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func between(s, start, end string) string {

@@ -6,16 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"math/cmplx"
 	"math/rand/v2"
 	"runtime"
 	"slices"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/rsmi-go/rsmi/lattice"
-	"github.com/rsmi-go/rsmi/rg"
 	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
@@ -30,6 +29,12 @@ type MCRGOptions struct {
 	// Levels is the number of RG steps. The default is the largest number
 	// for which the coarsest lattice has extents of at least 4.
 	Levels int
+	// FirstLevel is the first level n whose T^(n) is measured (default 1,
+	// at most Levels). Operators are evaluated on levels FirstLevel−1 …
+	// Levels only: FirstLevel = 2 skips level 0, which feeds only the
+	// always-biased T^(1) and is 1 − 1/b^d of the evaluation work (7/8 for
+	// 2×2×2 blocks). Configurations are still coarse-grained from level 0.
+	FirstLevel int
 	// Even and Odd are the operators spanning the thermal and the magnetic
 	// sector. Defaults: lattice.EvenOperators(d, n) and OddOperators(d, n)
 	// with n = 4 (2 in one dimension). Every operator must be valid on every
@@ -43,7 +48,8 @@ type MCRGOptions struct {
 	Blocks int
 	// Src supplies randomness for the rule (tie-breaks, stochastic
 	// filters); required. MCRG draws two Uint64 values per chunk of 64
-	// configurations before any work, so the result depends only on Src.
+	// configurations before any work, so the result depends only on Src
+	// (see MCRGStream).
 	Src rand.Source
 	// Progress, if non-nil, is called with the number of configurations
 	// coarse-grained so far and the total, from the calling goroutine.
@@ -73,7 +79,7 @@ func (t Truncation) Eta(d int) (eta, err float64) { return float64(d) + 2 - 2*t.
 // MCRGLevel holds the results of T^(n), which links level n−1 (finer) with
 // level n (coarser).
 type MCRGLevel struct {
-	// Level is n ≥ 1; level 0 is the input data.
+	// Level is n ≥ FirstLevel; level 0 is the input data.
 	Level int
 	// Extents are those of the level-n lattice.
 	Extents []int
@@ -88,14 +94,15 @@ type MCRGResult struct {
 	B, Dim, N, Blocks int
 	// EvenNames and OddNames name the operators of each sector, in order.
 	EvenNames, OddNames []string
-	Levels              []MCRGLevel
+	// Levels holds levels FirstLevel … Levels, in order.
+	Levels []MCRGLevel
 }
 
 // MCRG runs Swendsen's Monte Carlo renormalization group on ds, a set of
 // equilibrium configurations of a model on lat (usually at its critical
 // point). It coarse-grains every configuration opts.Levels times with
 // blocks of side b and the rule, evaluates the operators S_α on every level,
-// and at each level n ≥ 1 solves
+// and at each level n ≥ 1 (n ≥ opts.FirstLevel) solves
 //
 //	Σ_α <S^(n)_γ S^(n)_α>_c T_αβ = <S^(n)_γ S^(n−1)_β>_c,   T = A⁻¹B,
 //
@@ -104,9 +111,12 @@ type MCRGResult struct {
 // k operators. Its leading eigenvalue λ gives y = ln λ / ln b: y_t in the
 // even sector (ν = 1/y_t), y_h in the odd one (η = d + 2 − 2y_h). Errors are
 // jackknife errors over opts.Blocks contiguous blocks of configurations.
+// MCRG runs one MCRGStream over ds; use the stream directly to analyse data
+// that do not fit in memory, or several rules in one pass.
 //
-// It returns an error for invalid options, a dataset not on lat, a singular
-// correlation matrix or a non-positive leading eigenvalue.
+// It returns an error for invalid options, a dataset not on lat or with
+// values other than ±1, a singular correlation matrix or a non-positive
+// leading eigenvalue.
 func MCRG(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, opts *MCRGOptions) (*MCRGResult, error) {
 	if ds == nil || lat == nil {
 		return nil, errors.New("exponent: MCRG needs a dataset and a lattice")
@@ -121,49 +131,22 @@ func MCRG(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, opts *M
 	if !ds.Geom.Equal(lat.Geometry()) {
 		return nil, fmt.Errorf("exponent: dataset geometry (extents %v) is not the lattice's (extents %v)", ds.Geom.Extents(), lat.Extents())
 	}
-	if ds.N < 2*o.Blocks {
-		return nil, fmt.Errorf("exponent: %d configurations for %d jackknife blocks, want at least 2 per block", ds.N, o.Blocks)
-	}
-	meas, err := measure(ctx, ds, lat, &o)
+	st, err := NewMCRGStream(lat, ds.N, []rsmi.Rule{o.Rule}, o.Src, &o)
 	if err != nil {
 		return nil, err
 	}
-	res := &MCRGResult{B: o.B, Dim: lat.Dim(), N: ds.N, Blocks: o.Blocks}
-	for _, op := range o.Even {
-		res.EvenNames = append(res.EvenNames, op.Name)
-	}
-	for _, op := range o.Odd {
-		res.OddNames = append(res.OddNames, op.Name)
-	}
-	nE, nO := len(o.Even), len(o.Odd)
-	even := make([]int, nE)
-	for i := range even {
-		even[i] = i
-	}
-	odd := make([]int, nO)
-	for i := range odd {
-		odd[i] = nE + i
-	}
-	for n := 1; n <= o.Levels; n++ {
-		lv := MCRGLevel{Level: n, Extents: meas.lats[n].Extents()}
-		self, cross := meas.self[n], meas.cross[n]
-		for k := 1; k <= nE; k++ {
-			t, err := truncation(self, cross, even[:k], o.B, o.Blocks)
-			if err != nil {
-				return nil, fmt.Errorf("exponent: level %d, first %d even operators: %w", n, k, err)
-			}
-			lv.Even = append(lv.Even, t)
+	batch := chunkRows * 16 * runtime.GOMAXPROCS(0) // the result does not depend on it
+	for lo := 0; lo < ds.N; {
+		hi := min(ds.N, lo+batch)
+		if err := st.Add(ctx, lo, ds.Data[lo*ds.D:hi*ds.D]); err != nil {
+			return nil, err
 		}
-		for k := 1; k <= nO; k++ {
-			t, err := truncation(self, cross, odd[:k], o.B, o.Blocks)
-			if err != nil {
-				return nil, fmt.Errorf("exponent: level %d, first %d odd operators: %w", n, k, err)
-			}
-			lv.Odd = append(lv.Odd, t)
+		lo = hi
+		if o.Progress != nil {
+			o.Progress(lo, ds.N)
 		}
-		res.Levels = append(res.Levels, lv)
 	}
-	return res, nil
+	return st.Result(0)
 }
 
 func (o *MCRGOptions) setDefaults(lat *lattice.Lattice) error {
@@ -213,6 +196,12 @@ func (o *MCRGOptions) setDefaults(lat *lattice.Lattice) error {
 	if o.Levels < 1 {
 		return fmt.Errorf("exponent: MCRG levels = %d, want ≥ 1", o.Levels)
 	}
+	if o.FirstLevel == 0 {
+		o.FirstLevel = 1
+	}
+	if o.FirstLevel < 1 || o.FirstLevel > o.Levels {
+		return fmt.Errorf("exponent: MCRG first level = %d, want 1 … %d (the levels)", o.FirstLevel, o.Levels)
+	}
 	n := 4
 	if d == 1 {
 		n = 2
@@ -240,219 +229,9 @@ func (o *MCRGOptions) setDefaults(lat *lattice.Lattice) error {
 	return nil
 }
 
-// moments accumulates, per jackknife block, Σ x, Σ y and Σ x yᵀ of centred
-// operator vectors x (level n) and y (level n or n−1).
-type moments struct {
-	p      int
-	m      []float64   // per block count
-	sx, sy [][]float64 // per block, p
-	sxy    [][]float64 // per block, p×p row-major
-}
-
-func newMoments(blocks, p int) *moments {
-	mo := &moments{p: p, m: make([]float64, blocks)}
-	for b := 0; b < blocks; b++ {
-		mo.sx = append(mo.sx, make([]float64, p))
-		mo.sy = append(mo.sy, make([]float64, p))
-		mo.sxy = append(mo.sxy, make([]float64, p*p))
-	}
-	return mo
-}
-
-func (mo *moments) add(b int, x, y []float64) {
-	mo.m[b]++
-	p := mo.p
-	sx, sy, sxy := mo.sx[b], mo.sy[b], mo.sxy[b]
-	for i := 0; i < p; i++ {
-		sx[i] += x[i]
-		sy[i] += y[i]
-		row := sxy[i*p : (i+1)*p]
-		for j := 0; j < p; j++ {
-			row[j] += x[i] * y[j]
-		}
-	}
-}
-
-// cov returns the connected correlation <x_i y_j> − <x_i><y_j> restricted to
-// the operator indices idx, from all blocks except skip (−1: all).
-func (mo *moments) cov(idx []int, skip int) *mat.Dense {
-	k := len(idx)
-	var m float64
-	sx := make([]float64, k)
-	sy := make([]float64, k)
-	sxy := make([]float64, k*k)
-	p := mo.p
-	for b := range mo.m {
-		if b == skip {
-			continue
-		}
-		m += mo.m[b]
-		for a, i := range idx {
-			sx[a] += mo.sx[b][i]
-			sy[a] += mo.sy[b][i]
-			for c, j := range idx {
-				sxy[a*k+c] += mo.sxy[b][i*p+j]
-			}
-		}
-	}
-	out := mat.NewDense(k, k, nil)
-	for a := 0; a < k; a++ {
-		for c := 0; c < k; c++ {
-			out.Set(a, c, sxy[a*k+c]/m-(sx[a]/m)*(sy[c]/m))
-		}
-	}
-	return out
-}
-
-// measurement holds the accumulated moments of every level.
-type measurement struct {
-	lats  []*lattice.Lattice // per level 0..Levels
-	self  []*moments         // per level: (n, n)
-	cross []*moments         // per level n ≥ 1: (n, n−1); cross[0] nil
-}
-
-const chunkRows = 64
-
-// measure coarse-grains every configuration and accumulates the moments.
-func measure(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, o *MCRGOptions) (*measurement, error) {
-	ops := append(append([]lattice.Operator(nil), o.Even...), o.Odd...)
-	p := len(ops)
-	L := o.Levels
-	meas := &measurement{lats: []*lattice.Lattice{lat}}
-	var blockings []*rg.Blocking
-	var evals []*lattice.Evaluator
-	for n := 0; n <= L; n++ {
-		if n > 0 {
-			bl, err := rg.NewBlocking(meas.lats[n-1], o.B, o.Rule)
-			if err != nil {
-				return nil, fmt.Errorf("exponent: level %d: %w", n, err)
-			}
-			blockings = append(blockings, bl)
-			meas.lats = append(meas.lats, bl.Coarse())
-		}
-		ev, err := lattice.NewEvaluator(meas.lats[n], ops...)
-		if err != nil {
-			return nil, fmt.Errorf("exponent: operators on the level-%d lattice %v: %w", n, meas.lats[n].Extents(), err)
-		}
-		evals = append(evals, ev)
-	}
-	// Operator values of every configuration at every level.
-	N := ds.N
-	vals := make([][]float64, L+1) // level → N×p
-	for n := range vals {
-		vals[n] = make([]float64, N*p)
-	}
-	nChunks := (N + chunkRows - 1) / chunkRows
-	srcs := make([]rand.Source, nChunks)
-	for c := range srcs {
-		srcs[c] = rand.NewPCG(o.Src.Uint64(), o.Src.Uint64())
-	}
-	var (
-		mu   sync.Mutex
-		done int
-	)
-	work := func(c int) {
-		if ctx.Err() != nil {
-			return
-		}
-		cfg := make([][]int8, L+1)
-		lo, hi := c*chunkRows, min((c+1)*chunkRows, N)
-		for i := lo; i < hi; i++ {
-			cfg[0] = ds.Row(i)
-			for n := 0; n <= L; n++ {
-				if n > 0 {
-					cfg[n] = blockings[n-1].Apply(cfg[n], cfg[n-1], srcs[c])
-				}
-				evals[n].Values(vals[n][i*p:(i+1)*p], cfg[n])
-			}
-		}
-		mu.Lock()
-		done += hi - lo
-		mu.Unlock()
-	}
-	progress := func() {
-		if o.Progress != nil {
-			mu.Lock()
-			d := done
-			mu.Unlock()
-			o.Progress(d, N)
-		}
-	}
-	workers := min(runtime.GOMAXPROCS(0), nChunks)
-	next := make(chan int)
-	finished := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range next {
-				work(c)
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(finished) }()
-feed:
-	for c := 0; c < nChunks; c++ {
-		select {
-		case next <- c:
-			if c%16 == 0 {
-				progress()
-			}
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	<-finished
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	progress()
-	// Centre each level's values on their overall mean (for accuracy) and
-	// accumulate moments per jackknife block.
-	for n := 0; n <= L; n++ {
-		mean := make([]float64, p)
-		for i := 0; i < N; i++ {
-			for a := 0; a < p; a++ {
-				mean[a] += vals[n][i*p+a]
-			}
-		}
-		for a := range mean {
-			mean[a] /= float64(N)
-		}
-		for i := 0; i < N; i++ {
-			for a := 0; a < p; a++ {
-				vals[n][i*p+a] -= mean[a]
-			}
-		}
-	}
-	meas.self = make([]*moments, L+1)
-	meas.cross = make([]*moments, L+1)
-	for n := 0; n <= L; n++ {
-		meas.self[n] = newMoments(o.Blocks, p)
-		if n > 0 {
-			meas.cross[n] = newMoments(o.Blocks, p)
-		}
-	}
-	for b := 0; b < o.Blocks; b++ {
-		lo, hi := sample.BlockBounds(N, o.Blocks, b)
-		for i := lo; i < hi; i++ {
-			for n := 0; n <= L; n++ {
-				x := vals[n][i*p : (i+1)*p]
-				meas.self[n].add(b, x, x)
-				if n > 0 {
-					meas.cross[n].add(b, x, vals[n-1][i*p:(i+1)*p])
-				}
-			}
-		}
-	}
-	return meas, nil
-}
-
 // linearize returns the eigenvalues of T = A⁻¹B in decreasing order of real
 // part.
-func linearize(A, B *mat.Dense) ([]complex128, error) {
+func linearize(A, B mat.Matrix) ([]complex128, error) {
 	var T mat.Dense
 	if err := T.Solve(A, B); err != nil {
 		return nil, fmt.Errorf("correlation matrix is singular: %w", err)
@@ -471,12 +250,14 @@ func linearize(A, B *mat.Dense) ([]complex128, error) {
 	return ev, nil
 }
 
-// truncation computes the leading eigenvalue for the operators idx and its
-// jackknife error.
-func truncation(self, cross *moments, idx []int, b, blocks int) (Truncation, error) {
+// truncation computes the leading eigenvalue of T = A⁻¹B restricted to the
+// first k operators of a sector, and its jackknife error; A[0], B[0] are the
+// full-data correlation matrices and A[s+1], B[s+1] those without block s.
+func truncation(A, B []*mat.Dense, k, b int) (Truncation, error) {
+	blocks := len(A) - 1
 	lnb := math.Log(float64(b))
 	lead := func(skip int) (float64, []complex128, error) {
-		ev, err := linearize(self.cov(idx, skip), cross.cov(idx, skip))
+		ev, err := linearize(A[skip+1].Slice(0, k, 0, k), B[skip+1].Slice(0, k, 0, k))
 		if err != nil {
 			return 0, nil, err
 		}
@@ -496,7 +277,7 @@ func truncation(self, cross *moments, idx []int, b, blocks int) (Truncation, err
 			return Truncation{}, fmt.Errorf("jackknife sample %d: %w", s, err)
 		}
 	}
-	t := Truncation{NumOps: len(idx), Lambda: lam, Y: math.Log(lam) / lnb, Eigenvalues: ev}
+	t := Truncation{NumOps: k, Lambda: lam, Y: math.Log(lam) / lnb, Eigenvalues: ev}
 	_, t.LambdaErr = sample.Jackknife(blocks, func(skip int) float64 {
 		if skip < 0 {
 			return lam
@@ -510,4 +291,134 @@ func truncation(self, cross *moments, idx []int, b, blocks int) (Truncation, err
 		return math.Log(lams[skip]) / lnb
 	})
 	return t, nil
+}
+
+// Result returns the MCRG result of rule r (its index in the rules given to
+// NewMCRGStream) from all N configurations. It returns an error if the
+// stream is incomplete, for a singular correlation matrix or a non-positive
+// leading eigenvalue. Covariances are formed exactly from the integer
+// moments (rounded once to float64).
+func (st *MCRGStream) Result(r int) (*MCRGResult, error) {
+	if r < 0 || r >= len(st.rules) {
+		return nil, fmt.Errorf("exponent: rule index %d, the stream has %d rules", r, len(st.rules))
+	}
+	if st.broken != nil {
+		return nil, st.broken
+	}
+	if st.done < st.n {
+		return nil, fmt.Errorf("exponent: the MCRG stream holds %d of its %d configurations", st.done, st.n)
+	}
+	o := &st.o
+	res := &MCRGResult{B: o.B, Dim: st.lat.Dim(), N: st.n, Blocks: o.Blocks}
+	for _, op := range o.Even {
+		res.EvenNames = append(res.EvenNames, op.Name)
+	}
+	for _, op := range o.Odd {
+		res.OddNames = append(res.OddNames, op.Name)
+	}
+	for n := o.FirstLevel; n <= o.Levels; n++ {
+		lv := MCRGLevel{Level: n, Extents: st.lats[n].Extents()}
+		for g, sec := range st.lay.sectors {
+			name, out := "even", &lv.Even
+			if g == 1 {
+				name, out = "odd", &lv.Odd
+			}
+			if sec[1] == 0 {
+				continue
+			}
+			A, B := st.correlations(r, n, g)
+			for k := 1; k <= sec[1]; k++ {
+				t, err := truncation(A, B, k, o.B)
+				if err != nil {
+					return nil, fmt.Errorf("exponent: level %d, first %d %s operators: %w", n, k, name, err)
+				}
+				*out = append(*out, t)
+			}
+		}
+		res.Levels = append(res.Levels, lv)
+	}
+	return res, nil
+}
+
+// correlations returns the connected correlation matrices of sector g for
+// T^(n) of rule r, A = <S^(n) S^(n)>_c and B = <S^(n) S^(n−1)>_c: index 0
+// from all configurations, index s+1 without jackknife block s. B is nil
+// for the lowest evaluated level, FirstLevel−1.
+func (st *MCRGStream) correlations(r, n, g int) (A, B []*mat.Dense) {
+	lay := &st.lay
+	off, k := lay.sectors[g][0], lay.sectors[g][1]
+	tri, sq := lay.tri, lay.sq
+	for h := 0; h < g; h++ {
+		m := lay.sectors[h][1]
+		tri += m * (m + 1) / 2
+		sq += m * m
+	}
+	blocks := st.o.Blocks
+	lvl := n - st.o.FirstLevel + 1
+	here := st.mom[r][lvl]
+	below := here // no cross moments at the lowest level
+	if lvl > 0 {
+		below = st.mom[r][lvl-1]
+	}
+	th, tb := sumBlocks(here, lay.stride), sumBlocks(below, lay.stride)
+	xh, xb := make([]int128, lay.stride), make([]int128, lay.stride)
+	var c exactCov
+	for s := -1; s < blocks; s++ {
+		copy(xh, th)
+		copy(xb, tb)
+		m := int64(st.n)
+		if s >= 0 {
+			for i := range xh {
+				xh[i].sub(here[s*lay.stride+i])
+				xb[i].sub(below[s*lay.stride+i])
+			}
+			lo, hi := sample.BlockBounds(st.n, blocks, s)
+			m -= int64(hi - lo)
+		}
+		a, b := mat.NewDense(k, k, nil), mat.NewDense(k, k, nil)
+		t := tri
+		for i := 0; i < k; i++ {
+			for j := i; j < k; j++ {
+				v := c.cov(m, xh[t], xh[off+i], xh[off+j])
+				a.Set(i, j, v)
+				a.Set(j, i, v)
+				t++
+			}
+			for j := 0; j < k; j++ {
+				b.Set(i, j, c.cov(m, xh[sq+i*k+j], xh[off+i], xb[off+j]))
+			}
+		}
+		A = append(A, a)
+		if lvl > 0 {
+			B = append(B, b)
+		}
+	}
+	return A, B
+}
+
+// sumBlocks returns the sum over jackknife blocks of moments laid out
+// blocks × stride.
+func sumBlocks(m []int128, stride int) []int128 {
+	t := make([]int128, stride)
+	for b := 0; b < len(m)/stride; b++ {
+		for i, v := range m[b*stride : (b+1)*stride] {
+			t[i].add(v)
+		}
+	}
+	return t
+}
+
+// exactCov forms covariances from exact integer sums.
+type exactCov struct{ a, b, c, m big.Int }
+
+// cov returns (m·Σxy − Σx·Σy)/m², the covariance of m samples, with the
+// numerator exact.
+func (e *exactCov) cov(m int64, sxy, sx, sy int128) float64 {
+	sxy.big(&e.a)
+	e.a.Mul(&e.a, e.m.SetInt64(m))
+	sx.big(&e.b)
+	e.b.Mul(&e.b, sy.big(&e.c))
+	e.a.Sub(&e.a, &e.b)
+	f, _ := e.a.Float64()
+	return f / float64(m) / float64(m)
 }

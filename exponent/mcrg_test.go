@@ -103,21 +103,21 @@ func TestMCRGIsing2D(t *testing.T) {
 func TestMCRGWrongLevelPairing(t *testing.T) {
 	lat, ds := criticalIsing(t)
 	even, _ := lattice.EvenOperators(2, 4)
-	o := &MCRGOptions{Src: rand.NewPCG(3, 4), Even: even, NoOdd: true}
-	if err := o.setDefaults(lat); err != nil {
-		t.Fatal(err)
-	}
-	meas, err := measure(context.Background(), ds, lat, o)
+	st, err := NewMCRGStream(lat, ds.N, []rsmi.Rule{rsmi.Majority{}}, rand.NewPCG(3, 4), &MCRGOptions{Even: even, NoOdd: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx := []int{0, 1, 2, 3}
+	if err := st.Add(context.Background(), 0, ds.Data); err != nil {
+		t.Fatal(err)
+	}
 	for n := 1; n <= 2; n++ {
-		good, err := linearize(meas.self[n].cov(idx, -1), meas.cross[n].cov(idx, -1))
+		A, B := st.correlations(0, n, 0)
+		Afine, _ := st.correlations(0, n-1, 0)
+		good, err := linearize(A[0], B[0])
 		if err != nil {
 			t.Fatal(err)
 		}
-		wrong, err := linearize(meas.self[n-1].cov(idx, -1), meas.cross[n].cov(idx, -1))
+		wrong, err := linearize(Afine[0], B[0])
 		if err != nil {
 			t.Fatal(err)
 		}

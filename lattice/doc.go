@@ -37,6 +37,12 @@
 // Carlo RG. On the square lattice the nearest-neighbour model has its
 // critical point at T_c = 2/ln(1+√2) ≈ 2.269185 J (Onsager 1944).
 //
+// Evaluator and PackedEvaluator compute many operators on many
+// configurations. PackedEvaluator works on ±1 spins packed one bit per site
+// (bit 1 for −1): a product of spins is (−1) to the XOR of their bits, so
+// Σ_x Π_k s_{x+δ_k} = N − 2·popcount(⊕_k shift_{δ_k}(bits)), one XOR per
+// factor and one popcount per 64 sites.
+//
 // On a torus of extent L an operator is the periodic image of the
 // infinite-lattice one only if every pattern spans at most L/2 sites along
 // each axis (the minimum-image convention): Operator.Validate refuses longer

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Operator sets for renormalization-group analyses.
@@ -75,11 +76,20 @@ func pairName(c []int) string {
 // followed by the remaining pair operators Pair(d) in order of increasing
 // |d|² (ties broken by the canonical displacement, largest component first):
 // in two dimensions (2,0), (2,1), (2,2), (3,0), (3,1), (3,2), (4,0), …; in
-// three dimensions (1,1,1), (2,0,0), (2,1,0), (2,1,1), …; in one dimension
-// (3), (4), …. Displacement components go up to 8. It returns an error for
-// a dimension outside 1..3 or if n is negative or larger than the set.
-// Whether an operator is valid on a given (small) lattice is checked where it
-// is used (Operator.Validate).
+// one dimension (3), (4), …. In three dimensions the multi-spin operators of
+// the elementary cube come after the two shortest remaining pairs:
+//
+//	"pair(1,1,1)"  body diagonal
+//	"pair(2,0,0)"
+//	"tetra"        four spins on alternate corners of a cube, a regular
+//	               tetrahedron (2 orientations)
+//	"cube"         the eight corners of a cube
+//
+// then the pairs (2,1,0), (2,1,1), (2,2,0), (2,2,1), (3,0,0), ….
+// Displacement components go up to 8. It returns an error for a dimension
+// outside 1..3 or if n is negative or larger than the set. Whether an
+// operator is valid on a given (small) lattice is checked where it is used
+// (Operator.Validate).
 func EvenOperators(dim, n int) ([]Operator, error) {
 	if dim < 1 || dim > 3 {
 		return nil, fmt.Errorf("lattice: dimension %d not in 1..3", dim)
@@ -112,6 +122,12 @@ func EvenOperators(dim, n int) ([]Operator, error) {
 			return nil, err
 		}
 		ops = append(ops, op)
+		if dim == 3 && name == "pair(2,0,0)" {
+			ops = append(ops,
+				mustSym("tetra", []int{0, 0, 0}, []int{1, 1, 0}, []int{1, 0, 1}, []int{0, 1, 1}),
+				mustSym("cube", []int{0, 0, 0}, []int{1, 0, 0}, []int{0, 1, 0}, []int{1, 1, 0},
+					[]int{0, 0, 1}, []int{1, 0, 1}, []int{0, 1, 1}, []int{1, 1, 1}))
+		}
 	}
 	if n > len(ops) {
 		return nil, fmt.Errorf("lattice: %d even operators requested in %d dimensions, the set has %d", n, dim, len(ops))
@@ -156,7 +172,7 @@ func canonicalPairs(dim int) [][]int {
 }
 
 // OddOperators returns the first n operators of the odd set in dim
-// dimensions (1 ≤ dim ≤ 3). For dim ≥ 2 the set is
+// dimensions (1 ≤ dim ≤ 3). In two dimensions the set is
 //
 //	"field"   magnetization Σ s
 //	"L3"      three spins of an elementary square (an L shape; 4 orientations per plane)
@@ -164,6 +180,14 @@ func canonicalPairs(dim int) [][]int {
 //	"cross5"  a spin and its four nearest neighbours in a plane
 //	"diag3"   three spins in a straight row along a diagonal
 //	"line5"   five spins in a straight row along an axis
+//
+// In three dimensions it is
+//
+//	"field", "L3" (in every plane), "line3"
+//	"star7"   a spin and its six nearest neighbours
+//	"tri3"    three corners of a cube at mutual distance √2 (the neighbours
+//	          of a fourth corner; 8 orientations)
+//	"diag3"   (along face diagonals), "cross5" (in every plane), "line5"
 //
 // and in one dimension "field", "line3", "gap3" (spins at 0, 1, 3 and the
 // mirror image), "line5". It returns an error for a dimension outside 1..3 or
@@ -194,13 +218,18 @@ func OddOperators(dim, n int) ([]Operator, error) {
 			v[1] = k
 			return v
 		}
-		ops = append(ops,
-			mustSym("L3", o, x(1), y(1)),
-			line("line3", 3),
-			mustSym("cross5", o, x(1), x(-1), y(1), y(-1)),
-			mustSym("diag3", o, diag(1), diag(2)),
-			line("line5", 5),
-		)
+		cross5 := mustSym("cross5", o, x(1), x(-1), y(1), y(-1))
+		diag3 := mustSym("diag3", o, diag(1), diag(2))
+		ops = append(ops, mustSym("L3", o, x(1), y(1)), line("line3", 3))
+		if dim == 2 {
+			ops = append(ops, cross5, diag3)
+		} else {
+			ops = append(ops,
+				mustSym("star7", o, x(1), x(-1), y(1), y(-1), []int{0, 0, 1}, []int{0, 0, -1}),
+				mustSym("tri3", o, []int{1, 1, 0}, []int{1, 0, 1}),
+				diag3, cross5)
+		}
+		ops = append(ops, line("line5", 5))
 	}
 	if n > len(ops) {
 		return nil, fmt.Errorf("lattice: %d odd operators requested in %d dimensions, the set has %d", n, dim, len(ops))
@@ -211,12 +240,15 @@ func OddOperators(dim, n int) ([]Operator, error) {
 // Evaluator computes a list of operators on configurations of one lattice
 // from precomputed site tables: the fast path for Monte Carlo
 // renormalization group and pseudo-likelihood fits, which evaluate the same
-// operators on many configurations. Operator.Value is the simple,
-// validating path. An Evaluator is immutable; its methods are safe for
-// concurrent use.
+// operators on many configurations. Values takes the bit-plane path of
+// PackedEvaluator when the configuration holds only ±1 spins and the site
+// tables otherwise. Operator.Value is the simple, validating path. An
+// Evaluator is immutable; its methods are safe for concurrent use.
 type Evaluator struct {
-	lat *Lattice
-	ops []Operator
+	lat    *Lattice
+	ops    []Operator
+	packed *PackedEvaluator
+	work   sync.Pool // *PackedWork
 	// instances: per operator, flat groups of sites with their sizes.
 	sites [][]int32
 	sizes [][]int32
@@ -270,6 +302,10 @@ func NewEvaluator(l *Lattice, ops ...Operator) (*Evaluator, error) {
 		e.eStart[i+1] = int32(len(e.eOp))
 	}
 	e.oStart = append(e.oStart, int32(len(e.others)))
+	var err error
+	if e.packed, err = NewPackedEvaluator(l, ops...); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -296,6 +332,18 @@ func (e *Evaluator) Values(dst []float64, s []int8) []float64 {
 		dst = make([]float64, len(e.ops))
 	}
 	dst = dst[:len(e.ops)]
+	w, _ := e.work.Get().(*PackedWork)
+	if w == nil {
+		w = e.packed.NewWork()
+	}
+	defer e.work.Put(w)
+	if e.packed.Pack(w, s) {
+		w.vals = e.packed.Eval(w.vals, w)
+		for k, v := range w.vals {
+			dst[k] = float64(v)
+		}
+		return dst
+	}
 	for k := range e.ops {
 		sites, sizes := e.sites[k], e.sizes[k]
 		sum, off := 0, 0

@@ -87,6 +87,17 @@ func brute2D(name string, b box, s []int8) (float64, bool) {
 	return float64(sum), true
 }
 
+// checkSetNames checks the names of an operator set and that every operator
+// is even (or odd) under the global spin flip.
+func checkSetNames(t *testing.T, ops []Operator, want []string, even bool) {
+	t.Helper()
+	for k, op := range ops {
+		if op.Name != want[k] || op.Even() != even {
+			t.Errorf("operator %d = %q (even %v), want %q (even %v)", k, op.Name, op.Even(), want[k], even)
+		}
+	}
+}
+
 func TestOperatorSets2DBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	even, err := EvenOperators(2, 7)
@@ -102,16 +113,8 @@ func TestOperatorSets2DBruteForce(t *testing.T) {
 	// number of distinct patterns (orientations) of each operator
 	wantPats := map[string]int{"nn": 2, "nnn": 2, "plaquette": 1, "pair(2,0)": 2, "pair(2,1)": 4, "pair(2,2)": 2,
 		"pair(3,0)": 2, "field": 1, "L3": 4, "line3": 2, "cross5": 1, "diag3": 2, "line5": 2}
-	for k, op := range even {
-		if op.Name != wantEven[k] || !op.Even() {
-			t.Errorf("even operator %d = %q (even %v), want %q", k, op.Name, op.Even(), wantEven[k])
-		}
-	}
-	for k, op := range odd {
-		if op.Name != wantOdd[k] || op.Even() {
-			t.Errorf("odd operator %d = %q (even %v), want %q", k, op.Name, op.Even(), wantOdd[k])
-		}
-	}
+	checkSetNames(t, even, wantEven, true)
+	checkSetNames(t, odd, wantOdd, false)
 	all := append(append([]Operator(nil), even...), odd...)
 	// line5 spans 4 sites: extents of at least 8 (Operator.Validate)
 	for _, ext := range [][]int{{8, 8}, {9, 11}} {
@@ -205,7 +208,8 @@ func TestPairOperatorsBruteForce(t *testing.T) {
 		prevNorm := 0
 		s := randomConfig(l.N(), r)
 		for _, op := range ops {
-			if op.Name == "plaquette" {
+			switch op.Name {
+			case "plaquette", "tetra", "cube": // TestOperatorSets3DBruteForce
 				continue
 			}
 			if op.Order() != 2 {
@@ -229,12 +233,12 @@ func TestPairOperatorsBruteForce(t *testing.T) {
 			}
 		}
 	}
-	even3, _ := EvenOperators(3, 6)
+	even3, _ := EvenOperators(3, 8)
 	var names []string
 	for _, op := range even3 {
 		names = append(names, op.Name)
 	}
-	if want := []string{"nn", "nnn", "plaquette", "pair(1,1,1)", "pair(2,0,0)", "pair(2,1,0)"}; !slices.Equal(names, want) {
+	if want := []string{"nn", "nnn", "plaquette", "pair(1,1,1)", "pair(2,0,0)", "tetra", "cube", "pair(2,1,0)"}; !slices.Equal(names, want) {
 		t.Errorf("3D even set %v, want %v", names, want)
 	}
 	even1, _ := EvenOperators(1, 4)

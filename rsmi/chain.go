@@ -17,7 +17,7 @@ import (
 // (1 + t^{lb+1} s s')/2. The table enumerates all 2^{2le} environments with
 // their exact probabilities, so every MI it returns is exact (no sampling).
 // E is ordered left to right (le spins left of the buffer, then le right).
-func NewExactChain(K float64, lv, lb, le int) (*Table, error) {
+func NewExactChain(K float64, lv, lb, le int) (*Exact, error) {
 	switch {
 	case math.IsNaN(K) || math.IsInf(K, 0):
 		return nil, fmt.Errorf("rsmi: coupling K = %v", K)
@@ -27,8 +27,8 @@ func NewExactChain(K float64, lv, lb, le int) (*Table, error) {
 		return nil, fmt.Errorf("rsmi: buffer width %d is negative", lb)
 	case le < 1:
 		return nil, fmt.Errorf("rsmi: environment width %d is smaller than 1", le)
-	case 2*le+lv > 26:
-		return nil, fmt.Errorf("rsmi: 2·le + lv = %d spins to enumerate, at most 26", 2*le+lv)
+	case le > 13 || 2*le+lv > 26:
+		return nil, fmt.Errorf("rsmi: 2·le + lv spins to enumerate (le = %d, lv = %d), at most 26", le, lv)
 	}
 	t := math.Tanh(K)
 	tb := math.Pow(t, float64(lb+1))
@@ -60,5 +60,5 @@ func NewExactChain(K float64, lv, lb, le int) (*Table, error) {
 			w[e] += p
 		}
 	}
-	return NewTable(lv, pve, w)
+	return NewExact(lv, pve, w)
 }

@@ -9,12 +9,15 @@ import (
 	"github.com/rsmi-go/rsmi/internal/ckpt"
 )
 
+// Train's checkpoint: an internal/ckpt loop payload (the total number of
+// steps, the step, the fingerprint below) followed by the trainer's state.
 const (
 	trainKind    = "rsmi.Train"
-	trainVersion = 1
+	trainVersion = 2
 )
 
-// trainFingerprint identifies the inputs of a Train run.
+// trainFingerprint identifies the inputs of a Train run (the number of
+// steps is the loop's total, compared by ckpt.Loop).
 type trainFingerprint struct {
 	nh, nv       int
 	bias         bool
@@ -24,7 +27,8 @@ type trainFingerprint struct {
 	estimator    string // estimator type and, for tables, a checksum of P(v|e)
 }
 
-func (f *trainFingerprint) encode(e *ckpt.Enc) {
+func (f *trainFingerprint) encode() []byte {
+	var e ckpt.Enc
 	e.Int(f.nh)
 	e.Int(f.nv)
 	e.Bool(f.bias)
@@ -33,15 +37,17 @@ func (f *trainFingerprint) encode(e *ckpt.Enc) {
 	}
 	e.Int(int(f.filterCRC))
 	e.String(f.estimator)
+	return e.B
 }
 
-func decodeFingerprint(d *ckpt.Dec) trainFingerprint {
+func decodeFingerprint(b []byte) (trainFingerprint, error) {
+	d := &ckpt.Dec{B: b}
 	var f trainFingerprint
 	f.nh, f.nv, f.bias = d.Int(), d.Int(), d.Bool()
 	f.lr, f.b1, f.b2, f.eps, f.nrm, f.l2 = d.F64(), d.F64(), d.F64(), d.F64(), d.F64(), d.F64()
 	f.filterCRC = uint32(d.Int())
 	f.estimator = d.String()
-	return f
+	return f, d.Err()
 }
 
 func (f *trainFingerprint) mismatch(g *trainFingerprint) string {
@@ -58,69 +64,95 @@ func (f *trainFingerprint) mismatch(g *trainFingerprint) string {
 	return ""
 }
 
-// trainState is Train's state after a completed step.
-type trainState struct {
-	fp       trainFingerprint
-	step     int
-	w, bias  []float64
-	m1, m2   []float64
-	b1t, b2t float64
-	history  []float64
-	est      []byte // the estimator's state, if it has one
-}
-
-func (s *trainState) encode() []byte {
-	var e ckpt.Enc
-	s.fp.encode(&e)
-	e.Int(s.step)
-	for _, x := range [][]float64{s.w, s.bias, s.m1, s.m2} {
-		e.F64s(x)
+// loop returns the resumable loop of the training run.
+func (t *trainer) loop() (*ckpt.Loop, error) {
+	l := &ckpt.Loop{Checkpoint: t.o.Checkpoint, Name: "rsmi-train.ckpt", Kind: trainKind, Version: trainVersion,
+		Total: t.o.Steps, Save: t.save, Load: t.load}
+	if t.o.Checkpoint == nil {
+		return l, nil
 	}
-	e.F64(s.b1t)
-	e.F64(s.b2t)
-	e.F64s(s.history)
-	e.Bytes(s.est)
-	return e.B
-}
-
-func decodeTrainState(p []byte) (*trainState, error) {
-	d := &ckpt.Dec{B: p}
-	s := &trainState{fp: decodeFingerprint(d)}
-	s.step = d.Int()
-	s.w, s.bias, s.m1, s.m2 = d.F64s(), d.F64s(), d.F64s(), d.F64s()
-	s.b1t, s.b2t = d.F64(), d.F64()
-	s.history = d.F64s()
-	s.est = d.Bytes()
-	if err := d.Err(); err != nil {
+	id, err := estimatorID(t.est)
+	if err != nil {
 		return nil, err
 	}
-	f := &s.fp
-	np := len(s.w) + len(s.bias)
-	bad := func(what string) (*trainState, error) { return nil, fmt.Errorf("%w: %s", ckpt.ErrCorrupt, what) }
-	switch {
-	case f.nh < 1 || f.nv < 1 || f.nh > 1<<20 || f.nv > 1<<24:
-		return bad("implausible filter sizes")
-	case len(s.w) != f.nh*f.nv || (f.bias && len(s.bias) != f.nh) || (!f.bias && len(s.bias) != 0):
-		return bad("parameter lengths do not match the filter's sizes")
-	case len(s.m1) != np || len(s.m2) != np:
-		return bad("Adam moments do not match the parameters")
-	case s.step < 1 || len(s.history) != s.step:
-		return bad(fmt.Sprintf("step %d with %d history entries", s.step, len(s.history)))
-	case !finite(s.w) || !finite(s.bias) || !finite(s.m1) || !finite(s.m2) || !finite(s.history):
-		return bad("non-finite values")
-	case !(s.b1t >= 0 && s.b1t < 1) || !(s.b2t >= 0 && s.b2t < 1):
-		return bad("Adam bias corrections out of range")
+	o, f := t.o, t.f
+	fp := trainFingerprint{nh: f.NH, nv: f.NV, bias: f.Bias != nil, lr: o.LearningRate, b1: o.Beta1, b2: o.Beta2,
+		eps: o.Epsilon, nrm: o.Norm, l2: o.L2, filterCRC: filterCRC(f), estimator: id}
+	l.Fingerprint = fp.encode()
+	l.Explain = func(saved []byte) string {
+		old, err := decodeFingerprint(saved)
+		if err != nil {
+			return ""
+		}
+		return old.mismatch(&fp)
 	}
-	return s, nil
+	return l, nil
 }
 
-func finite(x []float64) bool {
-	for _, v := range x {
+// save writes the state after a step: parameters, Adam's moments and bias
+// corrections, the history and the estimator's own state.
+func (t *trainer) save(e *ckpt.Enc) error {
+	es, err := estimatorState(t.est)
+	if err != nil {
+		return err
+	}
+	for _, x := range [][]float64{t.f.W, t.f.Bias, t.m1, t.m2} {
+		e.F64s(x)
+	}
+	e.F64(t.b1t)
+	e.F64(t.b2t)
+	e.F64s(t.history)
+	e.Bytes(es)
+	return nil
+}
+
+// load restores the state written by save, after checking it against the
+// run's shapes (the fingerprint has matched).
+func (t *trainer) load(d *ckpt.Dec) error {
+	w, bias, m1, m2 := d.F64s(), d.F64s(), d.F64s(), d.F64s()
+	b1t, b2t := d.F64(), d.F64()
+	history := d.F64s()
+	es := d.Bytes()
+	if err := d.Err(); err != nil {
+		return err
+	}
+	bad := func(what string) error { return fmt.Errorf("%w: %s", ckpt.ErrCorrupt, what) }
+	switch {
+	case len(w) != len(t.f.W) || len(bias) != len(t.f.Bias):
+		return bad("parameter lengths do not match the filter's sizes")
+	case len(m1) != len(t.m1) || len(m2) != len(t.m2):
+		return bad("Adam moments do not match the parameters")
+	case len(history) < 1 || len(history) > t.o.Steps:
+		return bad(fmt.Sprintf("%d history entries for %d steps", len(history), t.o.Steps))
+	case !finite(w) || !finite(bias) || !finite(m1) || !finite(m2) || !finite(history):
+		return bad("non-finite values")
+	case !(b1t >= 0 && b1t < 1) || !(b2t >= 0 && b2t < 1):
+		return bad("Adam bias corrections out of range")
+	}
+	if err := restoreEstimator(t.est, es); err != nil {
+		return err
+	}
+	copy(t.f.W, w)
+	copy(t.f.Bias, bias)
+	copy(t.m1, m1)
+	copy(t.m2, m2)
+	t.b1t, t.b2t = b1t, b2t
+	t.history = append(t.history[:0], history...)
+	restore(t.prev, t.f)
+	return nil
+}
+
+func finite(x []float64) bool { return nonFinite(x) < 0 }
+
+// nonFinite returns the index of the first NaN or infinite element of x, or
+// −1.
+func nonFinite(x []float64) int {
+	for i, v := range x {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
+			return i
 		}
 	}
-	return true
+	return -1
 }
 
 // estimatorID describes an estimator for the fingerprint, and rejects
@@ -129,22 +161,22 @@ func estimatorID(est Estimator) (string, error) {
 	switch e := est.(type) {
 	case *InfoNCE:
 		if _, ok := e.src.(encoding.BinaryMarshaler); !ok {
-			return "", fmt.Errorf("rsmi: Train cannot checkpoint an InfoNCE estimator whose InfoNCEOptions.Src (%T) cannot save its state: use *rand.PCG or *rand.ChaCha8", e.src)
+			return "", fmt.Errorf("rsmi: Train cannot checkpoint an InfoNCE estimator whose random source (%T) cannot save its state: use *rand.PCG or *rand.ChaCha8", e.src)
 		}
 		var h ckpt.Enc
 		h.I8s(e.v)
 		h.I8s(e.e)
 		return fmt.Sprintf("%T nv=%d ne=%d batch=%d embed=%d hidden=%v lr=%v tau=%v..%v anneal=%d ema=%v pairs=%08x",
 			e, e.nv, e.ne, e.batch, e.embed, e.hidden, e.lr, e.tau0, e.tau1, e.anneal, e.emaBeta, ckpt.CRC(h.B)), nil
-	case *Table:
-		return fmt.Sprintf("%T %08x", e, tableCRC(e)), nil
+	case *Exact:
+		return fmt.Sprintf("%T %08x", e, exactCRC(e)), nil
 	case *ExactV:
-		return fmt.Sprintf("%T %08x", e, tableCRC(e.Table)), nil
+		return fmt.Sprintf("%T %08x", e, exactCRC(e.Exact)), nil
 	}
 	return fmt.Sprintf("%T", est), nil
 }
 
-func tableCRC(t *Table) uint32 {
+func exactCRC(t *Exact) uint32 {
 	var e ckpt.Enc
 	e.Int(t.nv)
 	e.F64s(t.w)
@@ -159,7 +191,7 @@ func estimatorState(est Estimator) ([]byte, error) {
 	if m, ok := est.(encoding.BinaryMarshaler); ok {
 		b, err := m.MarshalBinary()
 		if err != nil {
-			return nil, fmt.Errorf("rsmi: saving the estimator's state: %w", err)
+			return nil, fmt.Errorf("saving the estimator's state: %w", err)
 		}
 		return b, nil
 	}
@@ -182,16 +214,4 @@ func filterCRC(f *Filter) uint32 {
 	e.F64s(f.W)
 	e.F64s(f.Bias)
 	return ckpt.CRC(e.B)
-}
-
-func loadTrainState(path string) (*trainState, error) {
-	p, err := ckpt.Read(path, trainKind, trainVersion)
-	if err != nil {
-		return nil, fmt.Errorf("rsmi: cannot resume: %w", err)
-	}
-	st, err := decodeTrainState(p)
-	if err != nil {
-		return nil, fmt.Errorf("rsmi: cannot resume from %s: %w", path, err)
-	}
-	return st, nil
 }

@@ -9,14 +9,21 @@
 // the neural estimator RSMI-NE in D. E. Gökmen et al., Phys. Rev. Lett. 127,
 // 240603 (2021)).
 //
-// # Regions
+// # Regions and pairs
 //
 // A configuration is cut, at every block position, into the visible block
 // V, a buffer B of width L_B around it and an environment shell E of width
 // L_E beyond the buffer (Regions; Chebyshev distances on the periodic
 // Geometry, so it works on chains, square and cubic lattices and on the
-// doubled grid of dimers). Pairs (v, e) are extracted at every block
-// position of every sample (translation augmentation).
+// doubled grid of dimers). The (V, E) pairs of a dataset travel as one
+// value, Pairs: the values with their shape (N pairs of NV and NE dofs) and
+// their alphabet States (nil for ±1 spins, as in sample.Dataset).
+// Regions.Pairs cuts them at every block position of every sample
+// (translation augmentation), PairsAt at chosen positions, and SpreadPairs
+// subsamples them at random positions in every sample — over all samples,
+// which matters for data of several Markov chains. Every estimator takes
+// Pairs, and the exact oracle averages over the same (sample, position)
+// pairs when given their positions.
 //
 // # The objective
 //
@@ -54,12 +61,13 @@
 //
 // Estimator gives I_Λ(H:E) in bits and its gradient in Λ; Train maximizes
 // it with Adam (Kingma & Ba 2015), optionally at fixed ‖λ_j‖ (projected
-// gradient ascent on the sphere) or with an L2 penalty.
+// gradient ascent on the sphere) or with an L2 penalty, and TrainBest keeps
+// the best of several training runs by their final (held-out) MI.
 //
-//   - Table is exact given conditional distributions P(v|e) over all 2^|V|
+//   - Exact is exact given conditional distributions P(v|e) over all 2^|V|
 //     block states (|V| ≤ MaxVisible = 20, nh ≤ MaxHidden = 12); the MI and
 //     its analytic gradient cost two products of (environments × 2^|V| ×
-//     2^nh). The other enumerating estimators build Tables.
+//     2^nh). The other enumerating estimators build an Exact.
 //   - NewExactChain is the exact oracle of the 1D Ising chain: in zero field
 //     the infinite chain's segment marginal is the open chain, enumerated
 //     over all environments — no sampling at all.
@@ -78,6 +86,20 @@
 //     given the model. Its error is the RBM's: within 0.005 bit of the exact
 //     chain in 1D, about ±0.02 bit for 2D Ising blocks at L_B = 1.
 //   - RBMProxy and InfoNCE scale to blocks too large to enumerate (see below).
+//
+// # Rules
+//
+// Rule is the one notion of a block rule of the module: a conditional
+// P(h|v) from the dofs of a block to coarse variables. Majority, Decimation
+// and the learned *Filter are Rules; MostProbable and Symmetrize derive
+// rules from rules, TabulateRule tabulates one for small blocks, and users
+// implement their own. Exact.RuleMI scores any rule exactly, package rg
+// applies rules to whole datasets, and rules encode themselves for
+// checkpoints (RegisterRule, MarshalRule, UnmarshalRule).
+//
+// Block and coarse configurations are indexed alike: s = Σ_i idx(v_i)·q^i,
+// idx the position of a value in the sorted alphabet of q values, so that
+// for ±1 spins bit i of s is set where v_i = +1.
 //
 // # Blocks too large to enumerate
 //
@@ -101,4 +123,36 @@
 //
 // Users can validate their own settings (block, buffer, data size, RBM
 // options) against the exact oracles before trusting a learned estimator.
+//
+// # Conventions
+//
+// The package follows the module's conventions (package run): long calls
+// take a context first and return an error wrapping ctx.Err() when it is
+// cancelled; required inputs are positional, among them the math/rand/v2
+// source of every stochastic call (NewFilter, NewExactV, NewRBMProxy,
+// NewInfoNCE, SpreadPairs); everything else is an *XxxOptions whose nil,
+// and every zero field, means the default its field's comment states as
+// "(default …)" (a test checks the comments against the code). Long calls
+// report progress through Progress run.ProgressFunc with the stages
+// "rsmi.Train", "rsmi.TrainBest", "rsmi.NewExactOracle" and "rsmi.ExactV: …",
+// "rsmi.RBMProxy: …", and checkpoint through Checkpoint *run.Checkpoint:
+// Train (and every run of TrainBest), ExactV's Θ-RBM training and its
+// fine-tuning resume bit for bit, and refuse a checkpoint written for other
+// inputs, options, seed or number of steps with an error naming the
+// difference. Sizes chosen by the caller (block widths, numbers of steps,
+// filter and critic sizes) are checked for overflow and against a memory
+// budget before anything is allocated, and errors name the bad value.
+//
+// The same seed gives the same bytes whatever the number of goroutines:
+// parallel sums run over fixed chunks (Exact's environments, the
+// fine-tuning's lanes) reduced in a fixed order.
+//
+// # Variables with q states
+//
+// Dofs are flat int8 values of the alphabet a Model declares (its States):
+// ±1 for Ising spins, 0…q−1 for Potts, −1, 0, 1 for spin 1. Regions and
+// Pairs carry any alphabet (a value outside it is an error); Rules declare
+// the alphabets they act on (Rule.Check). The estimators and the exact
+// oracle take ±1 spins only so far and refuse other alphabets with an error
+// naming them.
 package rsmi

@@ -27,13 +27,13 @@ type Estimator interface {
 // accept: they enumerate all 2^nh hidden configurations.
 const MaxHidden = 12
 
-// MaxVisible is the largest |V| the enumerating estimators (Table, ExactV,
+// MaxVisible is the largest |V| the enumerating estimators (Exact, ExactV,
 // the exact oracles) accept: they enumerate all 2^|V| block configurations.
 const MaxVisible = 20
 
-// Table is an Estimator that is exact given a table of conditional
-// distributions P(v|e) over all 2^|V| block configurations v for a set of
-// environments e with weights P(e):
+// Exact is the estimator that is exact given conditional distributions
+// P(v|e) over all 2^|V| block configurations v for a set of environments e
+// with weights P(e):
 //
 //	P(h|e) = Σ_v P_Λ(h|v) P(v|e),   P(h) = Σ_e P(e) P(h|e),
 //	I_Λ(H:E) = Σ_e P(e) Σ_h P(h|e) log₂[P(h|e)/P(h)] = H(H) − ⟨H(H|e)⟩_e.
@@ -42,12 +42,14 @@ const MaxVisible = 20
 //
 //	∂I/∂λ_jk = Σ_e P(e) Σ_v P(v|e) v_k Σ_h P_Λ(h|v) (h_j − tanh x_j(v)) G(h,e).
 //
-// Block configuration index s encodes v_i = +1 if bit i of s is set, else −1
-// (i in the order of Regions.V). The exact oracles and ExactV build Tables;
-// NewTable lets users bring their own P(v|e). Each evaluation costs two
-// matrix products of size (number of environments) × 2^|V| × 2^nh.
-// A Table is safe for concurrent use.
-type Table struct {
+// Block configurations are indexed as coarse configurations of a Rule are:
+// s = Σ_i idx(v_i)·2^i with idx(−1) = 0, idx(+1) = 1, so bit i of s is set
+// where v_i = +1 (i in the order of Regions.V). RuleMI scores any Rule with
+// the same table. The exact oracles (NewExactChain, NewExactOracle) and
+// ExactV build an Exact; NewExact lets users bring their own P(v|e). Each
+// evaluation costs two matrix products of size (number of environments) ×
+// 2^|V| × 2^nh. An Exact is safe for concurrent use.
+type Exact struct {
 	nv, s, ne int
 	pve       []float64 // ne × s
 	w         []float64 // ne
@@ -57,13 +59,13 @@ type Table struct {
 	vbuf    []int8
 }
 
-// NewTable returns the estimator for the conditional distributions pve
+// NewExact returns the estimator for the conditional distributions pve
 // (row e holds P(v|e) for the 2^nv block configurations, so len(pve) =
 // ne·2^nv) with environment weights (nil for equal weights). Rows are
 // normalized; weights are normalized to sum to 1. Negative or non-finite
 // entries, an all-zero row or weight sum, and nv outside [1, MaxVisible] are
 // errors.
-func NewTable(nv int, pve, weights []float64) (*Table, error) {
+func NewExact(nv int, pve, weights []float64) (*Exact, error) {
 	if nv < 1 || nv > MaxVisible {
 		return nil, fmt.Errorf("rsmi: |V| = %d outside [1,%d] for an enumerating estimator", nv, MaxVisible)
 	}
@@ -75,22 +77,11 @@ func NewTable(nv int, pve, weights []float64) (*Table, error) {
 	if weights != nil && len(weights) != ne {
 		return nil, fmt.Errorf("rsmi: %d weights for %d environments", len(weights), ne)
 	}
-	t := &Table{nv: nv, s: s, ne: ne, pve: append([]float64(nil), pve...), w: make([]float64, ne)}
+	t := &Exact{nv: nv, s: s, ne: ne, pve: append([]float64(nil), pve...), w: make([]float64, ne)}
 	var wsum float64
 	for e := 0; e < ne; e++ {
-		row := t.pve[e*s : (e+1)*s]
-		var sum float64
-		for v, p := range row {
-			if !(p >= 0) || math.IsInf(p, 0) {
-				return nil, fmt.Errorf("rsmi: P(v|e) = %v at environment %d, block state %d", p, e, v)
-			}
-			sum += p
-		}
-		if !(sum > 0) || math.IsInf(sum, 0) {
-			return nil, fmt.Errorf("rsmi: P(v|e) of environment %d sums to %v", e, sum)
-		}
-		for v := range row {
-			row[v] /= sum
+		if err := normalizeRow(t.pve[e*s:(e+1)*s], e); err != nil {
+			return nil, err
 		}
 		w := 1.0
 		if weights != nil {
@@ -102,8 +93,8 @@ func NewTable(nv int, pve, weights []float64) (*Table, error) {
 		t.w[e] = w
 		wsum += w
 	}
-	if !(wsum > 0) {
-		return nil, errors.New("rsmi: environment weights sum to zero")
+	if !(wsum > 0) || math.IsInf(wsum, 0) {
+		return nil, fmt.Errorf("rsmi: environment weights sum to %v", wsum)
 	}
 	for e := range t.w {
 		t.w[e] /= wsum
@@ -111,24 +102,54 @@ func NewTable(nv int, pve, weights []float64) (*Table, error) {
 	return t, nil
 }
 
+// normalizeRow checks the row P(·|e) of environment e and scales it to sum
+// to 1.
+func normalizeRow(row []float64, e int) error {
+	var sum float64
+	for v, p := range row {
+		if !(p >= 0) || math.IsInf(p, 0) {
+			return fmt.Errorf("rsmi: P(v|e) = %v at environment %d, block state %d", p, e, v)
+		}
+		sum += p
+	}
+	if !(sum > 0) || math.IsInf(sum, 0) {
+		return fmt.Errorf("rsmi: P(v|e) of environment %d sums to %v", e, sum)
+	}
+	for v := range row {
+		row[v] /= sum
+	}
+	return nil
+}
+
 // NV implements Estimator.
-func (t *Table) NV() int { return t.nv }
+func (t *Exact) NV() int { return t.nv }
 
 // NumEnvironments returns the number of (distinct) environments in the table.
-func (t *Table) NumEnvironments() int { return t.ne }
+func (t *Exact) NumEnvironments() int { return t.ne }
 
 // Cond returns P(v|e) for environment e, 2^NV values (aliasing internal
-// storage: do not modify).
-func (t *Table) Cond(e int) []float64 { return t.pve[e*t.s : (e+1)*t.s] }
+// storage: do not modify), or nil if e is not in [0, NumEnvironments()).
+func (t *Exact) Cond(e int) []float64 {
+	if e < 0 || e >= t.ne {
+		return nil
+	}
+	return t.pve[e*t.s : (e+1)*t.s]
+}
 
-// Weight returns the normalized weight P(e) of environment e.
-func (t *Table) Weight(e int) float64 { return t.w[e] }
+// Weight returns the normalized weight P(e) of environment e (NaN if e is
+// not in [0, NumEnvironments())).
+func (t *Exact) Weight(e int) float64 {
+	if e < 0 || e >= t.ne {
+		return math.NaN()
+	}
+	return t.w[e]
+}
 
 // MI implements Estimator.
-func (t *Table) MI(f *Filter) (float64, error) { return t.eval(f, nil) }
+func (t *Exact) MI(f *Filter) (float64, error) { return t.eval(f, nil) }
 
 // MIGrad implements Estimator.
-func (t *Table) MIGrad(f *Filter, grad []float64) (float64, error) {
+func (t *Exact) MIGrad(f *Filter, grad []float64) (float64, error) {
 	if grad == nil {
 		return 0, errors.New("rsmi: MIGrad needs a gradient slice")
 	}
@@ -137,7 +158,7 @@ func (t *Table) MIGrad(f *Filter, grad []float64) (float64, error) {
 
 // VisibleMI returns I(V:E) in bits under the table, the upper bound of
 // I_Λ(H:E) for every filter (data processing inequality).
-func (t *Table) VisibleMI() float64 {
+func (t *Exact) VisibleMI() float64 {
 	pv := make([]float64, t.s)
 	for e := 0; e < t.ne; e++ {
 		floats64Axpy(t.w[e], t.pve[e*t.s:(e+1)*t.s], pv)
@@ -157,9 +178,10 @@ func (t *Table) VisibleMI() float64 {
 
 // RuleMI returns I(H:E) in bits for any coarse-graining rule: its
 // conditional P(h|v) (Rule.Cond) is evaluated on every block state and
-// combined with the table's P(v|e). Majority{}, Decimation{} and
+// combined with the table's P(v|e) (block states decoded as described at
+// Exact). Majority{}, Decimation{} and
 // MostProbable or Symmetrize of a learned filter give the standard rules.
-func (t *Table) RuleMI(r Rule) (float64, error) {
+func (t *Exact) RuleMI(r Rule) (float64, error) {
 	if r == nil {
 		return 0, errors.New("rsmi: RuleMI of a nil rule")
 	}
@@ -176,15 +198,8 @@ func (t *Table) RuleMI(r Rule) (float64, error) {
 		decodeSpins(s, v)
 		row := q[s*hs : (s+1)*hs]
 		r.Cond(v, row)
-		var sum float64
-		for _, p := range row {
-			if !(p >= 0) || math.IsInf(p, 0) {
-				return 0, fmt.Errorf("rsmi: rule gives P(h|v) = %v for block state %d", p, s)
-			}
-			sum += p
-		}
-		if math.Abs(sum-1) > 1e-9 {
-			return 0, fmt.Errorf("rsmi: rule's P(h|v) sums to %v for block state %d", sum, s)
+		if _, err := checkCond(row, s); err != nil {
+			return 0, err
 		}
 	}
 	phe := make([]float64, t.ne*hs)
@@ -208,7 +223,7 @@ func floats64Axpy(a float64, x, y []float64) {
 
 // gemmPQ computes phe = pve · q (ne × hs). The matrices are tall and skinny
 // (hs is small), where a plain loop beats a general GEMM.
-func (t *Table) gemmPQ(q []float64, hs int, phe []float64, lo, hi int) {
+func (t *Exact) gemmPQ(q []float64, hs int, phe []float64, lo, hi int) {
 	S := t.s
 	for e := lo; e < hi; e++ {
 		out := phe[e*hs : (e+1)*hs]
@@ -238,7 +253,7 @@ func (t *Table) gemmPQ(q []float64, hs int, phe []float64, lo, hi int) {
 }
 
 // gemmTG computes m = pveᵀ · g (S × hs) over environments lo ≤ e < hi.
-func (t *Table) gemmTG(g []float64, hs int, m []float64, lo, hi int) {
+func (t *Exact) gemmTG(g []float64, hs int, m []float64, lo, hi int) {
 	S := t.s
 	for i := range m {
 		m[i] = 0
@@ -266,13 +281,13 @@ func (t *Table) gemmTG(g []float64, hs int, m []float64, lo, hi int) {
 	}
 }
 
-// envChunk is the number of environments per chunk of Table's parallel
+// envChunk is the number of environments per chunk of Exact's parallel
 // evaluation.
 const envChunk = 2048
 
 // chunks runs fn on the nc chunks of environments, on up to GOMAXPROCS
 // goroutines.
-func (t *Table) chunks(nc int, fn func(c, lo, hi int)) {
+func (t *Exact) chunks(nc int, fn func(c, lo, hi int)) {
 	run := func(c int) { fn(c, c*envChunk, min((c+1)*envChunk, t.ne)) }
 	workers := min(nc, runtime.GOMAXPROCS(0))
 	if workers <= 1 {
@@ -295,7 +310,7 @@ func (t *Table) chunks(nc int, fn func(c, lo, hi int)) {
 }
 
 // miFrom returns the MI in bits from P(h|e) and P(h).
-func (t *Table) miFrom(phe []float64, hs int) (float64, []float64) {
+func (t *Exact) miFrom(phe []float64, hs int) (float64, []float64) {
 	ph := make([]float64, hs)
 	for e := 0; e < t.ne; e++ {
 		floats64Axpy(t.w[e], phe[e*hs:(e+1)*hs], ph)
@@ -313,7 +328,7 @@ func (t *Table) miFrom(phe []float64, hs int) (float64, []float64) {
 	return mi / math.Ln2, ph
 }
 
-func (t *Table) checkFilter(f *Filter, grad []float64) error {
+func (t *Exact) checkFilter(f *Filter, grad []float64) error {
 	if err := f.Validate(); err != nil {
 		return err
 	}
@@ -329,44 +344,87 @@ func (t *Table) checkFilter(f *Filter, grad []float64) error {
 	return nil
 }
 
-func (t *Table) eval(f *Filter, grad []float64) (float64, error) {
+// evalBufs are the slices of one evaluation, carved from Exact's scratch.
+type evalBufs struct {
+	nh, hs, nc int
+	q          []float64 // S × hs: P_Λ(h|v)
+	th         []float64 // S × nh: tanh x_j(v)
+	phe        []float64 // ne × hs: P(h|e)
+	phc        []float64 // nc × hs: partial P(h) per chunk
+	ph, logph  []float64 // hs
+	mic        []float64 // nc: partial MI per chunk
+	g          []float64 // ne × hs: w_e G(h,e) (gradient only)
+	mc         []float64 // nc × S × hs: partial pveᵀ·g per chunk (gradient only)
+	v          []int8
+}
+
+func (t *Exact) eval(f *Filter, grad []float64) (float64, error) {
 	if err := t.checkFilter(f, grad); err != nil {
 		return 0, err
 	}
-	nh, nv := f.NH, f.NV
-	hs := 1 << nh
-	nc := (t.ne + envChunk - 1) / envChunk
-	need := t.s*hs + t.s*nh + t.ne*hs + nc*hs + 2*hs + nc
-	if grad != nil {
-		need += t.ne*hs + nc*t.s*hs
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	b := t.buffers(f, grad != nil)
+	t.hiddenCond(f, b)
+	t.marginal(b)
+	mi := t.miAndG(b)
+	if math.IsNaN(mi) || math.IsInf(mi, 0) {
+		return mi, fmt.Errorf("rsmi: mutual information is %v", mi)
+	}
+	if grad == nil {
+		return mi, nil
+	}
+	t.gradient(f, b, grad)
+	if i := nonFinite(grad); i >= 0 {
+		return mi, fmt.Errorf("rsmi: gradient component %d is %v", i, grad[i])
+	}
+	return mi, nil
+}
+
+// buffers lays out the evaluation's slices in one scratch buffer, reused
+// across calls: no allocation in steady state beyond the worker goroutines.
+func (t *Exact) buffers(f *Filter, withGrad bool) *evalBufs {
+	nh := f.NH
+	hs := 1 << nh
+	nc := (t.ne + envChunk - 1) / envChunk
+	sizes := []int{t.s * hs, t.s * nh, t.ne * hs, nc * hs, hs, hs, nc}
+	if withGrad {
+		sizes = append(sizes, t.ne*hs, nc*t.s*hs)
+	}
+	need := 0
+	for _, n := range sizes {
+		need += n
+	}
 	if cap(t.scratch) < need {
 		t.scratch = make([]float64, need)
 	}
-	if cap(t.vbuf) < nv {
-		t.vbuf = make([]int8, nv)
+	if cap(t.vbuf) < f.NV {
+		t.vbuf = make([]int8, f.NV)
 	}
-	// One scratch buffer, reused across calls: no allocation in steady state
-	// beyond the worker goroutines.
 	buf := t.scratch[:need]
 	clear(buf)
-	q, buf := buf[:t.s*hs], buf[t.s*hs:]
-	th, buf := buf[:t.s*nh], buf[t.s*nh:]
-	phe, buf := buf[:t.ne*hs], buf[t.ne*hs:]
-	phc, buf := buf[:nc*hs], buf[nc*hs:]
-	ph, buf := buf[:hs], buf[hs:]
-	logph, buf := buf[:hs], buf[hs:]
-	mic, buf := buf[:nc], buf[nc:]
-	v := t.vbuf[:nv]
+	parts := make([][]float64, 9)[:len(sizes)]
+	for i, n := range sizes {
+		parts[i], buf = buf[:n], buf[n:]
+	}
+	b := &evalBufs{nh: nh, hs: hs, nc: nc, q: parts[0], th: parts[1], phe: parts[2], phc: parts[3],
+		ph: parts[4], logph: parts[5], mic: parts[6], v: t.vbuf[:f.NV]}
+	if withGrad {
+		b.g, b.mc = parts[7], parts[8]
+	}
+	return b
+}
+
+// hiddenCond fills q[s,h] = P_Λ(h|v_s) and th[s,j] = tanh x_j(v_s) for
+// every block state s.
+func (t *Exact) hiddenCond(f *Filter, b *evalBufs) {
 	for s := 0; s < t.s; s++ {
-		decodeSpins(s, v)
-		row := q[s*hs : (s+1)*hs]
+		decodeSpins(s, b.v)
+		row := b.q[s*b.hs : (s+1)*b.hs]
 		row[0] = 1
-		for j := 0; j < nh; j++ {
-			x := f.Field(v, j)
-			th[s*nh+j] = math.Tanh(x)
+		for j := 0; j < b.nh; j++ {
+			x := f.Field(b.v, j)
+			b.th[s*b.nh+j] = math.Tanh(x)
 			pp, pm := sigmoid(2*x), sigmoid(-2*x)
 			n := 1 << j
 			for h := 0; h < n; h++ {
@@ -375,40 +433,45 @@ func (t *Table) eval(f *Filter, grad []float64) (float64, error) {
 			}
 		}
 	}
-	// Environments are processed in fixed chunks (in parallel when there are
-	// several); partial sums are reduced in chunk order, so the result does
-	// not depend on the number of goroutines.
-	t.chunks(nc, func(c, lo, hi int) {
-		t.gemmPQ(q, hs, phe, lo, hi)
-		pc := phc[c*hs : (c+1)*hs]
+}
+
+// marginal computes P(h|e) = Σ_v P(v|e) P_Λ(h|v) and P(h). Environments
+// are processed in fixed chunks (in parallel when there are several);
+// partial sums are reduced in chunk order, so the result does not depend on
+// the number of goroutines.
+func (t *Exact) marginal(b *evalBufs) {
+	hs := b.hs
+	t.chunks(b.nc, func(c, lo, hi int) {
+		t.gemmPQ(b.q, hs, b.phe, lo, hi)
+		pc := b.phc[c*hs : (c+1)*hs]
 		for e := lo; e < hi; e++ {
-			floats64Axpy(t.w[e], phe[e*hs:(e+1)*hs], pc)
+			floats64Axpy(t.w[e], b.phe[e*hs:(e+1)*hs], pc)
 		}
 	})
-	for c := 0; c < nc; c++ {
-		floats64Axpy(1, phc[c*hs:(c+1)*hs], ph)
+	for c := 0; c < b.nc; c++ {
+		floats64Axpy(1, b.phc[c*hs:(c+1)*hs], b.ph)
 	}
-	for h, p := range ph {
-		logph[h] = math.Log(p)
+	for h, p := range b.ph {
+		b.logph[h] = math.Log(p)
 	}
-	var g, mc []float64
-	if grad != nil {
-		g, buf = buf[:t.ne*hs], buf[t.ne*hs:]
-		mc = buf[:nc*t.s*hs]
-	}
-	t.chunks(nc, func(c, lo, hi int) {
+}
+
+// miAndG returns the MI in bits and, for a gradient, fills g[e,h] =
+// w_e G(h,e) and the chunks' partial products pveᵀ·g.
+func (t *Exact) miAndG(b *evalBufs) float64 {
+	hs := b.hs
+	t.chunks(b.nc, func(c, lo, hi int) {
 		var mi float64
 		for e := lo; e < hi; e++ {
 			var d float64
-			pe := phe[e*hs : (e+1)*hs]
 			var ge []float64
-			if g != nil {
-				ge = g[e*hs : (e+1)*hs]
+			if b.g != nil {
+				ge = b.g[e*hs : (e+1)*hs]
 			}
-			for h, p := range pe {
+			for h, p := range b.phe[e*hs : (e+1)*hs] {
 				var l float64
 				if p > 0 {
-					l = math.Log(p) - logph[h]
+					l = math.Log(p) - b.logph[h]
 					d += p * l
 				}
 				if ge != nil {
@@ -417,32 +480,31 @@ func (t *Table) eval(f *Filter, grad []float64) (float64, error) {
 			}
 			mi += t.w[e] * d
 		}
-		mic[c] = mi
-		if g != nil {
-			t.gemmTG(g, hs, mc[c*t.s*hs:(c+1)*t.s*hs], lo, hi)
+		b.mic[c] = mi
+		if b.g != nil {
+			t.gemmTG(b.g, hs, b.mc[c*t.s*hs:(c+1)*t.s*hs], lo, hi)
 		}
 	})
 	var mi float64
-	for _, x := range mic {
+	for _, x := range b.mic {
 		mi += x
 	}
-	mi /= math.Ln2
-	if math.IsNaN(mi) || math.IsInf(mi, 0) {
-		return mi, fmt.Errorf("rsmi: mutual information is %v", mi)
+	return mi / math.Ln2
+}
+
+// gradient reduces the chunks' pveᵀ·g into M and writes
+// ∂I/∂λ_jk = Σ_v v_k A_j(v), A_j(v) = Σ_h Q M h_j − tanh x_j Σ_h Q M, into
+// grad (and the biases' Σ_v A_j(v)).
+func (t *Exact) gradient(f *Filter, b *evalBufs, grad []float64) {
+	hs, nh, nv := b.hs, b.nh, f.NV
+	m := b.mc[:t.s*hs]
+	for c := 1; c < b.nc; c++ {
+		floats64Axpy(1, b.mc[c*t.s*hs:(c+1)*t.s*hs], m)
 	}
-	if grad == nil {
-		return mi, nil
-	}
-	m := mc[:t.s*hs]
-	for c := 1; c < nc; c++ {
-		floats64Axpy(1, mc[c*t.s*hs:(c+1)*t.s*hs], m)
-	}
-	for i := range grad {
-		grad[i] = 0
-	}
+	clear(grad)
 	for s := 0; s < t.s; s++ {
-		decodeSpins(s, v)
-		qm := q[s*hs : (s+1)*hs]
+		decodeSpins(s, b.v)
+		qm := b.q[s*hs : (s+1)*hs]
 		mm := m[s*hs : (s+1)*hs]
 		var tot float64
 		for h := range qm {
@@ -450,7 +512,6 @@ func (t *Table) eval(f *Filter, grad []float64) (float64, error) {
 			tot += qm[h]
 		}
 		for j := 0; j < nh; j++ {
-			// A_j(v) = Σ_h Q M h_j − tanh x_j Σ_h Q M
 			var plus float64
 			bit := 1 << j
 			for h, x := range qm {
@@ -458,9 +519,9 @@ func (t *Table) eval(f *Filter, grad []float64) (float64, error) {
 					plus += x
 				}
 			}
-			a := 2*plus - tot - th[s*nh+j]*tot
+			a := 2*plus - tot - b.th[s*nh+j]*tot
 			gw := grad[j*nv : (j+1)*nv]
-			for k, sk := range v {
+			for k, sk := range b.v {
 				gw[k] += a * float64(sk)
 			}
 			if f.Bias != nil {
@@ -468,10 +529,4 @@ func (t *Table) eval(f *Filter, grad []float64) (float64, error) {
 			}
 		}
 	}
-	for i, x := range grad {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return mi, fmt.Errorf("rsmi: gradient component %d is %v", i, x)
-		}
-	}
-	return mi, nil
 }

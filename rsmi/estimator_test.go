@@ -6,12 +6,20 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // chainPairs draws n exact samples of an open Ising chain segment of
 // 2le+2lb+lv spins (the infinite chain's marginal in zero field) by its
 // Markov property, and returns its (V,E) pairs in Regions order.
-func chainPairs(K float64, lv, lb, le, n int, src rand.Source) (v, e []int8) {
+func chainPairs(K float64, lv, lb, le, n int, src rand.Source) *Pairs {
+	v, e := chainValues(K, lv, lb, le, n, src)
+	return pairsOf(v, lv, e, 2*le)
+}
+
+// chainValues is chainPairs' values.
+func chainValues(K float64, lv, lb, le, n int, src rand.Source) (v, e []int8) {
 	t := math.Tanh(K)
 	rng := rand.New(src)
 	L := 2*le + 2*lb + lv
@@ -191,7 +199,7 @@ func paramPtr(f *Filter, i int) *float64 {
 	return &f.Bias[i-len(f.W)]
 }
 
-func TestTableGradient(t *testing.T) {
+func TestExactGradient(t *testing.T) {
 	tb, err := NewExactChain(0.8, 3, 1, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +219,7 @@ func TestTableGradient(t *testing.T) {
 	for i := range w {
 		w[i] = rng.Float64()
 	}
-	rt, err := NewTable(4, pve, w)
+	rt, err := NewExact(4, pve, w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +276,12 @@ func TestTrainNormAndErrors(t *testing.T) {
 	tb, _ := NewExactChain(1, 2, 1, 2)
 	f, _ := NewFilter(2, 2, rand.NewPCG(1, 1))
 	var calls int
-	_, err := Train(context.Background(), tb, f, &TrainOptions{Steps: 200, Norm: 1.5, Progress: func(int, float64) { calls++ }})
+	_, err := Train(context.Background(), tb, f, &TrainOptions{Steps: 200, Norm: 1.5, Progress: func(p run.Progress) {
+		if p.Stage != "rsmi.Train" || p.Total != 200 || p.Done != calls+1 {
+			t.Errorf("progress %+v after %d calls", p, calls)
+		}
+		calls++
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

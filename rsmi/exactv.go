@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/rsmi-go/rsmi/internal/size"
 	"github.com/rsmi-go/rsmi/rbm"
 	"github.com/rsmi-go/rsmi/run"
 )
@@ -17,19 +18,21 @@ import (
 // table of P(v|e) that ExactV keeps (8 bytes per entry).
 const MaxTableEntries = 1 << 26
 
-// ExactVOptions configures NewExactV. Src is required; every other zero field
-// takes the default in its comment.
+// ExactVOptions configures NewExactV. Nil, and every zero field, means the
+// default in the field's comment.
 type ExactVOptions struct {
 	// Hidden is the number of hidden units of the Θ-RBM (default 32; 8 was
 	// too few for 2D Ising blocks in the prototype).
 	Hidden int
-	// Units is the alphabet of the Θ-RBM (default rbm.Spin: the ±1 data are
-	// fed as they are; rbm.Binary maps s → (s+1)/2).
+	// Units is the alphabet of the Θ-RBM's visible and hidden units
+	// (default rbm.Binary, the zero value: the ±1 data are fed as
+	// (s+1)/2; rbm.Spin feeds them as they are).
 	Units rbm.Units
-	// RBM sets the Θ-RBM's training. If nil: CD-1, 20 epochs, batch 64,
-	// learning rate 0.01 with Decay 0.1, momentum 0.9, shuffled batches
-	// (persistent CD was unstable in the prototype). Its Src and Progress
-	// are replaced by the ones below.
+	// RBM sets the Θ-RBM's training (default nil: CD-1, 20 epochs, batch
+	// 64, learning rate 0.01 with Decay 0.1, momentum 0.9, shuffled batches;
+	// persistent CD was unstable in the prototype). Its Src (the source
+	// passed to NewExactV), Progress and,
+	// if Checkpoint below is set, Checkpoint are replaced.
 	RBM *rbm.TrainOptions
 	// FineTune is the number of Adam steps of conditional fine-tuning after
 	// contrastive divergence (default 300; negative disables it). Each step
@@ -43,19 +46,53 @@ type ExactVOptions struct {
 	FineTuneBatch int
 	// FineTuneRate is the fine-tuning Adam step size (default 0.003).
 	FineTuneRate float64
-	// Checkpoint, if not nil, checkpoints the Θ-RBM's training (the slow
-	// part; fine-tuning and the table are recomputed on resume, which gives
-	// the same result) into Checkpoint.Dir, under the name
-	// "exactv-theta.ckpt" unless Checkpoint.Name is set. It overrides
-	// RBM.Checkpoint.
+	// Checkpoint, if not nil, checkpoints the Θ-RBM's training (rbm.Train)
+	// and the fine-tuning into Checkpoint.Dir, under the name
+	// Checkpoint.Name, or "exactv-theta.ckpt" if it is empty, and that name
+	// with "-finetune" inserted before its extension
+	// ("exactv-theta-finetune.ckpt");
+	// the table is recomputed on resume. A resumed NewExactV returns the
+	// same estimator, bit for bit, as an uninterrupted one with the same
+	// pairs, source and options. (Default nil: no checkpoints.)
 	Checkpoint *run.Checkpoint
-	// Src drives the Θ-RBM's initialization and training. Required.
-	Src rand.Source
-	// Progress, if not nil, is called after every Θ-RBM epoch.
-	Progress func(epoch, epochs int)
-	// Workers is the number of goroutines building the table (default
-	// GOMAXPROCS); the result does not depend on it.
+	// Progress, if not nil, is called from the calling goroutine with the
+	// stages "rsmi.ExactV: Θ-RBM" (after every epoch, Value the
+	// pseudo-log-likelihood per row), "rsmi.ExactV: fine-tuning" (after
+	// every step, Value the mean conditional log-likelihood ln P(v|e) per
+	// pair of the step's mini-batch) and "rsmi.ExactV: table" (at its start
+	// and end, Done and Total counting environments). (Default nil.)
+	Progress run.ProgressFunc
+	// Workers is the number of goroutines of the fine-tuning and of the
+	// table (default GOMAXPROCS); the result does not depend on it.
 	Workers int
+}
+
+// resolve returns the options with the defaults filled in (Workers too).
+func (opts *ExactVOptions) resolve() (ExactVOptions, error) {
+	c := ExactVOptions{Hidden: 32, Units: rbm.Binary, FineTune: 300, FineTuneBatch: 256, FineTuneRate: 0.003, Workers: runtime.GOMAXPROCS(0)}
+	if opts == nil {
+		return c, nil
+	}
+	o := opts
+	switch {
+	case o.Hidden < 0:
+		return c, fmt.Errorf("rsmi: ExactVOptions.Hidden = %d (Θ-RBM hidden units) is negative", o.Hidden)
+	case o.Units != rbm.Binary && o.Units != rbm.Spin:
+		return c, fmt.Errorf("rsmi: ExactVOptions.Units = %v is neither rbm.Binary nor rbm.Spin", o.Units)
+	case o.FineTuneBatch < 0:
+		return c, fmt.Errorf("rsmi: ExactVOptions.FineTuneBatch = %d is negative", o.FineTuneBatch)
+	case o.FineTuneRate < 0 || math.IsNaN(o.FineTuneRate) || math.IsInf(o.FineTuneRate, 0):
+		return c, fmt.Errorf("rsmi: ExactVOptions.FineTuneRate = %v, want a finite value ≥ 0 (0: the default)", o.FineTuneRate)
+	case o.Workers < 0:
+		return c, fmt.Errorf("rsmi: ExactVOptions.Workers = %d is negative", o.Workers)
+	}
+	setInt(&c.Hidden, o.Hidden)
+	setInt(&c.FineTune, o.FineTune)
+	setInt(&c.FineTuneBatch, o.FineTuneBatch)
+	setFloat(&c.FineTuneRate, o.FineTuneRate)
+	setInt(&c.Workers, o.Workers)
+	c.Units, c.RBM, c.Checkpoint, c.Progress = o.Units, o.RBM, o.Checkpoint, o.Progress
+	return c, nil
 }
 
 // ExactV is the exact-in-V estimator: a Θ-RBM trained on (V,E) pairs models
@@ -66,7 +103,7 @@ type ExactVOptions struct {
 //
 // is computed exactly by enumerating the 2^|V| block states for every
 // distinct environment of the data. I_Λ(H:E) = H(H) − ⟨H(H|e)⟩_e and its
-// gradient are then exact given the model (see Table), the average over e
+// gradient are then exact given the model (see Exact), the average over e
 // running over the data's environments with their counts. The only errors
 // are the RBM's modelling error and the sampling of the data. Measured
 // against the exact oracles: within 0.004 bit of the exact chain in 1D
@@ -79,126 +116,160 @@ type ExactVOptions struct {
 // The hidden pre-activations of every environment are computed once and
 // those of the 2^|V| block states are tabulated, so building the table costs
 // (distinct environments) × 2^|V| × Hidden log-cosh evaluations; each MI or
-// gradient evaluation afterwards costs two matrix products (see Table).
+// gradient evaluation afterwards costs two matrix products (see Exact).
 type ExactV struct {
-	*Table
+	*Exact
 	// Theta is the trained Θ-RBM over (V,E), visible units V first.
 	Theta *rbm.RBM
 }
 
-// NewExactV trains the Θ-RBM on the n pairs (v, e) — v holds n rows of nv
-// ±1 values and e n rows of ne ±1 values, as Regions.Pairs returns them — and
-// tabulates P(v|e) for every distinct environment.
-func NewExactV(ctx context.Context, v []int8, nv int, e []int8, ne int, opts *ExactVOptions) (*ExactV, error) {
-	if nv > MaxVisible {
-		return nil, fmt.Errorf("rsmi: |V| = %d exceeds ExactV's limit of %d (it enumerates 2^|V| block states per environment): use a smaller block, exclude dofs from V (RegionOptions.ExcludeV), or an estimator that does not enumerate V (NewRBMProxy, NewInfoNCE)", nv, MaxVisible)
+// NewExactV trains the Θ-RBM on the pairs p (±1 spins) with the random
+// source src, fine-tunes it, and tabulates P(v|e) for every distinct
+// environment of p.
+func NewExactV(ctx context.Context, p *Pairs, src rand.Source, opts *ExactVOptions) (*ExactV, error) {
+	if err := p.spins("ExactV"); err != nil {
+		return nil, err
 	}
-	n, err := checkPairs(v, nv, e, ne)
+	if p.NV > MaxVisible {
+		return nil, fmt.Errorf("rsmi: |V| = %d exceeds ExactV's limit of %d (it enumerates 2^|V| block states per environment): use a smaller block, exclude dofs from V (RegionOptions.ExcludeV), or an estimator that does not enumerate V (NewRBMProxy, NewInfoNCE)", p.NV, MaxVisible)
+	}
+	if src == nil {
+		return nil, errors.New("rsmi: NewExactV needs a random source")
+	}
+	o, err := opts.resolve()
 	if err != nil {
 		return nil, err
 	}
-	if opts == nil || opts.Src == nil {
-		return nil, errors.New("rsmi: ExactVOptions.Src is required")
+	envs := distinctEnvs(p)
+	if len(envs.first) > MaxTableEntries>>p.NV {
+		return nil, fmt.Errorf("rsmi: %d distinct environments × 2^%d block states exceed ExactV's table limit of %d entries: pass fewer pairs or use a smaller block", len(envs.first), p.NV, MaxTableEntries)
 	}
-	nth := opts.Hidden
-	if nth < 0 {
-		return nil, fmt.Errorf("rsmi: Θ-RBM hidden units %d is negative", nth)
+	data, err := thetaData(p, o.Units)
+	if err != nil {
+		return nil, err
 	}
-	if nth == 0 {
-		nth = 32
+	theta, err := rbm.New(p.NV+p.NE, o.Hidden, o.Units, src)
+	if err != nil {
+		return nil, fmt.Errorf("rsmi: the Θ-RBM: %w", err)
 	}
-	units := opts.Units
-	if units != rbm.Binary && units != rbm.Spin {
-		return nil, fmt.Errorf("rsmi: unknown Θ-RBM units %v", units)
+	if err := trainRBM(ctx, theta, data, src, o.RBM, thetaCheckpoint(o.Checkpoint), "rsmi.ExactV", "Θ-RBM", o.Progress); err != nil {
+		return nil, err
 	}
-	// distinct environments
-	index := make(map[string]int)
-	var envs []int
-	var counts []float64
-	for k := 0; k < n; k++ {
-		key := string(int8sAsBytes(e[k*ne : (k+1)*ne]))
-		if i, ok := index[key]; ok {
-			counts[i]++
-			continue
+	if o.FineTune > 0 {
+		ft := newFineTuner(theta, data, p, envs, &o, src)
+		if err := ft.run(ctx); err != nil {
+			return nil, err
 		}
-		index[key] = len(envs)
-		envs = append(envs, k)
-		counts = append(counts, 1)
 	}
-	S := 1 << nv
-	if len(envs) > MaxTableEntries/S {
-		return nil, fmt.Errorf("rsmi: %d distinct environments × 2^%d block states exceed ExactV's table limit of %d entries: pass fewer pairs or use a smaller block", len(envs), nv, MaxTableEntries)
+	if o.Progress != nil {
+		o.Progress(run.Progress{Stage: "rsmi.ExactV: table", Total: len(envs.first), Value: math.NaN()})
 	}
-	// training data: rows (v, e) in the RBM's alphabet
-	nx := nv + ne
-	data := make([]int8, n*nx)
-	for k := 0; k < n; k++ {
+	pve, err := exactVTable(ctx, theta, data, p.NV, envs.first, o.Workers)
+	if err != nil {
+		return nil, err
+	}
+	t, err := NewExact(p.NV, pve, envs.count)
+	if err != nil {
+		return nil, err
+	}
+	if o.Progress != nil {
+		o.Progress(run.Progress{Stage: "rsmi.ExactV: table", Done: len(envs.first), Total: len(envs.first), Value: math.NaN()})
+	}
+	return &ExactV{Exact: t, Theta: theta}, nil
+}
+
+// envSet lists the distinct environments of pairs: the first pair of each,
+// in the order of first occurrence, the number of pairs of each, and the
+// index of every pair's environment.
+type envSet struct {
+	first []int
+	count []float64
+	of    []int32
+}
+
+func distinctEnvs(p *Pairs) *envSet {
+	s := &envSet{of: make([]int32, p.N)}
+	index := make(map[string]int32)
+	for k := 0; k < p.N; k++ {
+		key := string(int8sAsBytes(p.E[k*p.NE : (k+1)*p.NE]))
+		i, ok := index[key]
+		if !ok {
+			i = int32(len(s.first))
+			index[key] = i
+			s.first = append(s.first, k)
+			s.count = append(s.count, 0)
+		}
+		s.count[i]++
+		s.of[k] = i
+	}
+	return s
+}
+
+// thetaData returns the training rows (v, e) of the Θ-RBM in its alphabet.
+func thetaData(p *Pairs, units rbm.Units) ([]int8, error) {
+	nx := p.NV + p.NE
+	total, err := size.Elements("rsmi: the Θ-RBM's training data", 1, p.N, nx)
+	if err != nil {
+		return nil, err
+	}
+	data := make([]int8, total)
+	for k := 0; k < p.N; k++ {
 		row := data[k*nx : (k+1)*nx]
-		copy(row, v[k*nv:(k+1)*nv])
-		copy(row[nv:], e[k*ne:(k+1)*ne])
+		copy(row, p.V[k*p.NV:(k+1)*p.NV])
+		copy(row[p.NV:], p.E[k*p.NE:(k+1)*p.NE])
 		if units == rbm.Binary {
 			for i, x := range row {
 				row[i] = (x + 1) / 2
 			}
 		}
 	}
-	theta, err := rbm.New(nx, nth, units, opts.Src)
-	if err != nil {
-		return nil, err
+	return data, nil
+}
+
+// thetaCheckpoint returns the Θ-RBM's checkpoint options (nil without
+// checkpoints), defaulting the name to "exactv-theta.ckpt".
+func thetaCheckpoint(ck *run.Checkpoint) *run.Checkpoint {
+	if ck == nil {
+		return nil
 	}
-	to := rbm.TrainOptions{Epochs: 20, BatchSize: 64, LearningRate: 0.01, Decay: 0.1, Momentum: 0.9, K: 1, Shuffle: true}
-	if opts.RBM != nil {
-		to = *opts.RBM
+	c := *ck
+	if c.Name == "" {
+		c.Name = "exactv-theta.ckpt"
 	}
-	to.Src = opts.Src
-	if opts.Checkpoint != nil {
-		ck := *opts.Checkpoint
-		if ck.Name == "" {
-			ck.Name = "exactv-theta.ckpt"
-		}
-		to.Checkpoint = &ck
+	return &c
+}
+
+// defaultRBMTraining is the RBM training of ExactV and RBMProxy when their
+// options leave it nil.
+var defaultRBMTraining = rbm.TrainOptions{Epochs: 20, BatchSize: 64, LearningRate: 0.01, Decay: 0.1, Momentum: 0.9, K: 1, Shuffle: true}
+
+// trainRBM trains the RBM name of the estimator est on data by rbm.Train
+// with the options to (nil: defaultRBMTraining), the random source src, the
+// checkpoint ck (nil: to's own) and progress reported as the stage
+// "est: name".
+//
+// INTEGRATOR: rsmi's one call of rbm.Train; adapt it here when rbm.Train
+// takes its source positionally.
+func trainRBM(ctx context.Context, r *rbm.RBM, data []int8, src rand.Source, to *rbm.TrainOptions, ck *run.Checkpoint, est, name string, progress run.ProgressFunc) error {
+	stage := est + ": " + name
+	t := defaultRBMTraining
+	if to != nil {
+		t = *to
 	}
-	to.Progress = nil
-	if opts.Progress != nil {
-		to.Progress = func(p run.Progress) { opts.Progress(p.Done, p.Total) }
+	t.Src = src
+	if ck != nil {
+		t.Checkpoint = ck
 	}
-	if _, err := rbm.Train(ctx, theta, data, &to); err != nil {
-		return nil, fmt.Errorf("rsmi: training the Θ-RBM: %w", err)
-	}
-	ft := opts.FineTune
-	if ft == 0 {
-		ft = 300
-	}
-	if ft > 0 {
-		batch := opts.FineTuneBatch
-		if batch <= 0 {
-			batch = 256
-		}
-		lr := opts.FineTuneRate
-		if lr < 0 || math.IsNaN(lr) || math.IsInf(lr, 0) {
-			return nil, fmt.Errorf("rsmi: FineTuneRate = %v", lr)
-		}
-		if lr == 0 {
-			lr = 0.003
-		}
-		vcount := make([]float64, len(envs)*S)
-		for k := 0; k < n; k++ {
-			key := string(int8sAsBytes(e[k*ne : (k+1)*ne]))
-			vcount[index[key]*S+spinIndex(v[k*nv:(k+1)*nv])]++
-		}
-		if err := fineTune(ctx, theta, data, nv, envs, vcount, ft, batch, lr, opts.Src, opts.Workers); err != nil {
-			return nil, err
+	t.Progress = nil
+	if progress != nil {
+		t.Progress = func(p run.Progress) {
+			progress(run.Progress{Stage: stage, Done: p.Done, Total: p.Total, Value: p.Value})
 		}
 	}
-	pve, err := exactVTable(ctx, theta, data, nv, envs, opts.Workers)
-	if err != nil {
-		return nil, err
+	if _, err := rbm.Train(ctx, r, data, &t); err != nil {
+		return fmt.Errorf("rsmi: training the %s: %w", name, err)
 	}
-	t, err := NewTable(nv, pve, counts)
-	if err != nil {
-		return nil, err
-	}
-	return &ExactV{Table: t, Theta: theta}, nil
+	return nil
 }
 
 // exactVTable returns P(v|e) under the RBM for the environments of the given
@@ -215,9 +286,6 @@ func exactVTable(ctx context.Context, r *rbm.RBM, data []int8, nv int, envs []in
 	logSum := softplus
 	if spin {
 		logSum = logCosh2
-	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
 	}
 	pve := make([]float64, len(envs)*S)
 	var wg sync.WaitGroup
@@ -308,195 +376,6 @@ func blockTables(r *rbm.RBM, nv int, u, bv []float64) {
 			}
 		}
 	}
-}
-
-// fineTune ascends the exact conditional log-likelihood Σ_pairs log P(v|e)
-// of the RBM with Adam on mini-batches of distinct environments. vcount
-// holds, per distinct environment, the number of pairs with each block state.
-// The mini-batch is split over workers whose gradients are summed in worker
-// order, so the result does not depend on scheduling.
-func fineTune(ctx context.Context, r *rbm.RBM, data []int8, nv int, envs []int, vcount []float64, steps, batch int, lr float64, src rand.Source, workers int) error {
-	nx, nth := r.NumVisible(), r.NumHidden()
-	S := 1 << nv
-	w := r.W.RawMatrix()
-	// parameters: W (nx×nth), VisBias[:nv], HidBias
-	np := nx*nth + nv + nth
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	batch = min(batch, len(envs))
-	workers = max(1, min(workers, batch/16))
-	type scratch struct {
-		grad, a, lp, m, q []float64
-		pairs             float64
-	}
-	ws := make([]scratch, workers)
-	for k := range ws {
-		ws[k] = scratch{grad: make([]float64, np), a: make([]float64, nth), lp: make([]float64, S), m: make([]float64, S*nth), q: make([]float64, nth)}
-	}
-	m1 := make([]float64, np)
-	m2 := make([]float64, np)
-	u := make([]float64, S*nth)
-	bv := make([]float64, S)
-	xs := make([]float64, S*nv) // block-state values in the RBM's alphabet
-	for s := 0; s < S; s++ {
-		for i := 0; i < nv; i++ {
-			x := float64((s >> i) & 1)
-			if r.Units() == rbm.Spin {
-				x = 2*x - 1
-			}
-			xs[s*nv+i] = x
-		}
-	}
-	spin := r.Units() == rbm.Spin
-	rng := rand.New(src)
-	order := rng.Perm(len(envs))
-	next := 0
-	picked := make([]int, batch)
-	const b1, b2, eps = 0.9, 0.999, 1e-8
-	b1t, b2t := 1.0, 1.0
-	env := func(sc *scratch, k int) {
-		row := data[envs[k]*nx : (envs[k]+1)*nx]
-		a, lp, m, q := sc.a, sc.lp, sc.m, sc.q
-		copy(a, r.HidBias)
-		for i := nv; i < nx; i++ {
-			if x := float64(row[i]); x != 0 {
-				for j, wij := range w.Data[i*w.Stride : i*w.Stride+nth] {
-					a[j] += x * wij
-				}
-			}
-		}
-		mx := math.Inf(-1)
-		for s := 0; s < S; s++ {
-			l := bv[s]
-			us := u[s*nth : (s+1)*nth]
-			ms := m[s*nth : (s+1)*nth]
-			for j, aj := range a {
-				ls, mean := logSumMean(aj+us[j], spin)
-				l += ls
-				ms[j] = mean
-			}
-			lp[s] = l
-			mx = max(mx, l)
-		}
-		var z float64
-		for s := range lp {
-			lp[s] = math.Exp(lp[s] - mx)
-			z += lp[s]
-		}
-		cnt := vcount[k*S : (k+1)*S]
-		var ce float64
-		for _, c := range cnt {
-			ce += c
-		}
-		sc.pairs += ce
-		for j := range q {
-			q[j] = 0
-		}
-		g := sc.grad
-		for s := 0; s < S; s++ {
-			d := cnt[s] - ce*lp[s]/z
-			ms := m[s*nth : (s+1)*nth]
-			for i, x := range xs[s*nv : (s+1)*nv] {
-				if x == 0 {
-					continue
-				}
-				g[nx*nth+i] += d * x
-				gw := g[i*nth : (i+1)*nth]
-				for j, mj := range ms {
-					gw[j] += d * x * mj
-				}
-			}
-			for j, mj := range ms {
-				q[j] += d * mj
-			}
-		}
-		for i := nv; i < nx; i++ {
-			if x := float64(row[i]); x != 0 {
-				gw := g[i*nth : (i+1)*nth]
-				for j, qj := range q {
-					gw[j] += x * qj
-				}
-			}
-		}
-		gc := g[nx*nth+nv:]
-		for j, qj := range q {
-			gc[j] += qj
-		}
-	}
-	for step := 0; step < steps; step++ {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("rsmi: Θ-RBM fine-tuning interrupted at step %d: %w", step+1, err)
-		}
-		blockTables(r, nv, u, bv)
-		for bi := range picked {
-			if next == len(order) {
-				rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-				next = 0
-			}
-			picked[bi] = order[next]
-			next++
-		}
-		var wg sync.WaitGroup
-		for wk := range ws {
-			sc := &ws[wk]
-			for i := range sc.grad {
-				sc.grad[i] = 0
-			}
-			sc.pairs = 0
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for bi := wk; bi < batch; bi += workers {
-					if ctx.Err() != nil { // an environment costs 2^|V|·Hidden log-cosh evaluations
-						return
-					}
-					env(sc, picked[bi])
-				}
-			}()
-		}
-		wg.Wait()
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("rsmi: Θ-RBM fine-tuning interrupted at step %d: %w", step+1, err)
-		}
-		var pairs float64
-		for wk := range ws {
-			pairs += ws[wk].pairs
-			for _, g := range ws[wk].grad {
-				if math.IsNaN(g) || math.IsInf(g, 0) {
-					return fmt.Errorf("rsmi: Θ-RBM fine-tuning step %d: the gradient is %v (lower FineTuneRate)", step+1, g)
-				}
-			}
-		}
-		b1t *= b1
-		b2t *= b2
-		for p := 0; p < np; p++ {
-			var g float64
-			for wk := range ws {
-				g += ws[wk].grad[p]
-			}
-			g /= pairs
-			m1[p] = b1*m1[p] + (1-b1)*g
-			m2[p] = b2*m2[p] + (1-b2)*g*g
-			d := lr * (m1[p] / (1 - b1t)) / (math.Sqrt(m2[p]/(1-b2t)) + eps)
-			switch {
-			case p < nx*nth:
-				w.Data[(p/nth)*w.Stride+p%nth] += d
-			case p < nx*nth+nv:
-				r.VisBias[p-nx*nth] += d
-			default:
-				r.HidBias[p-nx*nth-nv] += d
-			}
-		}
-		if step%16 == 15 || step == steps-1 {
-			for _, x := range w.Data {
-				if math.IsNaN(x) || math.IsInf(x, 0) {
-					return fmt.Errorf("rsmi: Θ-RBM fine-tuning diverged by step %d: the weights are NaN or Inf (lower FineTuneRate)", step+1)
-				}
-			}
-		}
-	}
-	return nil
 }
 
 // logSumMean returns log Σ_h exp(h·x) and E[h] for one hidden unit: log(2

@@ -4,42 +4,59 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/rsmi-go/rsmi/run"
 )
 
-// ExactV's Θ-RBM checkpoint: a run cancelled during RBM training and resumed
-// gives exactly the estimator of an uninterrupted run.
+// ExactV's checkpoints: a run cancelled during the Θ-RBM's training or
+// during the fine-tuning and resumed gives exactly the estimator of an
+// uninterrupted run; a fine-tuning checkpoint resumed with another number
+// of steps is refused with both numbers named.
 func TestExactVCheckpointResume(t *testing.T) {
-	v, e := chainPairs(1, 2, 1, 2, 4000, rand.NewPCG(3, 3))
+	pr := chainPairs(1, 2, 1, 2, 4000, rand.NewPCG(3, 3))
 	f := &Filter{NH: 1, NV: 2, W: []float64{0.9, 0.4}}
-	build := func(ctx context.Context, ck *run.Checkpoint, progress func(epoch, epochs int)) (float64, error) {
-		ev, err := NewExactV(ctx, v, 2, e, 4, &ExactVOptions{Src: rand.NewPCG(7, 7), Checkpoint: ck, Progress: progress, FineTune: 50})
+	build := func(ctx context.Context, ck *run.Checkpoint, fineTune int, progress run.ProgressFunc) (float64, error) {
+		ev, err := NewExactV(ctx, pr, rand.NewPCG(7, 7), &ExactVOptions{Checkpoint: ck, Progress: progress, FineTune: fineTune})
 		if err != nil {
 			return 0, err
 		}
 		return ev.MI(f)
 	}
-	want, err := build(context.Background(), nil, nil)
+	want, err := build(context.Background(), nil, 50, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	_, err = build(ctx, &run.Checkpoint{Dir: dir}, func(epoch, _ int) {
-		if epoch == 5 {
-			cancel()
+	for _, stop := range []struct {
+		stage string
+		done  int
+	}{{"rsmi.ExactV: Θ-RBM", 15}, {"rsmi.ExactV: fine-tuning", 33}} {
+		dir := t.TempDir()
+		ck := &run.Checkpoint{Dir: dir, Every: 10}
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err = build(ctx, ck, 50, func(p run.Progress) {
+			if p.Stage == stop.stage && p.Done == stop.done {
+				cancel()
+			}
+		})
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("run cancelled in %s: error %v, want context.Canceled", stop.stage, err)
 		}
-	})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled run: error %v, want context.Canceled", err)
-	}
-	got, err := build(context.Background(), &run.Checkpoint{Dir: dir, Resume: true}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != want {
-		t.Fatalf("resumed ExactV gives MI %.17g, uninterrupted %.17g", got, want)
+		ck.Resume = true
+		got, err := build(context.Background(), ck, 50, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("resumed after a cancellation in %s: MI %.17g, uninterrupted %.17g", stop.stage, got, want)
+		}
+		if again, err := build(context.Background(), ck, 50, nil); err != nil || again != want {
+			t.Errorf("finished run resumed: MI %.17g (%v), uninterrupted %.17g", again, err, want)
+		}
+		if _, err := build(context.Background(), ck, 25, nil); err == nil || !strings.Contains(err.Error(), "written for 50 steps") || !strings.Contains(err.Error(), "asks for 25") {
+			t.Errorf("fine-tuning resumed with 25 of 50 steps: error %v", err)
+		}
 	}
 }

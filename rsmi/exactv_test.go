@@ -13,13 +13,14 @@ import (
 // of 50,000 pairs (the MI of the empirical distribution itself differs from
 // the exact one by up to about 0.002 bit) and the RBM's modelling error.
 func TestExactVChain1D(t *testing.T) {
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	for _, K := range []float64{0.5, 1} {
 		exact, err := NewExactChain(K, 2, 1, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, e := chainPairs(K, 2, 1, 2, 50000, rand.NewPCG(1, uint64(10*K)))
-		ev, err := NewExactV(context.Background(), v, 2, e, 4, &ExactVOptions{Src: rand.NewPCG(2, 3)})
+		pr := chainPairs(K, 2, 1, 2, 50000, rand.NewPCG(1, uint64(10*K)))
+		ev, err := NewExactV(context.Background(), pr, rand.NewPCG(2, 3), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,8 +37,8 @@ func TestExactVChain1D(t *testing.T) {
 }
 
 func TestExactVGradient(t *testing.T) {
-	v, e := chainPairs(0.7, 3, 1, 2, 3000, rand.NewPCG(4, 4))
-	ev, err := NewExactV(context.Background(), v, 3, e, 4, &ExactVOptions{Src: rand.NewPCG(5, 5), Hidden: 8, FineTune: 20})
+	pr := chainPairs(0.7, 3, 1, 2, 3000, rand.NewPCG(4, 4))
+	ev, err := NewExactV(context.Background(), pr, rand.NewPCG(5, 5), &ExactVOptions{Hidden: 8, FineTune: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,19 +51,17 @@ func TestExactVGradient(t *testing.T) {
 // oracle on the same data: the fixed-norm optimum is the block spin within
 // 10% and the MI bias of the RBM stays small.
 func TestExactV2D(t *testing.T) {
-	m, ds, r, pos := critical2D(t)
-	v, e, _, err := r.PairsAt(ds, pos)
+	t.Parallel() // several seconds of work: overlap it with the other long tests
+	_, ds, r, pos := critical2D(t)
+	pr, err := r.PairsAt(ds, pos)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := NewExactV(context.Background(), v, r.NV(), e, r.NE(), &ExactVOptions{Src: rand.NewPCG(1, 1)})
+	ev, err := NewExactV(context.Background(), pr, rand.NewPCG(1, 1), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	oracle, err := NewExactOracle(context.Background(), m, tc2D, r, ds, &OracleOptions{Positions: pos})
-	if err != nil {
-		t.Fatal(err)
-	}
+	oracle := critical2DOracle(t)
 	f, _ := NewFilter(1, 4, rand.NewPCG(2, 2))
 	res, err := Train(context.Background(), ev, f, &TrainOptions{Steps: 1000, Norm: 1})
 	if err != nil {
@@ -90,6 +89,8 @@ func TestExactV2D(t *testing.T) {
 	}
 }
 
+// TestExactVErrors checks the messages of ExactV's limits (the bad-input
+// sweep covers the rest).
 func TestExactVErrors(t *testing.T) {
 	src := rand.NewPCG(1, 1)
 	v := make([]int8, 21*10)
@@ -100,20 +101,9 @@ func TestExactVErrors(t *testing.T) {
 	for i := range e {
 		e[i] = -1
 	}
-	_, err := NewExactV(context.Background(), v, 21, e, 4, &ExactVOptions{Src: src})
+	_, err := NewExactV(context.Background(), pairsOf(v, 21, e, 4), src, nil)
 	if err == nil || !strings.Contains(err.Error(), "limit of 20") || !strings.Contains(err.Error(), "smaller block") {
 		t.Errorf("|V| = 21: err = %v", err)
-	}
-	if _, err := NewExactV(context.Background(), v[:20], 2, e[:36], 4, &ExactVOptions{Src: src}); err == nil {
-		t.Error("mismatched pair counts accepted")
-	}
-	if _, err := NewExactV(context.Background(), v[:20], 2, e[:40], 4, nil); err == nil || !strings.Contains(err.Error(), "Src") {
-		t.Errorf("no source: err = %v", err)
-	}
-	bad := append([]int8(nil), v[:20]...)
-	bad[3] = 0
-	if _, err := NewExactV(context.Background(), bad, 2, e[:40], 4, &ExactVOptions{Src: src}); err == nil {
-		t.Error("non-±1 value accepted")
 	}
 	f, _ := NewFilter(MaxHidden+1, 2, src)
 	tb, _ := NewExactChain(1, 2, 1, 1)
@@ -127,16 +117,14 @@ func TestExactVErrors(t *testing.T) {
 // CD and fine-tuning, then 1000 Adam steps of the filter at ‖λ‖ = 1.
 func BenchmarkTrainExactV(b *testing.B) {
 	_, ds, r, pos := critical2D(b)
-	v, e, n, err := r.PairsAt(ds, pos)
+	pr, err := r.spread(ds, pos, 20000)
 	if err != nil {
 		b.Fatal(err)
 	}
-	n = min(n, 20000)
-	v, e = v[:n*r.NV()], e[:n*r.NE()]
 	b.ReportAllocs()
 	var mi float64
 	for b.Loop() {
-		ev, err := NewExactV(context.Background(), v, r.NV(), e, r.NE(), &ExactVOptions{Src: rand.NewPCG(1, 1)})
+		ev, err := NewExactV(context.Background(), pr, rand.NewPCG(1, 1), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -148,4 +136,25 @@ func BenchmarkTrainExactV(b *testing.B) {
 		mi = res.MI
 	}
 	b.ReportMetric(mi, "bits")
+}
+
+// TestExactVWorkers: the estimator does not depend on the number of
+// goroutines (the fine-tuning sums its mini-batch in fixed lanes; before,
+// the partial sums followed the workers and the last digits followed
+// GOMAXPROCS).
+func TestExactVWorkers(t *testing.T) {
+	pr := chainPairs(0.7, 3, 1, 4, 3000, rand.NewPCG(4, 4)) // 256 environments
+	f := &Filter{NH: 1, NV: 3, W: []float64{0.9, 0.4, -0.2}}
+	var mis []float64
+	for _, w := range []int{1, 3, 16} {
+		ev, err := NewExactV(context.Background(), pr, rand.NewPCG(5, 5), &ExactVOptions{Hidden: 8, FineTune: 30, Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mi, _ := ev.MI(f)
+		mis = append(mis, mi)
+	}
+	if mis[0] != mis[1] || mis[0] != mis[2] {
+		t.Errorf("MI with 1, 3 and 16 workers: %.17g, %.17g, %.17g", mis[0], mis[1], mis[2])
+	}
 }

@@ -45,7 +45,7 @@ func ExampleTrain() {
 // environment shell of width 2, at every one of the 256 block positions.
 func ExampleNewRegions() {
 	l, _ := lattice.NewSquare(16)
-	r, err := rsmi.NewRegions(l.Geometry(), rsmi.RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 2})
+	r, err := rsmi.NewRegions(l.Geometry(), []int{2, 2}, &rsmi.RegionOptions{Buffer: 1, Env: 2})
 	if err != nil {
 		panic(err)
 	}

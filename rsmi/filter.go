@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/rsmi-go/rsmi/internal/size"
 )
 
 // Filter is the coarse-graining filter Λ: NH hidden ±1 units h_j, each coupled
@@ -34,8 +36,12 @@ func NewFilter(nh, nv int, src rand.Source) (*Filter, error) {
 	if src == nil {
 		return nil, errors.New("rsmi: NewFilter needs a random source")
 	}
+	n, err := size.Elements(fmt.Sprintf("rsmi: a filter of nh = %d hidden units on nv = %d visible dofs", nh, nv), 8, nh, nv)
+	if err != nil {
+		return nil, err
+	}
 	rng := rand.New(src)
-	f := &Filter{NH: nh, NV: nv, W: make([]float64, nh*nv)}
+	f := &Filter{NH: nh, NV: nv, W: make([]float64, n)}
 	s := 1 / math.Sqrt(float64(nv))
 	for i := range f.W {
 		f.W[i] = s * (2*rng.Float64() - 1)
@@ -73,21 +79,17 @@ func (f *Filter) Validate() error {
 	if f.NV < 1 {
 		return fmt.Errorf("rsmi: filter needs at least one visible dof, got nv = %d", f.NV)
 	}
-	if len(f.W) != f.NH*f.NV {
-		return fmt.Errorf("rsmi: filter has %d weights, want nh·nv = %d", len(f.W), f.NH*f.NV)
+	if n, err := size.Mul(f.NH, f.NV); err != nil || len(f.W) != n {
+		return fmt.Errorf("rsmi: filter has %d weights, want nh·nv = %d·%d", len(f.W), f.NH, f.NV)
 	}
 	if f.Bias != nil && len(f.Bias) != f.NH {
 		return fmt.Errorf("rsmi: filter has %d biases, want nh = %d", len(f.Bias), f.NH)
 	}
-	for i, w := range f.W {
-		if math.IsNaN(w) || math.IsInf(w, 0) {
-			return fmt.Errorf("rsmi: filter weight %d is %v", i, w)
-		}
+	if i := nonFinite(f.W); i >= 0 {
+		return fmt.Errorf("rsmi: filter weight %d is %v", i, f.W[i])
 	}
-	for j, a := range f.Bias {
-		if math.IsNaN(a) || math.IsInf(a, 0) {
-			return fmt.Errorf("rsmi: filter bias %d is %v", j, a)
-		}
+	if j := nonFinite(f.Bias); j >= 0 {
+		return fmt.Errorf("rsmi: filter bias %d is %v", j, f.Bias[j])
 	}
 	return nil
 }

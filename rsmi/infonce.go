@@ -10,12 +10,13 @@ import (
 	"sync"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/internal/size"
 
 	"gonum.org/v1/gonum/blas"
 )
 
-// InfoNCEOptions configures NewInfoNCE. Src is required; a zero field takes
-// the default in its comment, a negative (or NaN) one is an error.
+// InfoNCEOptions configures NewInfoNCE. Nil, and every zero field, means
+// the default in the field's comment; a negative (or NaN) one is an error.
 type InfoNCEOptions struct {
 	// Batch is the number K of (V,E) pairs per mini-batch (default 256,
 	// at least 2). The InfoNCE bound cannot exceed ln K nats = log₂K bits.
@@ -25,8 +26,8 @@ type InfoNCEOptions struct {
 	// hidden units).
 	Embed int
 	// CriticHidden lists the widths of the ReLU hidden layers of both
-	// critic networks (default [32, 32]). Every width must be positive; use
-	// an empty non-nil slice for linear critics.
+	// critic networks (default nil: [32, 32]). Every width must be
+	// positive; use an empty non-nil slice for linear critics.
 	CriticHidden []int
 	// LearningRate is the critic's Adam step size (default 1e-3); the
 	// filter's is TrainOptions.LearningRate.
@@ -43,11 +44,12 @@ type InfoNCEOptions struct {
 	// HoldOut is the fraction of the pairs, taken from the end of the
 	// data, kept out of training for MI (default 0.1). Pass pairs in sample
 	// order (as Regions.Pairs does) so that held-out pairs come from
-	// held-out samples. At least Batch pairs must be held out.
+	// held-out samples. At least Batch pairs must be held out. With data of
+	// several Markov chains (sample.Collect stores them one after the
+	// other) the held-out pairs come from the last chain: in an ordered
+	// phase, whose chains may sit in different ordered states, interleave
+	// the chains' samples first.
 	HoldOut float64
-	// Src seeds the critic's initialization, the batches and the noise of
-	// the hidden units. Required.
-	Src rand.Source
 }
 
 // InfoNCE is the neural estimator of RSMI-NE (Gökmen, Ringel, Huber and
@@ -99,12 +101,12 @@ type InfoNCEOptions struct {
 //     exponential moving average of the training bounds instead.
 //
 // The critic is built on the first call, for the filter's NH; later filters
-// must have the same NH. The same Src gives the same results: all work runs
-// serially on the calling goroutine, and a training step allocates nothing
-// (run several estimators on goroutines for parallelism, e.g. one per
-// seed). An InfoNCE keeps references to
-// the data passed to NewInfoNCE (do not modify them) and is safe for
-// concurrent use (calls are serialized).
+// must have the same NH. The same source gives the same results: all work
+// runs serially on the calling goroutine, and a training step allocates
+// nothing (run several estimators on goroutines for parallelism, e.g. one
+// per seed, as TrainBest does). An InfoNCE keeps references to the pairs
+// passed to NewInfoNCE (do not modify them) and is safe for concurrent use
+// (calls are serialized).
 type InfoNCE struct {
 	nv, ne  int
 	v, e    []int8
@@ -141,63 +143,24 @@ type InfoNCE struct {
 	fgrad           []float64
 }
 
-// NewInfoNCE returns the InfoNCE estimator for the n pairs (v, e): v holds n
-// rows of nv ±1 values and e n rows of ne values, as Regions.Pairs returns
-// them (sample-major, so that the held-out tail consists of whole samples).
-func NewInfoNCE(v []int8, nv int, e []int8, ne int, opts *InfoNCEOptions) (*InfoNCE, error) {
-	n, err := checkPairs(v, nv, e, ne)
+// NewInfoNCE returns the InfoNCE estimator for the pairs p (±1 spins, in
+// sample order as Regions.Pairs returns them, so that the held-out tail
+// consists of whole samples). The random source src seeds the critic's
+// initialization, the batches and the noise of the hidden units; the
+// estimator keeps it (a *rand.PCG or *rand.ChaCha8 lets Train checkpoint
+// it).
+func NewInfoNCE(p *Pairs, src rand.Source, opts *InfoNCEOptions) (*InfoNCE, error) {
+	if err := p.spins("InfoNCE"); err != nil {
+		return nil, err
+	}
+	if src == nil {
+		return nil, errors.New("rsmi: NewInfoNCE needs a random source")
+	}
+	o, err := opts.resolve(p)
 	if err != nil {
 		return nil, err
 	}
-	if opts == nil || opts.Src == nil {
-		return nil, errors.New("rsmi: InfoNCEOptions.Src is required")
-	}
-	o := *opts
-	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) || x < 0 }
-	switch {
-	case o.Batch < 0 || o.Batch == 1:
-		return nil, fmt.Errorf("rsmi: InfoNCE batch size %d: need at least 2 pairs per batch", o.Batch)
-	case o.Embed < 0:
-		return nil, fmt.Errorf("rsmi: critic embedding dimension %d is not positive", o.Embed)
-	case bad(o.LearningRate):
-		return nil, fmt.Errorf("rsmi: critic learning rate %v", o.LearningRate)
-	case bad(o.TempStart) || bad(o.TempEnd):
-		return nil, fmt.Errorf("rsmi: relaxed-Bernoulli temperatures %v → %v must be positive and finite", o.TempStart, o.TempEnd)
-	case o.AnnealSteps < 0:
-		return nil, fmt.Errorf("rsmi: AnnealSteps = %d is negative", o.AnnealSteps)
-	case math.IsNaN(o.EMA) || o.EMA < 0 || o.EMA >= 1:
-		return nil, fmt.Errorf("rsmi: EMA decay %v outside [0,1)", o.EMA)
-	case math.IsNaN(o.HoldOut) || o.HoldOut < 0 || o.HoldOut >= 1:
-		return nil, fmt.Errorf("rsmi: HoldOut fraction %v outside [0,1)", o.HoldOut)
-	}
-	hidden := []int{32, 32}
-	if o.CriticHidden != nil {
-		hidden = append([]int(nil), o.CriticHidden...)
-	}
-	for i, w := range hidden {
-		if w <= 0 {
-			return nil, fmt.Errorf("rsmi: critic hidden layer %d has width %d, must be positive", i, w)
-		}
-	}
-	def := func(x *float64, d float64) {
-		if *x == 0 {
-			*x = d
-		}
-	}
-	if o.Batch == 0 {
-		o.Batch = 256
-	}
-	if o.Embed == 0 {
-		o.Embed = 8
-	}
-	if o.AnnealSteps == 0 {
-		o.AnnealSteps = 3000
-	}
-	def(&o.LearningRate, 1e-3)
-	def(&o.TempStart, 1)
-	def(&o.TempEnd, 0.05)
-	def(&o.EMA, 0.99)
-	def(&o.HoldOut, 0.1)
+	n := p.N
 	nHeld := int(math.Round(o.HoldOut * float64(n)))
 	if nHeld < o.Batch {
 		return nil, fmt.Errorf("rsmi: %d held-out pairs (HoldOut %v of %d) are fewer than one batch of %d", nHeld, o.HoldOut, n, o.Batch)
@@ -206,12 +169,12 @@ func NewInfoNCE(v []int8, nv int, e []int8, ne int, opts *InfoNCEOptions) (*Info
 	if nTrain < o.Batch {
 		return nil, fmt.Errorf("rsmi: %d training pairs are fewer than one batch of %d", nTrain, o.Batch)
 	}
-	rng := rand.New(o.Src)
+	rng := rand.New(src)
 	est := &InfoNCE{
-		nv: nv, ne: ne, v: v, e: e, nTrain: nTrain,
-		batch: o.Batch, embed: o.Embed, hidden: hidden, lr: o.LearningRate,
+		nv: p.NV, ne: p.NE, v: p.V, e: p.E, nTrain: nTrain,
+		batch: o.Batch, embed: o.Embed, hidden: o.CriticHidden, lr: o.LearningRate,
 		tau0: o.TempStart, tau1: o.TempEnd, anneal: o.AnnealSteps, emaBeta: o.EMA,
-		src: o.Src, rng: rng,
+		src: src, rng: rng,
 	}
 	est.evalSeed = [2]uint64{rng.Uint64(), rng.Uint64()}
 	est.held = make([]int32, nHeld)
@@ -225,6 +188,89 @@ func NewInfoNCE(v []int8, nv int, e []int8, ne int, opts *InfoNCEOptions) (*Info
 	}
 	est.pos = nTrain // reshuffle on first use
 	return est, nil
+}
+
+// infoNCEDefaults are the defaults of InfoNCEOptions (CriticHidden's is
+// [32, 32]).
+var infoNCEDefaults = InfoNCEOptions{Batch: 256, Embed: 8, LearningRate: 1e-3, TempStart: 1, TempEnd: 0.05,
+	AnnealSteps: 3000, EMA: 0.99, HoldOut: 0.1}
+
+// resolve returns the options with the defaults filled in, after checking
+// them and the sizes of the critic (for up to MaxHidden hidden units) and
+// of its batch buffers against the memory budget.
+func (opts *InfoNCEOptions) resolve(p *Pairs) (InfoNCEOptions, error) {
+	var o InfoNCEOptions
+	if opts != nil {
+		o = *opts
+	}
+	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) || x < 0 }
+	switch {
+	case o.Batch < 0 || o.Batch == 1:
+		return o, fmt.Errorf("rsmi: InfoNCE batch size %d: need at least 2 pairs per batch", o.Batch)
+	case o.Embed < 0:
+		return o, fmt.Errorf("rsmi: critic embedding dimension %d is not positive", o.Embed)
+	case bad(o.LearningRate):
+		return o, fmt.Errorf("rsmi: critic learning rate %v", o.LearningRate)
+	case bad(o.TempStart) || bad(o.TempEnd):
+		return o, fmt.Errorf("rsmi: relaxed-Bernoulli temperatures %v → %v must be positive and finite", o.TempStart, o.TempEnd)
+	case o.AnnealSteps < 0:
+		return o, fmt.Errorf("rsmi: AnnealSteps = %d is negative", o.AnnealSteps)
+	case math.IsNaN(o.EMA) || o.EMA < 0 || o.EMA >= 1:
+		return o, fmt.Errorf("rsmi: EMA decay %v outside [0,1)", o.EMA)
+	case math.IsNaN(o.HoldOut) || o.HoldOut < 0 || o.HoldOut >= 1:
+		return o, fmt.Errorf("rsmi: HoldOut fraction %v outside [0,1)", o.HoldOut)
+	}
+	if o.CriticHidden == nil {
+		o.CriticHidden = []int{32, 32}
+	} else {
+		o.CriticHidden = append([]int(nil), o.CriticHidden...)
+	}
+	for i, w := range o.CriticHidden {
+		if w <= 0 {
+			return o, fmt.Errorf("rsmi: critic hidden layer %d has width %d, must be positive", i, w)
+		}
+	}
+	d := infoNCEDefaults
+	setInt(&d.Batch, o.Batch)
+	setInt(&d.Embed, o.Embed)
+	setInt(&d.AnnealSteps, o.AnnealSteps)
+	setFloat(&d.LearningRate, o.LearningRate)
+	setFloat(&d.TempStart, o.TempStart)
+	setFloat(&d.TempEnd, o.TempEnd)
+	setFloat(&d.EMA, o.EMA)
+	setFloat(&d.HoldOut, o.HoldOut)
+	d.CriticHidden = o.CriticHidden
+	o = d
+	if o.Batch > p.N {
+		return o, fmt.Errorf("rsmi: InfoNCE batch size %d exceeds the %d pairs", o.Batch, p.N)
+	}
+	return o, o.checkSizes(p)
+}
+
+// checkSizes refuses critics and batch buffers that would exceed the memory
+// budget (or whose sizes overflow).
+func (o *InfoNCEOptions) checkSizes(p *Pairs) error {
+	layers := [][]int{
+		append(append([]int{MaxHidden}, o.CriticHidden...), o.Embed),
+		append(append([]int{p.NE}, o.CriticHidden...), o.Embed),
+	}
+	total := 0
+	for _, sizes := range layers {
+		n, err := nceMLPSize(sizes, o.Batch)
+		if err != nil {
+			return fmt.Errorf("rsmi: InfoNCE critic of layers %v (Embed %d, CriticHidden %v): %w", sizes, o.Embed, o.CriticHidden, err)
+		}
+		if total, err = size.Add(total, n); err != nil {
+			return fmt.Errorf("rsmi: InfoNCE critic (Embed %d, CriticHidden %v): %w", o.Embed, o.CriticHidden, err)
+		}
+	}
+	if _, err := size.Elements(fmt.Sprintf("rsmi: InfoNCE critic (Embed %d, CriticHidden %v)", o.Embed, o.CriticHidden), 8, total); err != nil {
+		return err
+	}
+	if _, err := size.Elements(fmt.Sprintf("rsmi: InfoNCE score matrices of Batch %d × %d", o.Batch, o.Batch), 8, 2, o.Batch, o.Batch); err != nil {
+		return err
+	}
+	return nil
 }
 
 // NV implements Estimator.
@@ -537,8 +583,8 @@ const infoNCEStateVersion = 1
 // (critic parameters and Adam moments, position in the epoch, step,
 // temperature schedule position, moving average and the random generator),
 // so that rsmi.Train can checkpoint and resume an InfoNCE run bit for bit.
-// It needs InfoNCEOptions.Src to save its own state (*rand.PCG or
-// *rand.ChaCha8).
+// It needs the random source passed to NewInfoNCE to save its own state
+// (*rand.PCG or *rand.ChaCha8).
 func (n *InfoNCE) MarshalBinary() ([]byte, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()

@@ -15,9 +15,9 @@ import (
 // bit for bit where an uninterrupted run does: critic, Adam moments, epoch
 // position and random stream are all restored.
 func TestInfoNCECheckpointResume(t *testing.T) {
-	v, e := randomPairs(2000, 4, 6, rand.NewPCG(1, 1))
-	trainRun := func(ctx context.Context, ck *run.Checkpoint, progress func(int, float64)) ([]float64, float64, float64, error) {
-		est, err := NewInfoNCE(v, 4, e, 6, &InfoNCEOptions{Batch: 32, Src: rand.NewPCG(2, 3)})
+	pr := randomPairs(2000, 4, 6, rand.NewPCG(1, 1))
+	trainRun := func(ctx context.Context, ck *run.Checkpoint, progress run.ProgressFunc) ([]float64, float64, float64, error) {
+		est, err := NewInfoNCE(pr, rand.NewPCG(2, 3), &InfoNCEOptions{Batch: 32})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,8 +34,8 @@ func TestInfoNCECheckpointResume(t *testing.T) {
 	}
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	_, _, _, err = trainRun(ctx, &run.Checkpoint{Dir: dir, Every: 10}, func(step int, _ float64) {
-		if step == 67 {
+	_, _, _, err = trainRun(ctx, &run.Checkpoint{Dir: dir, Every: 10}, func(p run.Progress) {
+		if p.Done == 67 {
 			cancel()
 		}
 	})
@@ -50,7 +50,7 @@ func TestInfoNCECheckpointResume(t *testing.T) {
 		t.Fatalf("resumed run differs: weights %v vs %v, MI %v vs %v, EMA %v vs %v", w1, w0, mi1, mi0, ema1, ema0)
 	}
 	// A source that cannot save its state is refused up front.
-	est, _ := NewInfoNCE(v, 4, e, 6, &InfoNCEOptions{Batch: 32, Src: rand.New(rand.NewPCG(2, 3))})
+	est, _ := NewInfoNCE(pr, rand.New(rand.NewPCG(2, 3)), &InfoNCEOptions{Batch: 32})
 	f, _ := NewFilter(2, 4, rand.NewPCG(4, 5))
 	_, err = Train(context.Background(), est, f, &TrainOptions{Steps: 5, Checkpoint: &run.Checkpoint{Dir: t.TempDir()}})
 	if err == nil || !strings.Contains(err.Error(), "cannot save its state") {

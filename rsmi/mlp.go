@@ -6,6 +6,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/rsmi-go/rsmi/internal/size"
 )
 
 // nceMLP is a fully connected network evaluated on batches (one sample per
@@ -30,6 +32,40 @@ func nceMLPParams(sizes []int) int {
 		n += sizes[l]*sizes[l+1] + sizes[l+1]
 	}
 	return n
+}
+
+// nceMLPSize returns the number of float64 a network with the given layer
+// sizes costs on batches of the given size: its parameters, their
+// gradients and Adam moments, and the activations and their gradients. It
+// returns an error if the count overflows.
+func nceMLPSize(sizes []int, batch int) (int, error) {
+	total := 0
+	for l, in := range sizes {
+		act, err := size.Mul(2, batch, in)
+		if err != nil {
+			return 0, err
+		}
+		if total, err = size.Add(total, act); err != nil {
+			return 0, err
+		}
+		if l+1 == len(sizes) {
+			break
+		}
+		w, err := size.Mul(in, sizes[l+1])
+		if err == nil {
+			w, err = size.Add(w, sizes[l+1])
+		}
+		if err == nil {
+			w, err = size.Mul(4, w)
+		}
+		if err == nil {
+			total, err = size.Add(total, w)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
 }
 
 // newNCEMLP lays out a network on params and grads (each of length

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/rsmi-go/rsmi/lattice"
+	"github.com/rsmi-go/rsmi/run"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -18,20 +19,24 @@ import (
 // transfer tables over at most 2^MaxOracleDOF frontier states.
 const MaxOracleDOF = 24
 
-// OracleOptions configures NewExactOracle. The zero value (or nil) means the
-// defaults.
+// OracleOptions configures NewExactOracle. Nil, and every zero field,
+// means the default in the field's comment.
 type OracleOptions struct {
-	// Positions restricts the block positions used (nil means all).
+	// Positions restricts the block positions used (default nil: all).
 	Positions []int
-	// MaxPairs, if positive, uses only the first MaxPairs (sample, position)
-	// pairs, in the order of Regions.PairsAt.
+	// MaxPairs, if positive, uses only MaxPairs of the (sample, position)
+	// pairs, spread evenly over all of them in the order of Regions.PairsAt
+	// (so over all samples, as Regions.SpreadPairs keeps its pairs).
+	// (Default 0: all pairs.)
 	MaxPairs int
 	// Workers is the number of goroutines (default GOMAXPROCS). The result
 	// does not depend on it.
 	Workers int
-	// Progress, if not nil, is called from the calling goroutine with the
-	// number of pairs done and the total.
-	Progress func(done, total int)
+	// Progress, if not nil, is called from the calling goroutine with Stage
+	// "rsmi.NewExactOracle" and Done, Total counting the distinct
+	// (position, environment) pairs computed, at the start and after every
+	// batch of them. (Default nil.)
+	Progress run.ProgressFunc
 
 	path int // tests: force pathEnumerate or pathEliminate for pair models
 }
@@ -66,158 +71,206 @@ const (
 // computed once and weighted by their count.
 //
 // The model must implement lattice.Ranged, have the states {−1, +1}, and the
-// same geometry as r and ds; E must exclude no dof of the shell, and block
-// plus buffer may hold at most MaxOracleDOF dofs.
-func NewExactOracle(ctx context.Context, m lattice.Model, T float64, r *Regions, ds *sample.Dataset, opts *OracleOptions) (*Table, error) {
-	if m == nil || r == nil || ds == nil {
-		return nil, errors.New("rsmi: NewExactOracle needs a model, regions and a dataset")
+// same geometry as r and ds, whose values must be ±1 as well; E must exclude
+// no dof of the shell, and block plus buffer may hold at most MaxOracleDOF
+// dofs.
+func NewExactOracle(ctx context.Context, m lattice.Model, T float64, r *Regions, ds *sample.Dataset, opts *OracleOptions) (*Exact, error) {
+	if err := checkOracleInputs(m, T, r, ds); err != nil {
+		return nil, err
 	}
-	if !(T > 0) || math.IsInf(T, 0) {
-		return nil, fmt.Errorf("rsmi: temperature T = %v is not positive and finite", T)
+	o, err := opts.resolve()
+	if err != nil {
+		return nil, err
 	}
-	if !m.Geometry().Equal(r.Geometry()) {
-		return nil, errors.New("rsmi: the model's geometry does not match the regions'")
-	}
-	if !r.Geometry().Equal(ds.Geom) {
-		return nil, fmt.Errorf("rsmi: dataset geometry (extents %v, %d dofs) does not match the regions' (extents %v, %d dofs)",
-			geomExtents(ds.Geom), geomDOF(ds.Geom), r.Geometry().Extents(), r.Geometry().NumDOF())
-	}
-	rm, ok := m.(lattice.Ranged)
-	if !ok {
-		return nil, errors.New("rsmi: the exact oracle needs a model with a finite interaction range (lattice.Ranged)")
-	}
-	if rng := rm.Range(); r.Env() < rng {
-		return nil, fmt.Errorf("rsmi: environment width %d is narrower than the model's interaction range %d: the shell does not screen the block", r.Env(), rng)
-	}
-	if st := m.States(); len(st) != 2 || st[0]*st[1] != -1 || st[0]+st[1] != 0 {
-		return nil, fmt.Errorf("rsmi: the exact oracle needs ±1 dofs, the model has states %v", st)
-	}
-	if r.NV() > MaxVisible {
-		return nil, fmt.Errorf("rsmi: |V| = %d exceeds the exact oracle's limit of %d", r.NV(), MaxVisible)
-	}
-	var o OracleOptions
-	if opts != nil {
-		o = *opts
-	}
-	positions := o.Positions
-	if positions == nil {
-		positions = make([]int, r.NumPositions())
-		for i := range positions {
-			positions[i] = i
-		}
+	positions, err := r.checkPositions(o.Positions)
+	if err != nil {
+		return nil, err
 	}
 	for _, p := range positions {
-		if p < 0 || p >= r.NumPositions() {
-			return nil, fmt.Errorf("rsmi: position %d outside [0,%d)", p, r.NumPositions())
-		}
 		if len(r.ExcludedE(p)) > 0 {
 			return nil, fmt.Errorf("rsmi: position %d: the exact oracle needs every dof of the environment shell in E (%d excluded)", p, len(r.ExcludedE(p)))
 		}
 	}
-	var pg *pairGraph
-	if is, ok := m.(*lattice.Ising); ok {
+	or := &oracle{m: m, T: T, r: r, ds: ds, o: &o}
+	if err := or.plan(ctx, positions); err != nil {
+		return nil, err
+	}
+	if err := or.collect(ctx, positions); err != nil {
+		return nil, err
+	}
+	pve, err := or.conds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return NewExact(r.NV(), pve, or.counts)
+}
+
+// resolve returns the options with the defaults filled in.
+func (opts *OracleOptions) resolve() (OracleOptions, error) {
+	var o OracleOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxPairs < 0 || o.Workers < 0 {
+		return o, fmt.Errorf("rsmi: OracleOptions.MaxPairs = %d, Workers = %d: negative", o.MaxPairs, o.Workers)
+	}
+	if o.Workers == 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	return o, nil
+}
+
+// checkOracleInputs validates the model, temperature, regions and dataset
+// of NewExactOracle.
+func checkOracleInputs(m lattice.Model, T float64, r *Regions, ds *sample.Dataset) error {
+	if m == nil || r == nil || ds == nil {
+		return errors.New("rsmi: NewExactOracle needs a model, regions and a dataset")
+	}
+	if !(T > 0) || math.IsInf(T, 0) {
+		return fmt.Errorf("rsmi: temperature T = %v is not positive and finite", T)
+	}
+	if !m.Geometry().Equal(r.Geometry()) {
+		return errors.New("rsmi: the model's geometry does not match the regions'")
+	}
+	if err := r.checkDataset(ds); err != nil {
+		return err
+	}
+	rm, ok := m.(lattice.Ranged)
+	if !ok {
+		return errors.New("rsmi: the exact oracle needs a model with a finite interaction range (lattice.Ranged)")
+	}
+	if rng := rm.Range(); r.Env() < rng {
+		return fmt.Errorf("rsmi: environment width %d is narrower than the model's interaction range %d: the shell does not screen the block", r.Env(), rng)
+	}
+	if st := m.States(); !isSpins(st) {
+		return fmt.Errorf("rsmi: the exact oracle needs ±1 dofs, the model has states %v", st)
+	}
+	if !isSpins(ds.States) {
+		return fmt.Errorf("rsmi: the exact oracle needs ±1 dofs, the dataset has states %v", ds.States)
+	}
+	if r.NV() > MaxVisible {
+		return fmt.Errorf("rsmi: |V| = %d exceeds the exact oracle's limit of %d", r.NV(), MaxVisible)
+	}
+	return nil
+}
+
+// oracle is the state of NewExactOracle.
+type oracle struct {
+	m      lattice.Model
+	T      float64
+	r      *Regions
+	ds     *sample.Dataset
+	o      *OracleOptions
+	pg     *pairGraph        // pair-coupled Ising models: the fast paths
+	plans  map[int]*elimPlan // per position, if eliminating beats enumerating
+	jobs   []oracleJob       // distinct (position, environment) pairs
+	counts []float64         // and their numbers of occurrences
+}
+
+// oracleJob is a (sample, position) pair whose environment is computed.
+type oracleJob struct{ sample, pos int }
+
+// plan chooses, per position, how block and buffer are summed: pair models
+// eliminate the buffer dof by dof when that is cheaper than enumerating
+// (or as a test forces), and the work per environment is checked against
+// MaxOracleDOF.
+func (or *oracle) plan(ctx context.Context, positions []int) error {
+	r := or.r
+	if is, ok := or.m.(*lattice.Ising); ok {
 		if bonds, ok := is.PairCouplings(); ok {
-			pg = newPairGraph(ds.D, bonds)
+			or.pg = newPairGraph(or.ds.D, bonds)
 		}
 	}
-	// pair models: per position, eliminate the buffer variable by variable
-	// when that is cheaper than enumerating (and forced choices for tests)
-	plans := make(map[int]*elimPlan)
+	or.plans = make(map[int]*elimPlan)
 	for _, p := range positions {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("rsmi: exact oracle interrupted while planning position %d: %w", p, err)
+			return fmt.Errorf("rsmi: exact oracle interrupted while planning position %d: %w", p, err)
 		}
 		nu := r.NV() + len(r.Hidden(p)) + len(r.B(p))
-		if pg != nil {
-			rest, _ := pg.split(r, p)
+		if or.pg != nil {
+			rest, _ := or.pg.split(r, p)
 			nu = len(rest)
-			if _, done := plans[p]; !done && o.path != pathEnumerate {
-				plan := pg.plan(r, p)
-				if o.path == pathEliminate || plan.cost < 8*math.Ldexp(1, nu) {
-					plans[p] = plan
+			if _, done := or.plans[p]; !done && or.o.path != pathEnumerate {
+				plan := or.pg.plan(r, p)
+				if or.o.path == pathEliminate || plan.cost < 8*math.Ldexp(1, nu) {
+					or.plans[p] = plan
 					nu = plan.maxF
 				}
 			}
 		}
 		if nu > MaxOracleDOF {
-			return nil, fmt.Errorf("rsmi: the exact oracle would need 2^%d states of block and buffer per environment, at most 2^%d: use a smaller block or buffer", nu, MaxOracleDOF)
+			return fmt.Errorf("rsmi: the exact oracle would need 2^%d states of block and buffer per environment, at most 2^%d: use a smaller block or buffer", nu, MaxOracleDOF)
 		}
 	}
-	npairs := ds.N * len(positions)
-	if o.MaxPairs > 0 && o.MaxPairs < npairs {
-		npairs = o.MaxPairs
+	return nil
+}
+
+// collect lists the distinct (position, environment) pairs of the
+// (sample, position) pairs used, with their counts.
+func (or *oracle) collect(ctx context.Context, positions []int) error {
+	total := or.ds.N * len(positions) // checked by checkDataset and checkPositions
+	npairs := total
+	if or.o.MaxPairs > 0 && or.o.MaxPairs < total {
+		npairs = or.o.MaxPairs
 	}
-	workers := o.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	// deduplicate (position, environment)
-	type job struct{ sample, pos int }
-	var jobs []job
-	var counts []float64
 	index := make(map[string]int)
-	key := make([]byte, 0, 8+r.NE())
+	key := make([]byte, 0, 8+or.r.NE())
 	for k := 0; k < npairs; k++ {
 		if k%4096 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("rsmi: exact oracle interrupted while collecting environments: %w", err)
+				return fmt.Errorf("rsmi: exact oracle interrupted while collecting environments: %w", err)
 			}
 		}
-		s, p := k/len(positions), positions[k%len(positions)]
-		row := ds.Row(s)
+		j := spreadIndex(k, total, npairs)
+		s, p := j/len(positions), positions[j%len(positions)]
+		row := or.ds.Row(s)
 		key = append(key[:0], byte(p), byte(p>>8), byte(p>>16), byte(p>>24))
-		for _, d := range r.E(p) {
+		for _, d := range or.r.E(p) {
 			key = append(key, byte(row[d]))
 		}
 		if i, ok := index[string(key)]; ok {
-			counts[i]++
+			or.counts[i]++
 			continue
 		}
-		index[string(key)] = len(jobs)
-		jobs = append(jobs, job{s, p})
-		counts = append(counts, 1)
+		index[string(key)] = len(or.jobs)
+		or.jobs = append(or.jobs, oracleJob{s, p})
+		or.counts = append(or.counts, 1)
 	}
-	S := 1 << r.NV()
-	pve := make([]float64, len(jobs)*S)
-	const batch = 256
+	return nil
+}
+
+// conds computes the unnormalized P(v|e) of every job, in batches on
+// Workers goroutines.
+func (or *oracle) conds(ctx context.Context) ([]float64, error) {
+	S := 1 << or.r.NV()
+	pve := make([]float64, len(or.jobs)*S)
+	workers := or.o.Workers
 	errs := make([]error, workers)
 	scratch := make([][]int8, workers)
 	tables := make([][2][]float64, workers)
 	for w := range scratch {
-		scratch[w] = make([]int8, ds.D)
+		scratch[w] = make([]int8, or.ds.D)
 	}
-	cond := func(w int, j job, out []float64) error {
-		row := ds.Row(j.sample)
-		switch {
-		case plans[j.pos] != nil:
-			plans[j.pos].cond(T, row, &tables[w], out)
-		case pg != nil:
-			pg.cond(T, r, j.pos, row, out)
-		default:
-			return oracleCond(m, T, r, j.pos, row, scratch[w], out)
-		}
-		return nil
+	if or.o.Progress != nil {
+		or.o.Progress(run.Progress{Stage: "rsmi.NewExactOracle", Total: len(or.jobs), Value: math.NaN()})
 	}
-	for lo := 0; lo < len(jobs); lo += batch {
+	const batch = 256
+	for lo := 0; lo < len(or.jobs); lo += batch {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("rsmi: exact oracle interrupted after %d of %d environments: %w", lo, len(jobs), err)
+			return nil, fmt.Errorf("rsmi: exact oracle interrupted after %d of %d environments: %w", lo, len(or.jobs), err)
 		}
-		hi := min(lo+batch, len(jobs))
+		hi := min(lo+batch, len(or.jobs))
 		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {
 			wg.Add(1)
-			go func(w int) {
+			go func() {
 				defer wg.Done()
-				for i := lo + w; i < hi; i += workers {
-					if ctx.Err() != nil { // checked again after the batch
-						return
-					}
-					j := jobs[i]
-					if err := cond(w, j, pve[i*S:(i+1)*S]); err != nil && errs[w] == nil {
+				for i := lo + w; i < hi && ctx.Err() == nil; i += workers { // ctx is checked again after the batch
+					if err := or.cond(or.jobs[i], scratch[w], &tables[w], pve[i*S:(i+1)*S]); err != nil && errs[w] == nil {
 						errs[w] = err
 					}
 				}
-			}(w)
+			}()
 		}
 		wg.Wait()
 		for _, err := range errs {
@@ -226,13 +279,27 @@ func NewExactOracle(ctx context.Context, m lattice.Model, T float64, r *Regions,
 			}
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("rsmi: exact oracle interrupted after %d of %d environments: %w", lo, len(jobs), err)
+			return nil, fmt.Errorf("rsmi: exact oracle interrupted after %d of %d environments: %w", lo, len(or.jobs), err)
 		}
-		if o.Progress != nil {
-			o.Progress(hi, len(jobs))
+		if or.o.Progress != nil {
+			or.o.Progress(run.Progress{Stage: "rsmi.NewExactOracle", Done: hi, Total: len(or.jobs), Value: math.NaN()})
 		}
 	}
-	return NewTable(r.NV(), pve, counts)
+	return pve, nil
+}
+
+// cond writes the unnormalized P(v|e) of one job into out.
+func (or *oracle) cond(j oracleJob, x []int8, tab *[2][]float64, out []float64) error {
+	row := or.ds.Row(j.sample)
+	switch {
+	case or.plans[j.pos] != nil:
+		or.plans[j.pos].cond(or.T, row, tab, out)
+	case or.pg != nil:
+		or.pg.cond(or.T, or.r, j.pos, row, out)
+	default:
+		return oracleCond(or.m, or.T, or.r, j.pos, row, x, out)
+	}
+	return nil
 }
 
 // oracleCond writes the unnormalized P(v|e) (up to a common factor) of the

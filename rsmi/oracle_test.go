@@ -5,11 +5,22 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/sample"
 )
+
+// skipShort skips the physics validations of more than about five seconds
+// of CPU time under -short (CI's race-detector run, 5–10× slower); the
+// full run has them, and smaller tests cover the same code under -short.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("a long physics validation: run without -short")
+	}
+}
 
 // tc2D is the critical temperature of the square-lattice Ising model (J = 1).
 var tc2D = 2 / math.Log(1+math.Sqrt2)
@@ -35,21 +46,49 @@ func isingSamples(t testing.TB, L int, T float64, n int, seed uint64) (*lattice.
 }
 
 // critical2D returns the 2D critical Ising samples, the 2×2-block regions
-// (L_B = 1, L_E = 1) and the positions on the even sublattice of origins.
+// (L_B = 1, L_E = 1) and the positions on the even sublattice of origins,
+// built once for all tests.
 func critical2D(t testing.TB) (*lattice.Ising, *sample.Dataset, *Regions, []int) {
 	t.Helper()
-	m, ds := isingSamples(t, 16, tc2D, 400, 1)
-	r, err := NewRegions(m.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pos []int
-	for p := 0; p < r.NumPositions(); p++ {
-		if o := r.Origin(p); o[0]%2 == 0 && o[1]%2 == 0 {
-			pos = append(pos, p)
+	c := &crit2D
+	c.data.Do(func() {
+		c.m, c.ds = isingSamples(t, 16, tc2D, 400, 1)
+		c.r, c.err = NewRegions(c.m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
+		for p := 0; c.err == nil && p < c.r.NumPositions(); p++ {
+			if o := c.r.Origin(p); o[0]%2 == 0 && o[1]%2 == 0 {
+				c.pos = append(c.pos, p)
+			}
 		}
+	})
+	if c.err != nil {
+		t.Fatal(c.err)
 	}
-	return m, ds, r, pos
+	return c.m, c.ds, c.r, c.pos
+}
+
+// critical2DOracle returns the exact oracle of critical2D's data at its
+// positions, built once for all tests.
+func critical2DOracle(t testing.TB) *Exact {
+	t.Helper()
+	m, ds, r, pos := critical2D(t)
+	c := &crit2D
+	c.oracle.Do(func() {
+		c.exact, c.oracleErr = NewExactOracle(context.Background(), m, tc2D, r, ds, &OracleOptions{Positions: pos})
+	})
+	if c.oracleErr != nil {
+		t.Fatal(c.oracleErr)
+	}
+	return c.exact
+}
+
+var crit2D struct {
+	data, oracle   sync.Once
+	m              *lattice.Ising
+	ds             *sample.Dataset
+	r              *Regions
+	pos            []int
+	exact          *Exact
+	err, oracleErr error
 }
 
 // TestOracle2DCritical checks the 2D Ising figures at T_c under the exact
@@ -57,11 +96,10 @@ func critical2D(t testing.TB) (*lattice.Ising, *sample.Dataset, *Regions, []int)
 // ‖λ‖ = 1, majority rule beats decimation, unconstrained filters have one sign
 // and agree with majority rule, and nh = 4 reaches I(V:E).
 func TestOracle2DCritical(t *testing.T) {
+	skipShort(t)
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	m, ds, r, pos := critical2D(t)
-	tb, err := NewExactOracle(context.Background(), m, tc2D, r, ds, &OracleOptions{Positions: pos})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := critical2DOracle(t)
 	dec, _ := tb.RuleMI(Decimation{Site: 0})
 	maj, _ := tb.RuleMI(Majority{})
 	ive := tb.VisibleMI()
@@ -167,9 +205,10 @@ func TestOracle2DCritical(t *testing.T) {
 // shell of width ≥ range screens) and that the generic DeltaE path agrees
 // with the pair-coupling fast path.
 func TestOracleScreening(t *testing.T) {
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	m, ds := isingSamples(t, 8, tc2D, 40, 2)
-	r1, _ := NewRegions(m.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
-	r2, _ := NewRegions(m.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 2})
+	r1, _ := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
+	r2, _ := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 2})
 	t1, err := NewExactOracle(context.Background(), m, tc2D, r1, ds, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +235,7 @@ func TestOracleScreening(t *testing.T) {
 	}
 	// the two pair-model paths, at L_B = 1 and 2
 	for lb, pairs := range map[int]int{1: 300, 2: 4} {
-		r, _ := NewRegions(m.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: lb, Env: 1})
+		r, _ := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: lb, Env: 1})
 		var mis [2]float64
 		for i, path := range []int{pathEnumerate, pathEliminate} {
 			tb, err := NewExactOracle(context.Background(), m, tc2D, r, ds, &OracleOptions{MaxPairs: pairs, path: path})
@@ -237,7 +276,7 @@ func TestOracleErrors(t *testing.T) {
 	for i := range ds.Data {
 		ds.Data[i] = 1
 	}
-	r, _ := NewRegions(l.Geometry(), RegionOptions{Block: []int{2}, Buffer: 1, Env: 1})
+	r, _ := NewRegions(l.Geometry(), []int{2}, &RegionOptions{Buffer: 1, Env: 1})
 	if _, err := NewExactOracle(context.Background(), nnn, 1, r, ds, nil); err == nil || !strings.Contains(err.Error(), "interaction range 2") {
 		t.Errorf("environment narrower than the range: err = %v", err)
 	}
@@ -267,14 +306,10 @@ func BenchmarkExactOracle(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/2000, "µs/env")
 }
 
-// BenchmarkTableMIGrad measures one MI-and-gradient evaluation of a filter
+// BenchmarkExactMIGrad measures one MI-and-gradient evaluation of a filter
 // with nh = 1 over 16,000 environments of a 2×2 block.
-func BenchmarkTableMIGrad(b *testing.B) {
-	m, ds, r, pos := critical2D(b)
-	tb, err := NewExactOracle(context.Background(), m, tc2D, r, ds, &OracleOptions{Positions: pos})
-	if err != nil {
-		b.Fatal(err)
-	}
+func BenchmarkExactMIGrad(b *testing.B) {
+	tb := critical2DOracle(b)
 	f, _ := NewFilter(1, 4, rand.NewPCG(1, 1))
 	grad := make([]float64, f.NumParams())
 	b.ReportAllocs()
@@ -294,7 +329,7 @@ func TestOracleChainHiddenSpin(t *testing.T) {
 	const K = 0.8
 	l, _ := lattice.NewChain(10)
 	m, _ := lattice.NewNearestNeighborIsing(l, 1)
-	r, err := NewRegions(l.Geometry(), RegionOptions{Block: []int{3}, Buffer: 1, Env: 2, ExcludeV: func(i int) bool { return i == 1 }})
+	r, err := NewRegions(l.Geometry(), []int{3}, &RegionOptions{Buffer: 1, Env: 2, ExcludeV: func(i int) bool { return i == 1 }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +353,7 @@ func TestOracleChainHiddenSpin(t *testing.T) {
 			marg[e*4+(s&1)|((s>>2)&1)<<1] += p
 		}
 	}
-	want, _ := NewTable(2, marg, nil)
+	want, _ := NewExact(2, marg, nil)
 	for _, model := range []lattice.Model{m, hidden{m}} {
 		got, err := NewExactOracle(context.Background(), model, 1/K, r, ds, nil)
 		if err != nil {
@@ -342,10 +377,11 @@ func TestOracleChainHiddenSpin(t *testing.T) {
 // environment is farther from the block): majority rule loses about 0.05
 // bit from L_B = 1 to 2 (0.605 → 0.557 on the full test data set).
 func TestOracleBufferWidth(t *testing.T) {
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	m, ds, _, _ := critical2D(t)
 	var maj [2]float64
 	for i, lb := range []int{1, 2} {
-		r, err := NewRegions(m.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: lb, Env: 1})
+		r, err := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: lb, Env: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -364,5 +400,49 @@ func TestOracleBufferWidth(t *testing.T) {
 	t.Logf("majority rule: %.4f bit at L_B = 1, %.4f at L_B = 2", maj[0], maj[1])
 	if d := maj[0] - maj[1]; d < 0.03 || d > 0.08 {
 		t.Errorf("majority MI falls by %.4f bit from L_B = 1 to 2, want about 0.05", d)
+	}
+}
+
+// TestOracleMaxPairsSpread is issue 14.5: data of an ordered phase from
+// several chains, each chain in its own ordered state (here the first half
+// of the samples near all +1, the second near all −1), with MaxPairs below
+// the number of pairs. The oracle's subsample must cover all samples, so
+// that majority rule keeps most of the bit that tells the two states apart,
+// as on all pairs; the former prefix (the first chain's samples only) saw
+// one state and gave a few hundredths of a bit.
+func TestOracleMaxPairsSpread(t *testing.T) {
+	l, _ := lattice.NewSquare(8)
+	m, _ := lattice.NewNearestNeighborIsing(l, 1)
+	rng := rand.New(rand.NewPCG(1, 2))
+	const N = 40
+	data := make([]int8, N*64)
+	for k := 0; k < N; k++ {
+		sign := int8(1)
+		if k >= N/2 {
+			sign = -1
+		}
+		for i := 0; i < 64; i++ {
+			data[k*64+i] = sign
+			if rng.Float64() < 0.1 {
+				data[k*64+i] = -sign
+			}
+		}
+	}
+	ds, _ := sample.NewDataset(l.Geometry(), data)
+	r, _ := NewRegions(l.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
+	ctx := context.Background()
+	all, err := NewExactOracle(ctx, m, 1.5, r, ds, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := NewExactOracle(ctx, m, 1.5, r, ds, &OracleOptions{MaxPairs: N * 64 / 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := all.RuleMI(Majority{})
+	b, _ := sub.RuleMI(Majority{})
+	t.Logf("majority rule: %.4f bit on all pairs, %.4f on a quarter", a, b)
+	if a < 0.8 || math.Abs(a-b) > 0.05 {
+		t.Errorf("majority rule: %.4f bit on all pairs, %.4f on a quarter spread over the samples; want > 0.8 and within 0.05", a, b)
 	}
 }

@@ -12,19 +12,21 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/floats"
 
+	"github.com/rsmi-go/rsmi/internal/size"
 	"github.com/rsmi-go/rsmi/rbm"
 	"github.com/rsmi-go/rsmi/run"
 )
 
-// RBMProxyOptions configures NewRBMProxy. Src is required; a zero field takes
-// the default in its comment, a negative one is an error.
+// RBMProxyOptions configures NewRBMProxy. Nil, and every zero field, means
+// the default in the field's comment; a negative field is an error.
 type RBMProxyOptions struct {
 	// ThetaHidden and PsiHidden are the numbers of hidden units of the
 	// Θ-RBM for P(V,E) and of the Ψ-RBM for P(V) (defaults 32 and 16).
 	ThetaHidden, PsiHidden int
-	// Theta and Psi set the RBMs' CD training. If nil: CD-1, 20 epochs,
-	// batch 64, learning rate 0.01 with Decay 0.1, momentum 0.9, shuffled
-	// batches (as ExactV). Src and Progress are replaced.
+	// Theta and Psi set the RBMs' CD training (default nil: CD-1, 20
+	// epochs, batch 64, learning rate 0.01 with Decay 0.1, momentum 0.9,
+	// shuffled batches, as ExactV). Their Src (the source passed to
+	// NewRBMProxy) and Progress are replaced.
 	Theta, Psi *rbm.TrainOptions
 	// Samples is the number M of block configurations drawn from the Ψ-RBM
 	// (default 2000), by Gibbs sampling in Chains chains (default 20)
@@ -36,16 +38,43 @@ type RBMProxyOptions struct {
 	Pairs int
 	// LogMeanExp replaces the first-cumulant proxy by the log of the Monte
 	// Carlo mean (see RBMProxy): a consistent estimate of the models' MI
-	// instead of the paper's proxy.
+	// instead of the paper's proxy (default false).
 	LogMeanExp bool
-	// Src drives the RBMs' initialization and training and the sampling.
-	Src rand.Source
-	// Progress, if not nil, is called after every RBM epoch with the RBM's
-	// name ("Θ" or "Ψ").
-	Progress func(rbm string, epoch, epochs int)
+	// Progress, if not nil, is called after every RBM epoch with the stage
+	// "rsmi.RBMProxy: Θ-RBM" or "rsmi.RBMProxy: Ψ-RBM" (Value the
+	// pseudo-log-likelihood per row). (Default nil.)
+	Progress run.ProgressFunc
 	// Workers is the number of goroutines tabulating ΔE (default
 	// GOMAXPROCS); the result does not depend on it.
 	Workers int
+}
+
+// resolve returns the options with the defaults filled in.
+func (opts *RBMProxyOptions) resolve(n int) (RBMProxyOptions, error) {
+	o := RBMProxyOptions{ThetaHidden: 32, PsiHidden: 16, Samples: 2000, Chains: 20, BurnIn: 200, Thin: 5, Pairs: 2000,
+		Workers: runtime.GOMAXPROCS(0)}
+	if opts == nil {
+		opts = &RBMProxyOptions{}
+	}
+	for _, f := range []struct {
+		name string
+		dst  *int
+		val  int
+	}{{"ThetaHidden", &o.ThetaHidden, opts.ThetaHidden}, {"PsiHidden", &o.PsiHidden, opts.PsiHidden},
+		{"Samples", &o.Samples, opts.Samples}, {"Chains", &o.Chains, opts.Chains}, {"BurnIn", &o.BurnIn, opts.BurnIn},
+		{"Thin", &o.Thin, opts.Thin}, {"Pairs", &o.Pairs, opts.Pairs}, {"Workers", &o.Workers, opts.Workers}} {
+		if f.val < 0 {
+			return o, fmt.Errorf("rsmi: RBMProxyOptions.%s = %d is negative", f.name, f.val)
+		}
+		setInt(f.dst, f.val)
+	}
+	o.Theta, o.Psi, o.LogMeanExp, o.Progress = opts.Theta, opts.Psi, opts.LogMeanExp, opts.Progress
+	o.Pairs = min(o.Pairs, n)
+	o.Chains = min(o.Chains, o.Samples)
+	if _, err := size.Elements(fmt.Sprintf("rsmi: RBMProxy's ΔE table of Pairs = %d × Samples = %d", o.Pairs, o.Samples), 8, o.Pairs, o.Samples); err != nil {
+		return o, err
+	}
+	return o, nil
 }
 
 // RBMProxy is the estimator of Koch-Janusz and Ringel (2018): a Θ-RBM models
@@ -109,70 +138,63 @@ type RBMProxy struct {
 	mu sync.Mutex
 }
 
-// NewRBMProxy trains the Θ-RBM on the n pairs (v, e) (as Regions.Pairs
-// returns them, ±1 values) and the Ψ-RBM on v, draws the Ψ samples and
+// NewRBMProxy trains the Θ-RBM on the pairs p (±1 spins) and the Ψ-RBM on
+// their blocks with the random source src, draws the Ψ samples and
 // tabulates ΔE.
-func NewRBMProxy(ctx context.Context, v []int8, nv int, e []int8, ne int, opts *RBMProxyOptions) (*RBMProxy, error) {
-	n, err := checkPairs(v, nv, e, ne)
+func NewRBMProxy(ctx context.Context, p *Pairs, src rand.Source, opts *RBMProxyOptions) (*RBMProxy, error) {
+	if err := p.spins("RBMProxy"); err != nil {
+		return nil, err
+	}
+	if src == nil {
+		return nil, errors.New("rsmi: NewRBMProxy needs a random source")
+	}
+	o, err := opts.resolve(p.N)
 	if err != nil {
 		return nil, err
 	}
-	if opts == nil || opts.Src == nil {
-		return nil, errors.New("rsmi: RBMProxyOptions.Src is required")
+	nx := p.NV + p.NE
+	joint := make([]int8, p.N*nx) // as large as the pairs
+	for k := 0; k < p.N; k++ {
+		copy(joint[k*nx:], p.V[k*p.NV:(k+1)*p.NV])
+		copy(joint[k*nx+p.NV:], p.E[k*p.NE:(k+1)*p.NE])
 	}
-	o := *opts
-	for _, p := range []struct {
-		name string
-		val  *int
-		def  int
-	}{{"ThetaHidden", &o.ThetaHidden, 32}, {"PsiHidden", &o.PsiHidden, 16}, {"Samples", &o.Samples, 2000},
-		{"Chains", &o.Chains, 20}, {"BurnIn", &o.BurnIn, 200}, {"Thin", &o.Thin, 5}, {"Pairs", &o.Pairs, 2000}} {
-		if *p.val < 0 {
-			return nil, fmt.Errorf("rsmi: RBMProxyOptions.%s = %d is negative", p.name, *p.val)
-		}
-		if *p.val == 0 {
-			*p.val = p.def
-		}
+	theta, err := rbm.New(nx, o.ThetaHidden, rbm.Spin, src)
+	if err != nil {
+		return nil, fmt.Errorf("rsmi: the Θ-RBM: %w", err)
 	}
-	o.Pairs = min(o.Pairs, n)
-	o.Chains = min(o.Chains, o.Samples)
-	train := func(name string, r *rbm.RBM, data []int8, to *rbm.TrainOptions) error {
-		t := rbm.TrainOptions{Epochs: 20, BatchSize: 64, LearningRate: 0.01, Decay: 0.1, Momentum: 0.9, K: 1, Shuffle: true}
-		if to != nil {
-			t = *to
-		}
-		t.Src = o.Src
-		t.Progress = nil
-		if o.Progress != nil {
-			t.Progress = func(p run.Progress) { o.Progress(name, p.Done, p.Total) }
-		}
-		if _, err := rbm.Train(ctx, r, data, &t); err != nil {
-			return fmt.Errorf("rsmi: training the %s-RBM: %w", name, err)
-		}
-		return nil
+	if err := trainRBM(ctx, theta, joint, src, o.Theta, nil, "rsmi.RBMProxy", "Θ-RBM", o.Progress); err != nil {
+		return nil, err
 	}
-	nx := nv + ne
-	joint := make([]int8, n*nx)
-	for k := 0; k < n; k++ {
-		copy(joint[k*nx:], v[k*nv:(k+1)*nv])
-		copy(joint[k*nx+nv:], e[k*ne:(k+1)*ne])
+	psi, err := rbm.New(p.NV, o.PsiHidden, rbm.Spin, src)
+	if err != nil {
+		return nil, fmt.Errorf("rsmi: the Ψ-RBM: %w", err)
 	}
-	theta, err := rbm.New(nx, o.ThetaHidden, rbm.Spin, o.Src)
+	if err := trainRBM(ctx, psi, p.V, src, o.Psi, nil, "rsmi.RBMProxy", "Ψ-RBM", o.Progress); err != nil {
+		return nil, err
+	}
+	px := &RBMProxy{nv: p.NV, ne: p.NE, nPairs: o.Pairs, m: o.Samples, logMeanExp: o.LogMeanExp, Theta: theta, Psi: psi}
+	samples, err := psiSamples(ctx, psi, p, &o, src)
 	if err != nil {
 		return nil, err
 	}
-	if err := train("Θ", theta, joint, o.Theta); err != nil {
-		return nil, err
+	px.vs = toFloat(samples)
+	idx := make([]int, o.Pairs)
+	pv := make([]int8, o.Pairs*p.NV)
+	for k := range idx {
+		idx[k] = spreadIndex(k, p.N, o.Pairs)
+		copy(pv[k*p.NV:], p.V[idx[k]*p.NV:(idx[k]+1)*p.NV])
 	}
-	psi, err := rbm.New(nv, o.PsiHidden, rbm.Spin, o.Src)
-	if err != nil {
-		return nil, err
+	px.vp = toFloat(pv)
+	if err := px.tabulate(ctx, samples, p.E, idx, o.Workers); err != nil {
+		return nil, fmt.Errorf("rsmi: tabulating ΔE: %w", err)
 	}
-	if err := train("Ψ", psi, v, o.Psi); err != nil {
-		return nil, err
-	}
-	p := &RBMProxy{nv: nv, ne: ne, nPairs: o.Pairs, m: o.Samples, logMeanExp: o.LogMeanExp, Theta: theta, Psi: psi}
-	// Ψ samples: Chains Gibbs chains started from evenly spaced data rows
+	return px, nil
+}
+
+// psiSamples draws o.Samples block configurations from the Ψ-RBM in
+// o.Chains Gibbs chains started from evenly spaced data rows.
+func psiSamples(ctx context.Context, psi *rbm.RBM, p *Pairs, o *RBMProxyOptions, src rand.Source) ([]int8, error) {
+	nv := p.NV
 	samples := make([]int8, o.Samples*nv)
 	hbuf := make([]int8, o.PsiHidden)
 	cur := make([]int8, nv)
@@ -180,29 +202,18 @@ func NewRBMProxy(ctx context.Context, v []int8, nv int, e []int8, ne int, opts *
 	got := 0
 	for c := 0; c < o.Chains && got < o.Samples; c++ {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("rsmi: sampling the Ψ-RBM interrupted: %w", err)
 		}
-		start := (c * n) / o.Chains
-		copy(cur, v[start*nv:(start+1)*nv])
-		psi.Gibbs(cur, hbuf, o.BurnIn, o.Src)
+		start := spreadIndex(c, p.N, o.Chains)
+		copy(cur, p.V[start*nv:(start+1)*nv])
+		psi.Gibbs(cur, hbuf, o.BurnIn, src)
 		for k := 0; k < per && got < o.Samples; k++ {
-			psi.Gibbs(cur, hbuf, o.Thin, o.Src)
+			psi.Gibbs(cur, hbuf, o.Thin, src)
 			copy(samples[got*nv:], cur)
 			got++
 		}
 	}
-	p.vs = toFloat(samples)
-	idx := make([]int, o.Pairs)
-	pv := make([]int8, o.Pairs*nv)
-	for k := range idx {
-		idx[k] = (k * n) / o.Pairs
-		copy(pv[k*nv:], v[idx[k]*nv:(idx[k]+1)*nv])
-	}
-	p.vp = toFloat(pv)
-	if err := p.tabulate(ctx, samples, e, idx, o.Workers); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return samples, nil
 }
 
 func toFloat(x []int8) []float64 {
@@ -380,128 +391,156 @@ func proxyScoreGrad(f *Filter, x []float64, nrow int, c, t []float64, grad []flo
 }
 
 func (p *RBMProxy) eval(f *Filter, grad []float64) (float64, error) {
-	if err := f.Validate(); err != nil {
+	if err := p.check(f, grad); err != nil {
 		return 0, err
-	}
-	if f.NV != p.nv {
-		return 0, fmt.Errorf("rsmi: filter has %d visible dofs, estimator has |V| = %d", f.NV, p.nv)
-	}
-	if f.NH > MaxHidden {
-		return 0, fmt.Errorf("rsmi: filter has nh = %d hidden units, the RBM proxy sums over 2^nh states and allows at most %d", f.NH, MaxHidden)
-	}
-	if grad != nil && len(grad) != f.NumParams() {
-		return 0, fmt.Errorf("rsmi: gradient of length %d, filter has %d parameters", len(grad), f.NumParams())
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	N, M, nh := p.nPairs, p.m, f.NH
-	hs := 1 << nh
-	// data side: P = P_Λ(h|v'_n); sample side: Q = P_Λ(h|v_m), ω = Q/colsum
-	P := make([]float64, N*hs)
-	tP := make([]float64, N*nh)
-	proxyCond(f, p.vp, N, P, tP)
-	Q := make([]float64, M*hs)
-	tQ := make([]float64, M*nh)
-	proxyCond(f, p.vs, M, Q, tQ)
-	zh := make([]float64, hs)
-	for m := 0; m < M; m++ {
-		for h := 0; h < hs; h++ {
-			zh[h] += Q[m*hs+h]
-		}
+	w, err := p.weigh(f)
+	if err != nil {
+		return 0, err
 	}
-	for h, z := range zh {
-		if !(z > 0) {
-			return 0, fmt.Errorf("rsmi: no Ψ sample carries weight for hidden state %d: the filter is too sharp for %d samples", h, M)
-		}
-	}
-	omT := make([]float64, hs*M) // ω transposed: omT[h*M+m] = ω[m,h]
-	for m := 0; m < M; m++ {
-		for h := 0; h < hs; h++ {
-			omT[h*M+m] = Q[m*hs+h] / zh[h]
-		}
-	}
-	// D = dE · ω (N × hs): ⟨ΔE⟩_{v|h} or ⟨e^{−ΔE}⟩_{v|h}. (Row dots: a
-	// general matrix product is slow with only 2^nh columns.)
-	D := make([]float64, N*hs)
-	for n := 0; n < N; n++ {
-		row := p.dE[n*M : (n+1)*M]
-		for h := 0; h < hs; h++ {
-			D[n*hs+h] = floats.Dot(row, omT[h*M:(h+1)*M])
-		}
-	}
-	gam := make([]float64, N*hs) // Γ = G_h(e) − G_Ψ(e)
-	var total float64
-	for n := 0; n < N; n++ {
-		for h := 0; h < hs; h++ {
-			var g float64
-			if p.logMeanExp {
-				g = math.Log(D[n*hs+h])
-			} else {
-				g = -D[n*hs+h]
-			}
-			gam[n*hs+h] = g - p.gPsi[n]
-			total += P[n*hs+h] * gam[n*hs+h]
-		}
-	}
-	scale := 1 / (float64(N) * math.Ln2)
-	mi := total * scale
+	mi := p.value(w)
 	if math.IsNaN(mi) || math.IsInf(mi, 0) {
 		return mi, fmt.Errorf("rsmi: RBM proxy is %v", mi)
 	}
 	if grad == nil {
 		return mi, nil
 	}
-	for i := range grad {
-		grad[i] = 0
+	p.gradient(f, w, grad)
+	if i := nonFinite(grad); i >= 0 {
+		return mi, fmt.Errorf("rsmi: RBM proxy gradient component %d is %v", i, grad[i])
 	}
-	// score-function term: Σ_n Σ_h P(h|v'_n)(h_j − tanh x_j(v'_n)) v'_n Γ[n,h]
-	c := make([]float64, N*hs)
-	for i := range c {
-		c[i] = P[i] * gam[i] * scale
+	return mi, nil
+}
+
+func (p *RBMProxy) check(f *Filter, grad []float64) error {
+	if err := f.Validate(); err != nil {
+		return err
 	}
-	proxyScoreGrad(f, p.vp, N, c, tP, grad)
-	// inner term: Σ_m Σ_h C[m,h] (h_j − tanh x_j(v_m)) v_m with
-	// cumulant:    C = −(ω/N)[(dEᵀP) − Σ_n P D]
-	// LogMeanExp:  C = (ω/N)[(Rᵀ(P ⊘ D)) − Σ_n P]
-	B := make([]float64, N*hs)
-	colsum := make([]float64, hs)
-	for n := 0; n < N; n++ {
+	if f.NV != p.nv {
+		return fmt.Errorf("rsmi: filter has %d visible dofs, estimator has |V| = %d", f.NV, p.nv)
+	}
+	if f.NH > MaxHidden {
+		return fmt.Errorf("rsmi: filter has nh = %d hidden units, the RBM proxy sums over 2^nh states and allows at most %d", f.NH, MaxHidden)
+	}
+	if grad != nil && len(grad) != f.NumParams() {
+		return fmt.Errorf("rsmi: gradient of length %d, filter has %d parameters", len(grad), f.NumParams())
+	}
+	return nil
+}
+
+// proxyWeights are the quantities of one evaluation for a filter with hs =
+// 2^nh hidden states, N pairs and M Ψ samples.
+type proxyWeights struct {
+	hs      int
+	pd, tpd []float64 // N × hs: P_Λ(h|v'_n); N × nh: tanh x_j(v'_n)
+	qs, tqs []float64 // M × hs: P_Λ(h|v_m); M × nh: tanh x_j(v_m)
+	omT     []float64 // hs × M: ω[m,h] = Q[m,h]/Σ_m Q[m,h], transposed
+	d       []float64 // N × hs: ⟨ΔE⟩_{v|h} (or ⟨e^{−ΔE}⟩_{v|h})
+	gam     []float64 // N × hs: Γ = G_h(e) − G_Ψ(e)
+	scale   float64   // 1/(N ln 2)
+}
+
+// weigh computes the filter's conditionals on data and samples, the
+// reweighting ω and D = dE·ω.
+func (p *RBMProxy) weigh(f *Filter) (*proxyWeights, error) {
+	N, M, nh := p.nPairs, p.m, f.NH
+	hs := 1 << nh
+	w := &proxyWeights{hs: hs, pd: make([]float64, N*hs), tpd: make([]float64, N*nh),
+		qs: make([]float64, M*hs), tqs: make([]float64, M*nh), omT: make([]float64, hs*M), d: make([]float64, N*hs)}
+	proxyCond(f, p.vp, N, w.pd, w.tpd)
+	proxyCond(f, p.vs, M, w.qs, w.tqs)
+	zh := make([]float64, hs)
+	for m := 0; m < M; m++ {
 		for h := 0; h < hs; h++ {
-			k := n*hs + h
-			if p.logMeanExp {
-				B[k] = P[k] / D[k]
-				colsum[h] += P[k]
-			} else {
-				B[k] = P[k]
-				colsum[h] += P[k] * D[k]
-			}
+			zh[h] += w.qs[m*hs+h]
 		}
 	}
-	CT := make([]float64, hs*M) // dEᵀB, transposed
+	for h, z := range zh {
+		if !(z > 0) {
+			return nil, fmt.Errorf("rsmi: no Ψ sample carries weight for hidden state %d: the filter is too sharp for %d samples", h, M)
+		}
+	}
+	for m := 0; m < M; m++ {
+		for h := 0; h < hs; h++ {
+			w.omT[h*M+m] = w.qs[m*hs+h] / zh[h]
+		}
+	}
+	// (Row dots: a general matrix product is slow with only 2^nh columns.)
 	for n := 0; n < N; n++ {
 		row := p.dE[n*M : (n+1)*M]
 		for h := 0; h < hs; h++ {
-			floats.AddScaled(CT[h*M:(h+1)*M], B[n*hs+h], row)
+			w.d[n*hs+h] = floats.Dot(row, w.omT[h*M:(h+1)*M])
+		}
+	}
+	return w, nil
+}
+
+// value returns the proxy in bits and fills Γ.
+func (p *RBMProxy) value(w *proxyWeights) float64 {
+	N, hs := p.nPairs, w.hs
+	w.gam = make([]float64, N*hs)
+	var total float64
+	for n := 0; n < N; n++ {
+		for h := 0; h < hs; h++ {
+			k := n*hs + h
+			g := -w.d[k]
+			if p.logMeanExp {
+				g = math.Log(w.d[k])
+			}
+			w.gam[k] = g - p.gPsi[n]
+			total += w.pd[k] * w.gam[k]
+		}
+	}
+	w.scale = 1 / (float64(N) * math.Ln2)
+	return total * w.scale
+}
+
+// gradient writes the proxy's gradient: the score-function term
+// Σ_n Σ_h P(h|v'_n)(h_j − tanh x_j(v'_n)) v'_n Γ[n,h] and the inner term
+// Σ_m Σ_h C[m,h] (h_j − tanh x_j(v_m)) v_m with
+//
+//	cumulant:    C = −(ω/N)[(dEᵀP) − Σ_n P D]
+//	LogMeanExp:  C = (ω/N)[(Rᵀ(P ⊘ D)) − Σ_n P].
+func (p *RBMProxy) gradient(f *Filter, w *proxyWeights, grad []float64) {
+	N, M, hs := p.nPairs, p.m, w.hs
+	clear(grad)
+	c := make([]float64, N*hs)
+	for i := range c {
+		c[i] = w.pd[i] * w.gam[i] * w.scale
+	}
+	proxyScoreGrad(f, p.vp, N, c, w.tpd, grad)
+	b := make([]float64, N*hs)
+	colsum := make([]float64, hs)
+	for k := range b {
+		if p.logMeanExp {
+			b[k] = w.pd[k] / w.d[k]
+			colsum[k%hs] += w.pd[k]
+		} else {
+			b[k] = w.pd[k]
+			colsum[k%hs] += w.pd[k] * w.d[k]
+		}
+	}
+	ct := make([]float64, hs*M) // dEᵀB, transposed
+	for n := 0; n < N; n++ {
+		row := p.dE[n*M : (n+1)*M]
+		for h := 0; h < hs; h++ {
+			floats.AddScaled(ct[h*M:(h+1)*M], b[n*hs+h], row)
 		}
 	}
 	sign := -1.0
 	if p.logMeanExp {
 		sign = 1
 	}
-	C := Q // reuse: C[m,h]
+	cm := w.qs // reuse: C[m,h]
 	for m := 0; m < M; m++ {
 		for h := 0; h < hs; h++ {
 			k := h*M + m
-			C[m*hs+h] = sign * omT[k] * (CT[k] - colsum[h]) * scale
+			cm[m*hs+h] = sign * w.omT[k] * (ct[k] - colsum[h]) * w.scale
 		}
 	}
-	proxyScoreGrad(f, p.vs, M, C, tQ, grad)
-	for i, g := range grad {
-		if math.IsNaN(g) || math.IsInf(g, 0) {
-			return mi, fmt.Errorf("rsmi: RBM proxy gradient component %d is %v", i, g)
-		}
-	}
-	return mi, nil
+	proxyScoreGrad(f, p.vs, M, cm, w.tqs, grad)
 }
 
 var _ Estimator = (*RBMProxy)(nil)

@@ -9,18 +9,22 @@ import (
 	"testing"
 )
 
-// smallProxy is a fast RBMProxy configuration for tests.
-func smallProxy(lme bool, seed uint64) *RBMProxyOptions {
-	return &RBMProxyOptions{Samples: 1000, Pairs: 1000, LogMeanExp: lme, Src: rand.NewPCG(seed, 2)}
+// smallProxy builds the RBMProxy of a fast configuration for tests.
+func smallProxy(t *testing.T, p *Pairs, lme bool, seed uint64) *RBMProxy {
+	t.Helper()
+	px, err := NewRBMProxy(context.Background(), p, rand.NewPCG(seed, 2), &RBMProxyOptions{Samples: 1000, Pairs: 1000, LogMeanExp: lme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return px
 }
 
 // TestRBMProxyGradient checks MIGrad of both variants against central finite
 // differences (the estimate is a smooth deterministic function of Λ).
 func TestRBMProxyGradient(t *testing.T) {
-	v, e := chainPairs(1, 2, 1, 2, 4000, rand.NewPCG(1, 2))
+	pr := chainPairs(1, 2, 1, 2, 4000, rand.NewPCG(1, 2))
 	for _, lme := range []bool{false, true} {
-		p, err := NewRBMProxy(context.Background(), v, 2, e, 4, &RBMProxyOptions{Samples: 300, Pairs: 300, LogMeanExp: lme,
-			Theta: nil, Src: rand.NewPCG(3, 4)})
+		p, err := NewRBMProxy(context.Background(), pr, rand.NewPCG(3, 4), &RBMProxyOptions{Samples: 300, Pairs: 300, LogMeanExp: lme, Theta: nil})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +43,7 @@ func TestRBMProxyGradient(t *testing.T) {
 // weight survives), the most probable coarse spin equal to one fixed block
 // spin for all four block states, and the exact MI within 0.005 bit of
 // decimation's.
-func checkDecimation(t *testing.T, name string, f *Filter, tb *Table) {
+func checkDecimation(t *testing.T, name string, f *Filter, tb *Exact) {
 	t.Helper()
 	dec, _ := tb.RuleMI(Decimation{Site: 0})
 	exact, _ := tb.MI(f)
@@ -97,20 +101,12 @@ func checkGradTol(t *testing.T, est Estimator, f *Filter, tol float64) {
 }
 
 func TestRBMProxyErrors(t *testing.T) {
-	v, e := chainPairs(1, 2, 1, 2, 200, rand.NewPCG(1, 2))
+	pr := chainPairs(1, 2, 1, 2, 200, rand.NewPCG(1, 2))
 	ctx := context.Background()
-	if _, err := NewRBMProxy(ctx, v, 2, e, 4, nil); err == nil || !strings.Contains(err.Error(), "Src") {
-		t.Errorf("no Src: err = %v", err)
-	}
-	if _, err := NewRBMProxy(ctx, v, 2, e, 4, &RBMProxyOptions{Samples: -1, Src: rand.NewPCG(1, 1)}); err == nil || !strings.Contains(err.Error(), "Samples") {
+	if _, err := NewRBMProxy(ctx, pr, rand.NewPCG(1, 1), &RBMProxyOptions{Samples: -1}); err == nil || !strings.Contains(err.Error(), "Samples") {
 		t.Errorf("negative Samples: err = %v", err)
 	}
-	bad := append([]int8(nil), v...)
-	bad[3] = 0
-	if _, err := NewRBMProxy(ctx, bad, 2, e, 4, &RBMProxyOptions{Src: rand.NewPCG(1, 1)}); err == nil {
-		t.Error("non-±1 data accepted")
-	}
-	p, err := NewRBMProxy(ctx, v, 2, e, 4, &RBMProxyOptions{Samples: 100, Pairs: 100, Src: rand.NewPCG(1, 1)})
+	p, err := NewRBMProxy(ctx, pr, rand.NewPCG(1, 1), &RBMProxyOptions{Samples: 100, Pairs: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,17 +125,12 @@ func TestRBMProxyErrors(t *testing.T) {
 // depending on data and seeds in the prototype runs), and training the
 // paper's cumulant proxy at fixed norm learns decimation.
 func TestRBMProxyChain1D(t *testing.T) {
+	skipShort(t)
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	tb, _ := NewExactChain(1, 2, 1, 2)
-	v, e := chainPairs(1, 2, 1, 2, 20000, rand.NewPCG(11, 12))
+	pr := chainPairs(1, 2, 1, 2, 20000, rand.NewPCG(11, 12))
 	ctx := context.Background()
-	lme, err := NewRBMProxy(ctx, v, 2, e, 4, smallProxy(true, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cum, err := NewRBMProxy(ctx, v, 2, e, 4, smallProxy(false, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	lme, cum := smallProxy(t, pr, true, 1), smallProxy(t, pr, false, 1)
 	for _, w := range [][]float64{{20, 0}, {0.7, 0.7}, {0.3, 0.1}} {
 		f := &Filter{NH: 1, NV: 2, W: w}
 		got, _ := lme.MI(f)
@@ -152,7 +143,7 @@ func TestRBMProxyChain1D(t *testing.T) {
 	}
 	for seed := uint64(1); seed <= 2; seed++ {
 		f, _ := NewFilter(1, 2, rand.NewPCG(seed, 5))
-		if _, err := Train(ctx, cum, f, &TrainOptions{Steps: 1500, LearningRate: 0.02, Norm: 3}); err != nil {
+		if _, err := Train(ctx, cum, f, &TrainOptions{Steps: 1000, LearningRate: 0.03, Norm: 3}); err != nil {
 			t.Fatal(err)
 		}
 		checkDecimation(t, fmt.Sprintf("RBM proxy seed %d", seed), f, tb)
@@ -167,8 +158,10 @@ func TestRBMProxyChain1D(t *testing.T) {
 // with either estimator learns a block-spin filter (all four weights of one
 // sign, none below half the largest).
 func TestEstimators2D(t *testing.T) {
+	skipShort(t)
+	t.Parallel() // several seconds of work: overlap it with the other long tests
 	m, ds := isingSamples(t, 16, tc2D, 600, 1)
-	r, err := NewRegions(m.Geometry(), RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	r, err := NewRegions(m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,17 +176,15 @@ func TestEstimators2D(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, e, _, _ := r.PairsAt(ds, pos)
-	va, ea, _, _ := r.Pairs(ds) // all positions for InfoNCE
-	ne := r.NE()
-	cum, err := NewRBMProxy(ctx, v, 4, e, ne, smallProxy(false, 3))
+	pr, err := r.PairsAt(ds, pos)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lme, err := NewRBMProxy(ctx, v, 4, e, ne, smallProxy(true, 3))
+	all, err := r.Pairs(ds) // all positions for InfoNCE
 	if err != nil {
 		t.Fatal(err)
 	}
+	cum, lme := smallProxy(t, pr, false, 3), smallProxy(t, pr, true, 3)
 	uni := &Filter{NH: 1, NV: 4, W: []float64{1, 1, 1, 1}}
 	dec := &Filter{NH: 1, NV: 4, W: []float64{2, 0, 0, 0}}
 	vals := map[string][2]float64{}
@@ -205,11 +196,11 @@ func TestEstimators2D(t *testing.T) {
 		exact, _ := tb.MI(f)
 		c, _ := cum.MI(f)
 		l, _ := lme.MI(f)
-		nce, err := NewInfoNCE(va, 4, ea, ne, &InfoNCEOptions{Batch: 128, AnnealSteps: 500, HoldOut: 0.2, Src: rand.NewPCG(1, 2)})
+		nce, err := NewInfoNCE(all, rand.NewPCG(1, 2), &InfoNCEOptions{Batch: 128, AnnealSteps: 500, HoldOut: 0.2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := nce.TrainCritic(ctx, f, 1500); err != nil {
+		if err := nce.TrainCritic(ctx, f, 800); err != nil {
 			t.Fatal(err)
 		}
 		n, _ := nce.MI(f)
@@ -241,9 +232,9 @@ func TestEstimators2D(t *testing.T) {
 		t.Fatal(err)
 	}
 	blockSpin("RBM proxy", f)
-	nce, _ := NewInfoNCE(va, 4, ea, ne, &InfoNCEOptions{Batch: 128, AnnealSteps: 500, HoldOut: 0.2, Src: rand.NewPCG(5, 6)})
+	nce, _ := NewInfoNCE(all, rand.NewPCG(5, 6), &InfoNCEOptions{Batch: 128, AnnealSteps: 500, HoldOut: 0.2})
 	g, _ := NewFilter(1, 4, rand.NewPCG(9, 9))
-	if _, err := Train(ctx, nce, g, &TrainOptions{Steps: 1500, LearningRate: 0.02}); err != nil {
+	if _, err := Train(ctx, nce, g, &TrainOptions{Steps: 800, LearningRate: 0.02}); err != nil {
 		t.Fatal(err)
 	}
 	blockSpin("InfoNCE", g)
@@ -253,8 +244,8 @@ func TestEstimators2D(t *testing.T) {
 // default N = M = 2000 and nh = 2 on |V| = 16.
 func BenchmarkRBMProxyGrad(b *testing.B) {
 	const nv, ne = 16, 40
-	v, e := randomPairs(4000, nv, ne, rand.NewPCG(1, 2))
-	p, err := NewRBMProxy(context.Background(), v, nv, e, ne, &RBMProxyOptions{Src: rand.NewPCG(3, 4)})
+	pr := randomPairs(4000, nv, ne, rand.NewPCG(1, 2))
+	p, err := NewRBMProxy(context.Background(), pr, rand.NewPCG(3, 4), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,7 +16,7 @@ func TestRegionsDimerNoiseKinds(t *testing.T) {
 			t.Fatal(err)
 		}
 		g := m.Geometry()
-		r, err := NewRegions(g, RegionOptions{Block: []int{4, 4}, Buffer: 2, Env: 2})
+		r, err := NewRegions(g, []int{4, 4}, &RegionOptions{Buffer: 2, Env: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +35,7 @@ func TestRegionsDimerNoiseKinds(t *testing.T) {
 			}
 		}
 		// Forcing stride 1 must still refuse odd origins: their kinds differ.
-		r1, err := NewRegions(g, RegionOptions{Block: []int{4, 4}, Buffer: 2, Env: 2, Stride: []int{1, 1}})
+		r1, err := NewRegions(g, []int{4, 4}, &RegionOptions{Buffer: 2, Env: 2, Stride: []int{1, 1}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -578,19 +578,15 @@ func TabulateRule(r Rule, nv int, states []int8) (*RuleTable, error) {
 
 // addRow validates P(h|v) of block state s and stores its sampling data.
 func (t *RuleTable) addRow(s int, row []float64) error {
-	var sum float64
+	sum, err := checkCond(row, s)
+	if err != nil {
+		return err
+	}
 	nz, last := 0, 0
 	for h, p := range row {
-		if !(p >= 0) || math.IsInf(p, 0) {
-			return fmt.Errorf("rsmi: rule gives P(h|v) = %v for block state %d, coarse state %d", p, s, h)
-		}
 		if p > 0 {
 			nz, last = nz+1, h
 		}
-		sum += p
-	}
-	if math.Abs(sum-1) > 1e-9 {
-		return fmt.Errorf("rsmi: rule's P(h|v) sums to %v for block state %d", sum, s)
 	}
 	t.det[s] = -1
 	if nz == 1 {
@@ -611,6 +607,22 @@ func (t *RuleTable) addRow(s int, row []float64) error {
 	}
 	t.start[s+1] = int32(len(t.thr))
 	return nil
+}
+
+// checkCond checks a rule's P(h|v) for block state s: finite, non-negative
+// and summing to 1 within 1e−9. It returns the sum.
+func checkCond(row []float64, s int) (float64, error) {
+	var sum float64
+	for h, p := range row {
+		if !(p >= 0) || math.IsInf(p, 0) {
+			return 0, fmt.Errorf("rsmi: rule gives P(h|v) = %v for block state %d, coarse state %d", p, s, h)
+		}
+		sum += p
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		return 0, fmt.Errorf("rsmi: rule's P(h|v) sums to %v for block state %d", sum, s)
+	}
+	return sum, nil
 }
 
 // Outputs implements Rule.

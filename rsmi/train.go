@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/internal/size"
 	"github.com/rsmi-go/rsmi/run"
 )
 
-// TrainOptions configures Train. The zero value (or nil) means the defaults.
+// TrainOptions configures Train. Nil, and every zero field, means the
+// default in the field's comment.
 type TrainOptions struct {
 	// Steps is the number of Adam steps (default 1000). The enumerating
 	// estimators use all their data in every step, so a step is an epoch.
@@ -24,25 +25,80 @@ type TrainOptions struct {
 	// weights are projected onto that sphere before the first step and after
 	// every step, and the gradient's radial component (along λ_j) is removed
 	// before Adam sees it (projected gradient ascent on the sphere). Biases
-	// are not constrained.
+	// are not constrained. (Default 0: no constraint.)
 	Norm float64
 	// L2, if positive, maximizes I − L2·Σλ² instead of I (weights only). It
-	// cannot be combined with Norm.
+	// cannot be combined with Norm. (Default 0: no penalty.)
 	L2 float64
-	// Progress, if not nil, is called after every step with the step number
-	// (1-based) and the MI in bits before that step's update.
-	Progress func(step int, mi float64)
+	// Progress, if not nil, is called after every step with Stage
+	// "rsmi.Train", Done the step (1-based), Total = Steps and Value the MI
+	// in bits before that step's update. (Default nil.)
+	Progress run.ProgressFunc
 	// Checkpoint, if not nil, saves the filter, Adam's moments, the step and
 	// the history every Checkpoint.Every steps to Checkpoint.Dir (file
 	// "rsmi-train.ckpt" unless Checkpoint.Name is set) and, with
 	// Checkpoint.Resume, continues from that file: the filter passed must
 	// then be initialized as for the interrupted run (same seed), and the
-	// estimator and options be the same; the result is then identical, bit
-	// for bit, to an uninterrupted run's. Estimators must be deterministic
-	// functions of the filter (Table, ExactV, the oracles, RBMProxy are) or
-	// implement encoding.BinaryMarshaler and encoding.BinaryUnmarshaler for
-	// their state (InfoNCE does, when its Src is a *rand.PCG or *rand.ChaCha8).
+	// estimator and options, Steps included, be the same; the result is
+	// then identical, bit for bit, to an uninterrupted run's. Estimators
+	// must be deterministic functions of the filter (Exact, ExactV, the
+	// oracles, RBMProxy are) or implement encoding.BinaryMarshaler and
+	// encoding.BinaryUnmarshaler for their state (InfoNCE does, when its
+	// random source is a *rand.PCG or *rand.ChaCha8). (Default nil: no
+	// checkpoints.)
 	Checkpoint *run.Checkpoint
+}
+
+// trainDefaults are the defaults of TrainOptions.
+var trainDefaults = TrainOptions{Steps: 1000, LearningRate: 0.01, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}
+
+// resolve returns the options with defaults filled in, or an error naming
+// an invalid field.
+func (opts *TrainOptions) resolve() (TrainOptions, error) {
+	o := trainDefaults
+	if opts == nil {
+		return o, nil
+	}
+	bad := func(x float64) bool { return x < 0 || math.IsNaN(x) || math.IsInf(x, 0) }
+	switch {
+	case opts.Steps < 0:
+		return o, fmt.Errorf("rsmi: TrainOptions.Steps = %d is negative", opts.Steps)
+	case bad(opts.LearningRate):
+		return o, fmt.Errorf("rsmi: TrainOptions.LearningRate = %v, want a finite value ≥ 0 (0: the default)", opts.LearningRate)
+	case bad(opts.Norm):
+		return o, fmt.Errorf("rsmi: TrainOptions.Norm = %v, want a finite value ≥ 0 (0: no norm constraint)", opts.Norm)
+	case bad(opts.L2):
+		return o, fmt.Errorf("rsmi: TrainOptions.L2 = %v, want a finite value ≥ 0 (0: no penalty)", opts.L2)
+	case opts.Norm > 0 && opts.L2 > 0:
+		return o, errors.New("rsmi: set TrainOptions.Norm or L2, not both")
+	}
+	setInt(&o.Steps, opts.Steps)
+	setFloat(&o.LearningRate, opts.LearningRate)
+	setFloat(&o.Beta1, opts.Beta1)
+	setFloat(&o.Beta2, opts.Beta2)
+	setFloat(&o.Epsilon, opts.Epsilon)
+	if !(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1) || !(o.Epsilon > 0) || math.IsInf(o.Epsilon, 0) {
+		return o, fmt.Errorf("rsmi: Adam parameters Beta1 = %v, Beta2 = %v, Epsilon = %v out of range", o.Beta1, o.Beta2, o.Epsilon)
+	}
+	if _, err := size.Elements(fmt.Sprintf("rsmi: TrainOptions.Steps = %d: the MI history", o.Steps), 8, o.Steps); err != nil {
+		return o, err
+	}
+	o.Norm, o.L2, o.Progress, o.Checkpoint = opts.Norm, opts.L2, opts.Progress, opts.Checkpoint
+	return o, nil
+}
+
+// setInt and setFloat replace *dst by x unless x is zero (the option's
+// default).
+func setInt(dst *int, x int) {
+	if x != 0 {
+		*dst = x
+	}
+}
+
+func setFloat(dst *float64, x float64) {
+	if x != 0 {
+		*dst = x
+	}
 }
 
 // TrainResult reports a training run.
@@ -60,7 +116,8 @@ type TrainResult struct {
 // gradient ascent with Adam (Kingma & Ba 2015), updating f in place. It
 // returns an error, with the filter left at the last finite parameters, if
 // the estimator fails, if the MI or gradient is not finite (naming the step),
-// or if ctx is cancelled.
+// if a checkpoint cannot be resumed, or if ctx is cancelled; after steps
+// were made the result is returned with the error and holds their history.
 func Train(ctx context.Context, est Estimator, f *Filter, opts *TrainOptions) (*TrainResult, error) {
 	if est == nil {
 		return nil, errors.New("rsmi: Train needs an estimator")
@@ -71,155 +128,30 @@ func Train(ctx context.Context, est Estimator, f *Filter, opts *TrainOptions) (*
 	if f.NV != est.NV() {
 		return nil, fmt.Errorf("rsmi: filter has %d visible dofs, estimator has |V| = %d", f.NV, est.NV())
 	}
-	o := TrainOptions{Steps: 1000, LearningRate: 0.01, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-8}
-	if opts != nil {
-		if opts.Steps < 0 {
-			return nil, fmt.Errorf("rsmi: Steps = %d is negative", opts.Steps)
-		}
-		if opts.Steps > 0 {
-			o.Steps = opts.Steps
-		}
-		if opts.LearningRate < 0 || math.IsNaN(opts.LearningRate) || math.IsInf(opts.LearningRate, 0) {
-			return nil, fmt.Errorf("rsmi: LearningRate = %v", opts.LearningRate)
-		}
-		if opts.LearningRate > 0 {
-			o.LearningRate = opts.LearningRate
-		}
-		if opts.Beta1 != 0 {
-			o.Beta1 = opts.Beta1
-		}
-		if opts.Beta2 != 0 {
-			o.Beta2 = opts.Beta2
-		}
-		if opts.Epsilon != 0 {
-			o.Epsilon = opts.Epsilon
-		}
-		if !(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1) || !(o.Epsilon > 0) {
-			return nil, fmt.Errorf("rsmi: Adam parameters Beta1 = %v, Beta2 = %v, Epsilon = %v out of range", o.Beta1, o.Beta2, o.Epsilon)
-		}
-		if opts.Norm < 0 || math.IsNaN(opts.Norm) || math.IsInf(opts.Norm, 0) {
-			return nil, fmt.Errorf("rsmi: TrainOptions.Norm = %v, want a finite value ≥ 0 (0: no norm constraint)", opts.Norm)
-		}
-		if opts.L2 < 0 || math.IsNaN(opts.L2) || math.IsInf(opts.L2, 0) {
-			return nil, fmt.Errorf("rsmi: TrainOptions.L2 = %v, want a finite value ≥ 0 (0: no penalty)", opts.L2)
-		}
-		if opts.Norm > 0 && opts.L2 > 0 {
-			return nil, errors.New("rsmi: set Norm or L2, not both")
-		}
-		o.Norm, o.L2, o.Progress, o.Checkpoint = opts.Norm, opts.L2, opts.Progress, opts.Checkpoint
-	}
-	var ckPath string
-	var fp trainFingerprint
-	if o.Checkpoint != nil {
-		var err error
-		if ckPath, err = o.Checkpoint.Path("rsmi-train.ckpt"); err != nil {
-			return nil, fmt.Errorf("rsmi: %w", err)
-		}
-		id, err := estimatorID(est)
-		if err != nil {
-			return nil, err
-		}
-		fp = trainFingerprint{nh: f.NH, nv: f.NV, bias: f.Bias != nil, lr: o.LearningRate, b1: o.Beta1, b2: o.Beta2,
-			eps: o.Epsilon, nrm: o.Norm, l2: o.L2, filterCRC: filterCRC(f), estimator: id}
+	o, err := opts.resolve()
+	if err != nil {
+		return nil, err
 	}
 	if o.Norm > 0 {
 		if err := project(f, o.Norm); err != nil {
 			return nil, err
 		}
 	}
-	np := f.NumParams()
-	nw := f.NH * f.NV
-	grad := make([]float64, np)
-	m1 := make([]float64, np)
-	m2 := make([]float64, np)
-	prev := f.Clone()
-	res := &TrainResult{History: make([]float64, 0, o.Steps)}
-	b1t, b2t := 1.0, 1.0
-	first := 1
-	if ckPath != "" && o.Checkpoint.Resume && ckpt.Exists(ckPath) {
-		st, err := loadTrainState(ckPath)
-		if err != nil {
-			return nil, err
-		}
-		if m := st.fp.mismatch(&fp); m != "" {
-			return nil, fmt.Errorf("rsmi: cannot resume from %s: it was written for %s", ckPath, m)
-		}
-		if err := restoreEstimator(est, st.est); err != nil {
-			return nil, fmt.Errorf("rsmi: cannot resume from %s: %w", ckPath, err)
-		}
-		copy(f.W, st.w)
-		copy(f.Bias, st.bias)
-		copy(m1, st.m1)
-		copy(m2, st.m2)
-		b1t, b2t = st.b1t, st.b2t
-		res.History = append(res.History, st.history...)
-		res.ResumedFrom = st.step
-		restore(prev, f)
-		first = st.step + 1
+	t := newTrainer(est, f, &o)
+	loop, err := t.loop()
+	if err != nil {
+		return nil, err
 	}
-	for step := first; step <= o.Steps; step++ {
-		if err := ctx.Err(); err != nil {
-			return res, fmt.Errorf("rsmi: training interrupted before step %d: %w", step, err)
-		}
-		mi, err := est.MIGrad(f, grad)
-		if err != nil {
-			restore(f, prev)
-			return res, fmt.Errorf("rsmi: step %d: %w", step, err)
-		}
-		if math.IsNaN(mi) || math.IsInf(mi, 0) {
-			restore(f, prev)
-			return res, fmt.Errorf("rsmi: step %d: mutual information is %v", step, mi)
-		}
-		res.History = append(res.History, mi)
-		if o.L2 > 0 {
-			for i := 0; i < nw; i++ {
-				grad[i] -= 2 * o.L2 * f.W[i]
-			}
-		}
-		if o.Norm > 0 {
-			tangent(f, grad)
-		}
-		for i, g := range grad {
-			if math.IsNaN(g) || math.IsInf(g, 0) {
-				return res, fmt.Errorf("rsmi: step %d: gradient component %d is %v", step, i, g)
-			}
-		}
-		restore(prev, f)
-		b1t *= o.Beta1
-		b2t *= o.Beta2
-		for i, g := range grad {
-			m1[i] = o.Beta1*m1[i] + (1-o.Beta1)*g
-			m2[i] = o.Beta2*m2[i] + (1-o.Beta2)*g*g
-			d := o.LearningRate * (m1[i] / (1 - b1t)) / (math.Sqrt(m2[i]/(1-b2t)) + o.Epsilon)
-			if i < nw {
-				f.W[i] += d
-			} else {
-				f.Bias[i-nw] += d
-			}
-		}
-		if o.Norm > 0 {
-			if err := project(f, o.Norm); err != nil {
-				restore(f, prev)
-				return res, fmt.Errorf("rsmi: step %d: %w", step, err)
-			}
-		}
-		if !finite(f.W) || !finite(f.Bias) {
-			restore(f, prev)
-			return res, fmt.Errorf("rsmi: step %d: the update made filter parameters NaN or Inf (lower the learning rate)", step)
-		}
-		if ckPath != "" && o.Checkpoint.Due(step, o.Steps) {
-			es, err := estimatorState(est)
-			if err != nil {
-				return res, err
-			}
-			st := trainState{fp: fp, step: step, w: f.W, bias: f.Bias, m1: m1, m2: m2, b1t: b1t, b2t: b2t, history: res.History, est: es}
-			if err := ckpt.Write(ckPath, trainKind, trainVersion, st.encode()); err != nil {
-				return res, fmt.Errorf("rsmi: writing checkpoint after step %d: %w", step, err)
-			}
-		}
-		if o.Progress != nil {
-			o.Progress(step, mi)
-		}
+	first, err := loop.Run(ctx, t.step)
+	if err != nil && len(t.history) == 0 {
+		return nil, fmt.Errorf("rsmi: Train: %w", err)
+	}
+	res := &TrainResult{History: t.history}
+	if first > 1 {
+		res.ResumedFrom = first - 1
+	}
+	if err != nil {
+		return res, fmt.Errorf("rsmi: Train: %w", err)
 	}
 	mi, err := est.MI(f)
 	if err != nil {
@@ -230,6 +162,84 @@ func Train(ctx context.Context, est Estimator, f *Filter, opts *TrainOptions) (*
 	}
 	res.MI = mi
 	return res, nil
+}
+
+// trainer is the state of a Train run: the filter and Adam's moments.
+type trainer struct {
+	est      Estimator
+	f, prev  *Filter
+	o        *TrainOptions
+	grad     []float64
+	m1, m2   []float64
+	b1t, b2t float64
+	history  []float64
+}
+
+func newTrainer(est Estimator, f *Filter, o *TrainOptions) *trainer {
+	np := f.NumParams()
+	return &trainer{est: est, f: f, prev: f.Clone(), o: o, b1t: 1, b2t: 1,
+		grad: make([]float64, np), m1: make([]float64, np), m2: make([]float64, np),
+		history: make([]float64, 0, min(o.Steps, 1<<12))}
+}
+
+// step is one Adam step: the MI and gradient of the current filter, the
+// regularization or constraint, the update and its checks.
+func (t *trainer) step(i int) error {
+	f, o := t.f, t.o
+	mi, err := t.est.MIGrad(f, t.grad)
+	if err == nil && (math.IsNaN(mi) || math.IsInf(mi, 0)) {
+		err = fmt.Errorf("mutual information is %v", mi)
+	}
+	if err != nil {
+		restore(f, t.prev)
+		return fmt.Errorf("step %d: %w", i, err)
+	}
+	t.history = append(t.history, mi)
+	if o.L2 > 0 {
+		for k, w := range f.W {
+			t.grad[k] -= 2 * o.L2 * w
+		}
+	}
+	if o.Norm > 0 {
+		tangent(f, t.grad)
+	}
+	if k := nonFinite(t.grad); k >= 0 {
+		return fmt.Errorf("step %d: gradient component %d is %v", i, k, t.grad[k])
+	}
+	restore(t.prev, f)
+	t.adam()
+	if o.Norm > 0 {
+		if err := project(f, o.Norm); err != nil {
+			restore(f, t.prev)
+			return fmt.Errorf("step %d: %w", i, err)
+		}
+	}
+	if !finite(f.W) || !finite(f.Bias) {
+		restore(f, t.prev)
+		return fmt.Errorf("step %d: the update made filter parameters NaN or Inf (lower the learning rate)", i)
+	}
+	if o.Progress != nil {
+		o.Progress(run.Progress{Stage: "rsmi.Train", Done: i, Total: o.Steps, Value: mi})
+	}
+	return nil
+}
+
+// adam applies one Adam update with the gradient in t.grad (ascent).
+func (t *trainer) adam() {
+	o, f := t.o, t.f
+	nw := len(f.W)
+	t.b1t *= o.Beta1
+	t.b2t *= o.Beta2
+	for i, g := range t.grad {
+		t.m1[i] = o.Beta1*t.m1[i] + (1-o.Beta1)*g
+		t.m2[i] = o.Beta2*t.m2[i] + (1-o.Beta2)*g*g
+		d := o.LearningRate * (t.m1[i] / (1 - t.b1t)) / (math.Sqrt(t.m2[i]/(1-t.b2t)) + o.Epsilon)
+		if i < nw {
+			f.W[i] += d
+		} else {
+			f.Bias[i-nw] += d
+		}
+	}
 }
 
 // tangent removes from grad the component of each hidden unit's weight

@@ -107,7 +107,7 @@ func main() {
 	flag.IntVar(&c.every, "every", c.every, "Metropolis sweeps between stored configurations")
 	flag.IntVar(&c.burn, "sweeps", 0, "burn-in sweeps per chain (0: 4·L²)")
 	flag.IntVar(&c.pairs, "pairs", c.pairs, "number of (V,E) pairs for the Θ-RBM (block positions spread over the lattice)")
-	flag.IntVar(&c.oraclePairs, "oracle-pairs", c.oraclePairs, "number of those pairs the exact oracle enumerates (0: all)")
+	flag.IntVar(&c.oraclePairs, "oracle-pairs", c.oraclePairs, "number of those pairs the exact oracle enumerates, spread evenly over them (0: all)")
 	flag.IntVar(&c.steps, "steps", c.steps, "Adam steps")
 	flag.Uint64Var(&c.seed, "seed", c.seed, "random seed")
 	flag.StringVar(&c.data, "data", "", "read configurations from this .npy file (±1 or 0/1 values, shape (n, L, L) or (n, L·L)) instead of sampling")
@@ -123,8 +123,8 @@ func main() {
 }
 
 func run(ctx context.Context, c config) (*Summary, error) {
-	if c.nh < 1 || c.n < 1 || c.chains < 1 || c.every < 1 || c.pairs < 1 || c.steps < 1 {
-		return nil, fmt.Errorf("-n, -chains, -every, -pairs and -steps must be positive")
+	if c.nh < 1 || c.n < 1 || c.chains < 1 || c.every < 1 || c.pairs < 1 || c.steps < 1 || c.env < 1 {
+		return nil, fmt.Errorf("-n, -chains, -every, -pairs, -steps and -env must be positive")
 	}
 	if c.burn < 0 || c.oraclePairs < 0 {
 		return nil, fmt.Errorf("-sweeps and -oracle-pairs must not be negative")
@@ -138,19 +138,22 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	}
 	c.L = m.L
 	const block = 2
-	reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{block, block}, Buffer: c.buffer, Env: c.env})
+	reg, err := rsmi.NewRegions(ds.Geom, []int{block, block}, &rsmi.RegionOptions{Buffer: c.buffer, Env: c.env})
 	if err != nil {
 		return nil, err
 	}
 	// ⌈pairs/n⌉ block positions per configuration, a fixed random subset.
-	pos, v, e, n, err := learn.SpreadPairs(reg, ds, c.pairs, rand.NewPCG(c.seed, 2))
+	pairs, pos, err := reg.SpreadPairs(ds, c.pairs, rand.NewPCG(c.seed, 2))
 	if err != nil {
 		return nil, err
 	}
-	ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{
-		Src:        rand.NewPCG(c.seed, 3),
+	n := pairs.N
+	progress, done := learn.Bars("")
+	ev, err := rsmi.NewExactV(ctx, pairs, rand.NewPCG(c.seed, 3), &rsmi.ExactVOptions{
 		Checkpoint: c.ck.Options("custommodel-theta.ckpt"),
+		Progress:   progress,
 	})
+	done()
 	if err != nil {
 		return nil, err
 	}
@@ -159,8 +162,10 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := learn.Train(ctx, ev, f, "Λ at ‖λ‖=1", rsmi.TrainOptions{Steps: c.steps, Norm: 1,
+	progress, done = learn.Bars("Λ at ‖λ‖=1")
+	res, err := rsmi.Train(ctx, ev, f, &rsmi.TrainOptions{Steps: c.steps, Norm: 1, Progress: progress,
 		Checkpoint: c.ck.Options("custommodel-filter.ckpt")})
+	done()
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +174,10 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	if c.oraclePairs > 0 {
 		oraclePairs = min(n, c.oraclePairs)
 	}
-	oracle, err := learn.Oracle(ctx, m, c.T, reg, ds, rsmi.OracleOptions{Positions: pos, MaxPairs: oraclePairs})
+	// the exact oracle on the same pairs, or on a subsample spread over them
+	progress, done = learn.Bars("exact oracle")
+	oracle, err := rsmi.NewExactOracle(ctx, m, c.T, reg, ds, &rsmi.OracleOptions{Positions: pos, MaxPairs: oraclePairs, Progress: progress})
+	done()
 	if err != nil {
 		return nil, err
 	}

@@ -54,13 +54,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
+	"github.com/rsmi-go/rsmi/examples/internal/learn"
 	"github.com/rsmi-go/rsmi/examples/internal/plots"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
@@ -177,8 +175,8 @@ func run(ctx context.Context, c config) (*summary, error) {
 	if c.estimator != "infonce" && c.estimator != "proxy" {
 		return nil, fmt.Errorf("unknown -estimator %q (want infonce or proxy)", c.estimator)
 	}
-	if c.seeds < 1 || c.steps < 1 || c.nh < 1 || c.pstride < 1 {
-		return nil, errors.New("-seeds, -steps, -nh and -pstride must be at least 1")
+	if c.seeds < 1 || c.steps < 1 || c.nh < 1 || c.pstride < 1 || c.env < 1 {
+		return nil, errors.New("-seeds, -steps, -nh, -pstride and -env must be at least 1")
 	}
 	temps := c.Ts
 	if temps == nil {
@@ -227,7 +225,7 @@ func runOne(ctx context.Context, c config) (*summary, error) {
 		return nil, fmt.Errorf("the data's geometry %v is not a doubled square grid", ext)
 	}
 	L := ext[0] / 2
-	reg, err := rsmi.NewRegions(g, rsmi.RegionOptions{Block: []int{c.block, c.block}, Buffer: c.buffer, Env: c.env,
+	reg, err := rsmi.NewRegions(g, []int{c.block, c.block}, &rsmi.RegionOptions{Buffer: c.buffer, Env: c.env,
 		// translations by whole lattice sites only: with noise spins every
 		// grid point holds a dof, and the geometry's own period (1) would
 		// mix links with noise spins
@@ -242,48 +240,21 @@ func runOne(ctx context.Context, c config) (*summary, error) {
 			pos = append(pos, p)
 		}
 	}
-	v, e, n, err := reg.PairsAt(ds, pos)
+	pairs, err := reg.PairsAt(ds, pos)
 	if err != nil {
 		return nil, err
 	}
-	nv, ne := reg.NV(), reg.NE()
-	s := &summary{Estimator: c.estimator, L: L, T: c.T, V: c.V, N: ds.N, Pairs: n, Steps: c.steps}
-	// seeds train concurrently (one goroutine each, at most GOMAXPROCS at
-	// once); results are kept by seed index, so they do not depend on
-	// scheduling
-	bar := cli.NewBar(fmt.Sprintf("training T=%g", c.T))
-	total := c.seeds * c.steps
-	var done atomic.Int64
-	filters := make([]*rsmi.Filter, c.seeds)
-	mis := make([]float64, c.seeds)
-	errs := make([]error, c.seeds)
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for k := 0; k < c.seeds; k++ {
-		wg.Add(1)
-		go func(k int) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			filters[k], mis[k], errs[k] = trainSeed(ctx, c, uint64(k+1), v, nv, e, ne, func() {
-				bar.Update(int(done.Add(1)), total)
-			})
-		}(k)
+	s := &summary{Estimator: c.estimator, L: L, T: c.T, V: c.V, N: ds.N, Pairs: pairs.N, Steps: c.steps}
+	// the seeds' runs train concurrently; the best by held-out MI is kept
+	res, err := trainSeeds(ctx, c, pairs)
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
-	bar.Done()
-	var best *rsmi.Filter
-	bestMI := math.Inf(-1)
-	for k := range filters {
-		if errs[k] != nil {
-			return nil, fmt.Errorf("seed %d: %w", k+1, errs[k])
-		}
-		s.SeedMI = append(s.SeedMI, mis[k])
-		if mis[k] > bestMI {
-			bestMI, best, s.Seed = mis[k], filters[k], k+1
-		}
+	for _, r := range res.Runs {
+		s.SeedMI = append(s.SeedMI, r.MI)
 	}
-	s.MI = bestMI
+	best := res.Filter
+	s.Seed, s.MI = res.Best+1, res.Runs[res.Best].MI
 	an := analyse(reg, best)
 	s.Weights, s.EFieldFraction, s.NoiseFraction, s.EFieldAngle = an.weights, an.efield, an.noise, an.angle
 	if c.out != "" {
@@ -357,33 +328,32 @@ func symmetrize(ds *sample.Dataset) (*sample.Dataset, error) {
 	return sample.NewDataset(g, out)
 }
 
-// trainSeed trains one filter from seed and returns it with its MI.
-func trainSeed(ctx context.Context, c config, seed uint64, v []int8, nv int, e []int8, ne int, tick func()) (*rsmi.Filter, float64, error) {
-	f, err := rsmi.NewFilter(c.nh, nv, rand.NewPCG(c.seed, 100+seed))
-	if err != nil {
-		return nil, 0, err
-	}
-	var est rsmi.Estimator
+// trainSeeds trains c.seeds filters (seed k+1 for run k) with
+// rsmi.TrainBest and keeps the one with the largest held-out MI.
+func trainSeeds(ctx context.Context, c config, pairs *rsmi.Pairs) (*rsmi.BestResult, error) {
 	norm := c.norm
-	switch c.estimator {
-	case "infonce":
-		est, err = rsmi.NewInfoNCE(v, nv, e, ne, &rsmi.InfoNCEOptions{Batch: c.batch, TempEnd: c.tauEnd, Src: rand.NewPCG(c.seed, 200+seed)})
-	case "proxy":
-		est, err = rsmi.NewRBMProxy(ctx, v, nv, e, ne, &rsmi.RBMProxyOptions{Src: rand.NewPCG(c.seed, 200+seed)})
-		if norm == 0 {
-			norm = 2 // the cumulant proxy grows without bound with ‖Λ‖
+	if c.estimator == "proxy" && norm == 0 {
+		norm = 2 // the cumulant proxy grows without bound with ‖Λ‖
+	}
+	trial := func(ctx context.Context, k int) (rsmi.Estimator, *rsmi.Filter, error) {
+		seed := uint64(k + 1)
+		f, err := rsmi.NewFilter(c.nh, pairs.NV, rand.NewPCG(c.seed, 100+seed))
+		if err != nil {
+			return nil, nil, err
 		}
+		if c.estimator == "proxy" {
+			est, err := rsmi.NewRBMProxy(ctx, pairs, rand.NewPCG(c.seed, 200+seed), nil)
+			return est, f, err
+		}
+		est, err := rsmi.NewInfoNCE(pairs, rand.NewPCG(c.seed, 200+seed), &rsmi.InfoNCEOptions{Batch: c.batch, TempEnd: c.tauEnd})
+		return est, f, err
 	}
-	if err != nil {
-		return nil, 0, err
-	}
-	if _, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: c.steps, LearningRate: c.lr, Norm: norm,
-		Checkpoint: c.ck.Options(fmt.Sprintf("dimer-T%g-seed%d.ckpt", c.T, seed)),
-		Progress:   func(int, float64) { tick() }}); err != nil {
-		return nil, 0, err
-	}
-	mi, err := est.MI(f)
-	return f, mi, err
+	progress, done := learn.Bars(fmt.Sprintf("training T=%g", c.T))
+	defer done()
+	return rsmi.TrainBest(ctx, c.seeds, trial, &rsmi.BestOptions{
+		Train:    &rsmi.TrainOptions{Steps: c.steps, LearningRate: c.lr, Norm: norm, Checkpoint: c.ck.Options(fmt.Sprintf("dimer-T%g.ckpt", c.T))},
+		Progress: progress,
+	})
 }
 
 // dataset loads -data or samples the dimer model with the loop algorithm.

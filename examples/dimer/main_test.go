@@ -113,7 +113,7 @@ func TestAnalyse(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := small()
-	reg, err := rsmi.NewRegions(m.Geometry(), rsmi.RegionOptions{Block: []int{c.block, c.block}, Buffer: c.buffer, Env: c.env, Stride: []int{2, 2}})
+	reg, err := rsmi.NewRegions(m.Geometry(), []int{c.block, c.block}, &rsmi.RegionOptions{Buffer: c.buffer, Env: c.env, Stride: []int{2, 2}})
 	if err != nil {
 		t.Fatal(err)
 	}

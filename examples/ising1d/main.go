@@ -52,6 +52,7 @@ import (
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rbm"
 	"github.com/rsmi-go/rsmi/rsmi"
+	rsmirun "github.com/rsmi-go/rsmi/run"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -152,21 +153,23 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		if ds.Geom.Dim() != 1 {
 			return nil, fmt.Errorf("the data are %d-dimensional, ising1d needs a chain", ds.Geom.Dim())
 		}
-		reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{c.lv}, Buffer: c.lb, Env: c.le})
+		reg, err := rsmi.NewRegions(ds.Geom, []int{c.lv}, &rsmi.RegionOptions{Buffer: c.lb, Env: c.le})
 		if err != nil {
 			return nil, err
 		}
-		v, e, _, err := reg.Pairs(ds)
+		pairs, err := reg.Pairs(ds)
 		if err != nil {
 			return nil, err
 		}
-		ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{
+		progress, done := learn.Bars("")
+		ev, err := rsmi.NewExactV(ctx, pairs, src, &rsmi.ExactVOptions{
 			Hidden:     c.rbmHidden,
 			RBM:        &rbm.TrainOptions{Epochs: c.rbmEpochs, BatchSize: 64, LearningRate: c.rbmLR, Decay: 0.1, Momentum: 0.9, K: 1, Shuffle: true},
 			FineTune:   c.fineTune,
-			Src:        src,
 			Checkpoint: c.ck.Options("ising1d-theta.ckpt"),
+			Progress:   progress,
 		})
+		done()
 		if err != nil {
 			return nil, err
 		}
@@ -195,11 +198,11 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	res, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{
 		Steps: c.steps, LearningRate: c.lr, Norm: c.norm, L2: c.l2,
 		Checkpoint: c.ck.Options("ising1d-filter.ckpt"),
-		Progress: func(step int, _ float64) {
-			if step%stride == 0 {
-				record(step)
+		Progress: func(p rsmirun.Progress) {
+			if p.Done%stride == 0 {
+				record(p.Done)
 			}
-			bar.Update(step, c.steps)
+			bar.Update(p.Done, p.Total)
 		},
 	})
 	bar.Done()

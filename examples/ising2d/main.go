@@ -119,8 +119,8 @@ func main() {
 }
 
 func run(ctx context.Context, c config) (*Summary, error) {
-	if c.nh < 1 || c.n < 1 || c.pairs < 1 || c.steps < 1 {
-		return nil, fmt.Errorf("-nh, -n, -pairs and -steps must be positive")
+	if c.nh < 1 || c.n < 1 || c.pairs < 1 || c.steps < 1 || c.env < 1 {
+		return nil, fmt.Errorf("-nh, -n, -pairs, -steps and -env must be positive")
 	}
 	if !(c.T > 0) || math.IsInf(c.T, 0) {
 		return nil, fmt.Errorf("temperature -T %v must be finite and positive", c.T)
@@ -130,24 +130,30 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		return nil, err
 	}
 	c.L = ds.Geom.Extents()[0]
-	reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{c.block, c.block}, Buffer: c.buffer, Env: c.env})
+	reg, err := rsmi.NewRegions(ds.Geom, []int{c.block, c.block}, &rsmi.RegionOptions{Buffer: c.buffer, Env: c.env})
 	if err != nil {
 		return nil, err
 	}
 	// Spread the block positions: ⌈pairs/n⌉ positions per configuration, a
-	// fixed random subset drawn from the seed.
-	pos, v, e, n, err := learn.SpreadPairs(reg, ds, c.pairs, rand.NewPCG(c.seed, 2))
+	// fixed random subset drawn from the seed, in every configuration.
+	pairs, pos, err := reg.SpreadPairs(ds, c.pairs, rand.NewPCG(c.seed, 2))
 	if err != nil {
 		return nil, err
 	}
-	ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{
-		Src:        rand.NewPCG(c.seed, 3),
+	n := pairs.N
+	progress, done := learn.Bars("")
+	ev, err := rsmi.NewExactV(ctx, pairs, rand.NewPCG(c.seed, 3), &rsmi.ExactVOptions{
 		Checkpoint: c.ck.Options("ising2d-theta.ckpt"),
+		Progress:   progress,
 	})
+	done()
 	if err != nil {
 		return nil, err
 	}
-	oracle, err := learn.Oracle(ctx, m, c.T, reg, ds, rsmi.OracleOptions{Positions: pos, MaxPairs: n})
+	// the exact oracle on the same (sample, position) pairs
+	progress, done = learn.Bars("exact oracle")
+	oracle, err := rsmi.NewExactOracle(ctx, m, c.T, reg, ds, &rsmi.OracleOptions{Positions: pos, MaxPairs: n, Progress: progress})
+	done()
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +252,9 @@ func train(ctx context.Context, est rsmi.Estimator, c config, nv int, norm float
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := learn.Train(ctx, est, f, label, rsmi.TrainOptions{Steps: c.steps, Norm: norm,
+	progress, done := learn.Bars(label)
+	defer done()
+	res, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: c.steps, Norm: norm, Progress: progress,
 		Checkpoint: c.ck.Options(fmt.Sprintf("ising2d-filter-%d.ckpt", stream))})
 	if err != nil {
 		return nil, nil, err

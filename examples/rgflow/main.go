@@ -548,15 +548,17 @@ func dataset(ctx context.Context, c config, T float64, n int, path string, strea
 // learnFilter trains the unconstrained single-unit filter with ExactV on (V,E)
 // pairs of a 2×2 block, buffer 1, environment 1, as examples/ising2d.
 func learnFilter(ctx context.Context, c config, ds *sample.Dataset) (*rsmi.Filter, float64, error) {
-	reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
+	reg, err := rsmi.NewRegions(ds.Geom, []int{2, 2}, &rsmi.RegionOptions{Buffer: 1, Env: 1})
 	if err != nil {
 		return nil, 0, err
 	}
-	_, v, e, _, err := learn.SpreadPairs(reg, ds, c.pairs, rand.NewPCG(c.seed, 2))
+	pairs, _, err := reg.SpreadPairs(ds, c.pairs, rand.NewPCG(c.seed, 2))
 	if err != nil {
 		return nil, 0, err
 	}
-	ev, err := learn.ExactV(ctx, v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{Src: rand.NewPCG(c.seed, 3), Checkpoint: c.ck.Options("rgflow-theta.ckpt")})
+	progress, done := learn.Bars("")
+	ev, err := rsmi.NewExactV(ctx, pairs, rand.NewPCG(c.seed, 3), &rsmi.ExactVOptions{Checkpoint: c.ck.Options("rgflow-theta.ckpt"), Progress: progress})
+	done()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -564,7 +566,9 @@ func learnFilter(ctx context.Context, c config, ds *sample.Dataset) (*rsmi.Filte
 	if err != nil {
 		return nil, 0, err
 	}
-	res, err := learn.Train(ctx, ev, f, "Λ unconstrained", rsmi.TrainOptions{Steps: c.steps, Checkpoint: c.ck.Options("rgflow-filter.ckpt")})
+	progress, done = learn.Bars("Λ unconstrained")
+	res, err := rsmi.Train(ctx, ev, f, &rsmi.TrainOptions{Steps: c.steps, Checkpoint: c.ck.Options("rgflow-filter.ckpt"), Progress: progress})
+	done()
 	if err != nil {
 		return nil, 0, err
 	}

@@ -9,14 +9,18 @@ import (
 	"testing"
 )
 
-// Calls lists invalid calls: a name and the call, which returns the call's
-// result and error. The element type is unnamed so that the packages write
-// their lists as {"name", func() (any, error) {…}} without field keys (vet
-// asks for keys in literals of other packages' named struct types).
-type Calls []struct {
+// Call is one invalid call: a name and the call, which returns the call's
+// result and error. It is an alias of an unnamed struct type so that the
+// packages may write their lists as {"name", func() (any, error) {…}}
+// without field keys (vet asks for keys in literals of other packages'
+// named struct types), or with them.
+type Call = struct {
 	Name string
 	Call func() (any, error)
 }
+
+// Calls is a list of invalid calls.
+type Calls = []Call
 
 // minDetail is how many characters an error must say beyond its prefix.
 const minDetail = 12
@@ -24,7 +28,7 @@ const minDetail = 12
 // Sweep runs every call as a subtest and fails it if the call panics,
 // returns no error, returns an error that does not start with prefix or says
 // fewer than minDetail characters after it, or returns a non-nil result.
-func Sweep(t *testing.T, prefix string, calls Calls) {
+func Sweep(t *testing.T, prefix string, calls []Call) {
 	t.Helper()
 	for _, c := range calls {
 		t.Run(c.Name, func(t *testing.T) {

@@ -1,63 +1,49 @@
-// Package learn holds the steps the example programs share on the way from
-// samples to a learned RSMI filter (Koch-Janusz & Ringel, Nature Physics 14,
-// 578 (2018)): (V,E) pairs at block positions spread over the lattice, the Θ-RBM (ExactV), the exact
-// oracle and the filter training with progress bars, and the checks and
-// printing of a learned filter.
+// Package learn holds the program concerns the example programs share on
+// the way from samples to a learned RSMI filter (Koch-Janusz & Ringel,
+// Nature Physics 14, 578 (2018)): progress bars for the library's long
+// calls, and the checks and printing of a learned filter. The thinning of
+// the Wolff sampler is sample.PilotEvery's. The learning itself is package rsmi's
+// (Regions.SpreadPairs, NewExactV, NewExactOracle, Train, TrainBest).
 package learn
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
-	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
-	"github.com/rsmi-go/rsmi/sample"
+	"github.com/rsmi-go/rsmi/run"
 )
 
-// SpreadPairs cuts (V,E) pairs from ds at ⌈pairs/N⌉ block positions per
-// configuration — a random subset of the positions drawn from src, the same
-// for every configuration — and keeps the first min(pairs, positions·N). It
-// returns the positions, the pairs (flat, nv resp. ne values each) and their
-// number n.
-func SpreadPairs(reg *rsmi.Regions, ds *sample.Dataset, pairs int, src rand.Source) (pos []int, v, e []int8, n int, err error) {
-	per := min(reg.NumPositions(), (pairs+ds.N-1)/ds.N)
-	pos = rand.New(src).Perm(reg.NumPositions())[:per]
-	v, e, n, err = reg.PairsAt(ds, pos)
-	if err != nil {
-		return nil, nil, nil, 0, err
+// Bars returns a run.ProgressFunc that draws one progress bar on stderr per
+// stage of a long library call, and a function that finishes the last bar.
+// A bar is labelled label, followed by the part of the stage's name after
+// ": " if it has one (so Bars("ExactV") draws "ExactV Θ-RBM", "ExactV
+// fine-tuning" and "ExactV table" for rsmi.NewExactV's stages).
+//
+// INTEGRATOR: if package cli gains a run.Progress adapter for its Bar (for
+// sample.Collect's Plan.Progress), move this there.
+func Bars(label string) (run.ProgressFunc, func()) {
+	var bar *cli.Bar
+	stage := ""
+	done := func() {
+		bar.Done()
+		bar = nil
 	}
-	n = min(n, pairs)
-	return pos, v[:n*reg.NV()], e[:n*reg.NE()], n, nil
-}
-
-// ExactV trains the Θ-RBM of the ExactV estimator on the pairs (v, e) with
-// a progress bar "Θ-RBM" on stderr; opts.Progress is set to the bar.
-func ExactV(ctx context.Context, v []int8, nv int, e []int8, ne int, opts rsmi.ExactVOptions) (*rsmi.ExactV, error) {
-	bar := cli.NewBar("Θ-RBM")
-	defer bar.Done()
-	opts.Progress = bar.Update
-	return rsmi.NewExactV(ctx, v, nv, e, ne, &opts)
-}
-
-// Oracle builds the exact oracle (rsmi.NewExactOracle) with a progress bar
-// "exact oracle" on stderr; opts.Progress is set to the bar.
-func Oracle(ctx context.Context, m lattice.Model, T float64, reg *rsmi.Regions, ds *sample.Dataset, opts rsmi.OracleOptions) (*rsmi.Table, error) {
-	bar := cli.NewBar("exact oracle")
-	defer bar.Done()
-	opts.Progress = bar.Update
-	return rsmi.NewExactOracle(ctx, m, T, reg, ds, &opts)
-}
-
-// Train maximizes est's MI over the filter f with rsmi.Train, drawing a
-// progress bar labelled label on stderr; opts.Progress is set to the bar.
-func Train(ctx context.Context, est rsmi.Estimator, f *rsmi.Filter, label string, opts rsmi.TrainOptions) (*rsmi.TrainResult, error) {
-	bar := cli.NewBar(label)
-	defer bar.Done()
-	opts.Progress = func(step int, _ float64) { bar.Update(step, opts.Steps) }
-	return rsmi.Train(ctx, est, f, &opts)
+	return func(p run.Progress) {
+		if bar == nil || p.Stage != stage {
+			done()
+			stage = p.Stage
+			name := label
+			if _, part, ok := strings.Cut(p.Stage, ": "); ok {
+				name = strings.TrimSpace(label + " " + part)
+			}
+			bar = cli.NewBar(name)
+		}
+		bar.Update(p.Done, p.Total)
+	}, done
 }
 
 // IsMajority reports whether the single-unit filter f has weights of one

@@ -1,15 +1,11 @@
 package learn
 
 import (
-	"context"
-	"math"
-	"math/rand/v2"
 	"reflect"
 	"testing"
 
-	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
-	"github.com/rsmi-go/rsmi/sample"
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // TestIsMajority checks the rule test on 2×2 filters: equal weights of
@@ -56,78 +52,13 @@ func TestRowsGrid(t *testing.T) {
 	}
 }
 
-// TestSpreadPairs checks the pair count min(pairs, ⌈pairs/N⌉·N), that the
-// positions are distinct and that every kept pair is the block at its
-// position in its configuration.
-func TestSpreadPairs(t *testing.T) {
-	sq, _ := lattice.NewSquare(8)
-	rng := rand.New(rand.NewPCG(1, 2))
-	const N = 7
-	data := make([]int8, N*64)
-	for i := range data {
-		data[i] = int8(2*rng.IntN(2) - 1)
+// TestBars feeds the bars the stages of a call (stderr is not a terminal
+// under go test, so nothing is drawn) and finishes them, twice.
+func TestBars(t *testing.T) {
+	progress, done := Bars("ExactV")
+	for _, stage := range []string{"rsmi.ExactV: Θ-RBM", "rsmi.ExactV: Θ-RBM", "rsmi.ExactV: table", "rsmi.Train"} {
+		progress(run.Progress{Stage: stage, Done: 1, Total: 2})
 	}
-	ds, err := sample.NewDataset(sq.Geometry(), data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{2, 2}, Buffer: 1, Env: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, pairs := range []int{1, 20, 21, 1000} {
-		pos, v, e, n, err := SpreadPairs(reg, ds, pairs, rand.NewPCG(3, 4))
-		if err != nil {
-			t.Fatal(err)
-		}
-		per := min(reg.NumPositions(), (pairs+N-1)/N)
-		if len(pos) != per || n != min(pairs, per*N) || len(v) != n*reg.NV() || len(e) != n*reg.NE() {
-			t.Fatalf("pairs %d: %d positions, n = %d, %d v and %d e values; want %d positions, n = %d",
-				pairs, len(pos), n, len(v), len(e), per, min(pairs, per*N))
-		}
-		seen := map[int]bool{}
-		for _, p := range pos {
-			if seen[p] {
-				t.Fatalf("pairs %d: position %d twice in %v", pairs, p, pos)
-			}
-			seen[p] = true
-		}
-		for k := 0; k < n; k++ {
-			row, p := ds.Row(k/per), pos[k%per]
-			for i, d := range reg.V(p) {
-				if v[k*reg.NV()+i] != row[d] {
-					t.Fatalf("pairs %d: pair %d, v[%d] is not dof %d of configuration %d", pairs, k, i, d, k/per)
-				}
-			}
-		}
-	}
-}
-
-// TestTrainProgress checks that Train and ExactV pass their options through
-// (the step count and the estimator's inputs) and leave a working filter.
-func TestTrainProgress(t *testing.T) {
-	ch, _ := lattice.NewChain(16)
-	m, _ := lattice.NewNearestNeighborIsing(ch, 1)
-	ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, 1, src) },
-		sample.Plan{Chains: 1, BurnIn: 50, Every: 5, PerChain: 100}, rand.NewPCG(5, 6))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, _ := rsmi.NewRegions(ds.Geom, rsmi.RegionOptions{Block: []int{2}, Buffer: 1, Env: 1})
-	v, e, _, err := reg.Pairs(ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := ExactV(context.Background(), v, reg.NV(), e, reg.NE(), rsmi.ExactVOptions{Src: rand.NewPCG(1, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, _ := rsmi.NewFilter(1, reg.NV(), rand.NewPCG(1, 2))
-	res, err := Train(context.Background(), ev, f, "test", rsmi.TrainOptions{Steps: 30, Norm: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.History) != 30 || math.Abs(f.Norms()[0]-1) > 1e-9 {
-		t.Errorf("%d history entries, ‖λ‖ = %v; want 30 and 1", len(res.History), f.Norms()[0])
-	}
+	done()
+	done()
 }

@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// TestTableMIGradAllocs: a Table evaluation reuses its scratch buffers, so in
+// TestExactMIGradAllocs: an Exact evaluation reuses its scratch buffers, so in
 // steady state only the closures handed to the worker goroutines allocate:
 // a handful per call, however many environments the table holds.
-func TestTableMIGradAllocs(t *testing.T) {
+func TestExactMIGradAllocs(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	small, large := tableAllocs(t, 3000), tableAllocs(t, 30000)
 	if small > 8 || large != small {
@@ -33,7 +33,7 @@ func tableAllocs(t *testing.T, ne int) float64 {
 		}
 		w[e] = 1 / float64(ne)
 	}
-	tb, err := NewTable(nv, pve, w)
+	tb, err := NewExact(nv, pve, w)
 	if err != nil {
 		t.Fatal(err)
 	}
