@@ -40,7 +40,67 @@ func newBlockTable(rule rsmi.Rule, nv int) (stateRule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("exponent: tabulating rule %T: %w", rule, err)
 	}
-	return t, nil
+	return newSpinTable(t, nv), nil
+}
+
+// spinTable is the one-output ±1 form of a RuleTable, the common case of
+// MCRG: per block state, h = +1 or −1 without a draw, or h = −1 iff one
+// draw u < thr, thr = ⌊P(−1)·2^64⌋ computed as RuleTable computes it — the
+// same draws and the same coarse spins as RuleTable.ApplyState, with one
+// branch and one load instead of its general loop.
+type spinTable struct {
+	thr  []uint64 // per state; used where kind is entryDraw
+	kind []int8
+}
+
+const (
+	entryUp int8 = iota
+	entryDown
+	entryDraw
+)
+
+func newSpinTable(t *rsmi.RuleTable, nv int) stateRule {
+	if t.Outputs() != 1 || len(t.States()) != 2 {
+		return t
+	}
+	n := 1 << nv
+	st := &spinTable{thr: make([]uint64, n), kind: make([]int8, n)}
+	v, p := make([]int8, nv), make([]float64, 2)
+	for s := range n {
+		for i := range v {
+			v[i] = int8(2*(s>>i&1) - 1)
+		}
+		t.Cond(v, p)
+		switch {
+		case p[0] == 0:
+			st.kind[s] = entryUp
+		case p[1] == 0:
+			st.kind[s] = entryDown
+		default:
+			st.kind[s] = entryDraw
+			st.thr[s] = uint64(p[0] / (p[0] + p[1]) * 0x1p64) // as RuleTable.addRow
+		}
+	}
+	return st
+}
+
+// ApplyState implements stateRule.
+func (t *spinTable) ApplyState(dst []int8, s int, src rand.Source) {
+	switch t.kind[s] {
+	case entryUp:
+		dst[0] = 1
+	case entryDown:
+		dst[0] = -1
+	default:
+		dst[0] = 1 - 2*int8(b2i(src.Uint64() < t.thr[s]))
+	}
+}
+
+func b2i(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // newBlockMapper returns the mapper of rule (table: its tabulation, or nil)
@@ -76,6 +136,12 @@ type stateMapper struct {
 }
 
 func (m *stateMapper) mapBlocks(dst, fine []int8, src rand.Source) {
+	if t, ok := m.table.(*spinTable); ok {
+		if pcg, ok := src.(*rand.PCG); ok {
+			m.mapSpins(dst, fine, t, pcg)
+			return
+		}
+	}
 	nv := m.nv
 	for B := range dst {
 		s := 0
@@ -83,5 +149,26 @@ func (m *stateMapper) mapBlocks(dst, fine []int8, src rand.Source) {
 			s |= int(uint8(fine[i])>>7^1) << o // bit set for +1
 		}
 		m.table.ApplyState(dst[B:B+1], s, src)
+	}
+}
+
+// mapSpins is mapBlocks for a spinTable and the stream's own PCG sources,
+// without dynamic calls in the loop.
+func (m *stateMapper) mapSpins(dst, fine []int8, t *spinTable, src *rand.PCG) {
+	nv := m.nv
+	tab := m.tab[:len(dst)*nv]
+	for B := range dst {
+		s := 0
+		for o, i := range tab[B*nv : (B+1)*nv] {
+			s |= int(uint8(fine[i])>>7^1) << o // bit set for +1
+		}
+		switch t.kind[s] {
+		case entryUp:
+			dst[B] = 1
+		case entryDown:
+			dst[B] = -1
+		default:
+			dst[B] = 1 - 2*int8(b2i(src.Uint64() < t.thr[s]))
+		}
 	}
 }

@@ -92,8 +92,22 @@ func benchCases(b *testing.B, n int, dims ...int) []benchCase {
 	return out
 }
 
+// softFilter is the pipeline's typical learned rule: a uniform filter of
+// weight 0.5 per spin on 2^dim blocks, applied stochastically and
+// symmetrized, so that most blocks draw a random number.
+func softFilter(dim int) rsmi.Rule {
+	nv := 1 << dim
+	f := &rsmi.Filter{NH: 1, NV: nv, W: make([]float64, nv)}
+	for i := range f.W {
+		f.W[i] = 0.5
+	}
+	g, _ := lattice.BlockSymmetries(2, dim)
+	r, _ := rsmi.Symmetrize(f, g)
+	return r
+}
+
 // BenchmarkMCRGAccumulate measures MCRGStream.Add with the majority rule
-// (-table: tabulated through its Cond, as rsmi's rules will be):
+// (-table: tabulated through its Cond; -soft: softFilter from level 1):
 // coarse-graining and operator evaluation of every level, moments (the
 // per-configuration cost of MCRG; the final linear algebra is not
 // included), in CPU time per configuration; cpu-ns/config/step divides by
@@ -105,7 +119,7 @@ func BenchmarkMCRGAccumulate(b *testing.B) {
 			suffix string
 			first  int
 			rule   rsmi.Rule
-		}{{"", 1, rsmi.Majority{}}, {"-FirstLevel2", 2, rsmi.Majority{}}, {"-table", 1, condMajority{}}} {
+		}{{"", 1, rsmi.Majority{}}, {"-FirstLevel2", 2, rsmi.Majority{}}, {"-table", 1, condMajority{}}, {"-soft", 2, softFilter(dim)}} {
 			name, first := c.name+v.suffix, v.first
 			b.Run(name, func(b *testing.B) {
 				o := &MCRGOptions{Levels: c.levels, Even: c.even, Odd: c.odd, Blocks: 10, FirstLevel: first}
