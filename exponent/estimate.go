@@ -76,11 +76,14 @@ func (s Sector) truncations(lv MCRGLevel) []Truncation {
 //     extent ≥ minSide, and the truncation k* is ops operators (fewer if the
 //     sector has fewer). The estimate is y(n*, L, k*) with its jackknife
 //     error as Stat.
-//   - Drift, the distance from the fixed point, is |y(n*, L) − y(n*−1, L/b)|:
-//     one more RG step at the same final lattice size (Swendsen's matching,
-//     which removes the finite-size part of the level-to-level change).
-//     Without a matching run it is |y(n*, L) − y(n*−1, L)|, which mixes in
-//     finite-size effects.
+//   - Drift, the distance from the fixed point, is √(d² + σ_d²) with
+//     d = y(n*, L) − y(n*−1, L/b): one more RG step at the same final
+//     lattice size (Swendsen's matching, which removes the finite-size part
+//     of the level-to-level change), and σ_d the statistical error of d
+//     (the two jackknife errors in quadrature), so that a drift that is
+//     small only by chance is never counted below its noise. Without a
+//     matching run d = y(n*, L) − y(n*−1, L), which mixes in finite-size
+//     effects.
 //   - FiniteSize is |y(n*−1, L) − y(n*−1, L/b)|: the change when the final
 //     lattice shrinks by b at a fixed number of steps, an estimate of the
 //     finite-size error of a lattice of the estimate's final size (0 without
@@ -125,15 +128,19 @@ func EstimateY(res, match *MCRGResult, s Sector, ops, minSide int) (Estimate, er
 	}
 	k := min(max(ops, 1), len(tr))
 	e := Estimate{Value: tr[k-1].Y, Stat: tr[k-1].YErr, Level: nStar, Ops: k}
-	y := func(lv MCRGLevel) float64 { return s.truncations(lv)[k-1].Y }
-	e.Drift = math.Abs(e.Value - y(prev))
+	y := func(lv MCRGLevel) Truncation { return s.truncations(lv)[k-1] }
+	drift := func(t Truncation) float64 {
+		d := e.Value - t.Y
+		return math.Sqrt(d*d + e.Stat*e.Stat + t.YErr*t.YErr)
+	}
+	e.Drift = drift(y(prev))
 	if match != nil {
 		mprev, ok := at(match, nStar-1)
 		if !ok || len(s.truncations(mprev)) < k {
 			return Estimate{}, fmt.Errorf("exponent: the matching run has no level %d with %d %s operators", nStar-1, k, s)
 		}
-		e.Drift = math.Abs(e.Value - y(mprev))
-		e.FiniteSize = math.Abs(y(prev) - y(mprev))
+		e.Drift = drift(y(mprev))
+		e.FiniteSize = math.Abs(y(prev).Y - y(mprev).Y)
 	}
 	for _, j := range []int{k - 1, k + 1} {
 		if j >= 1 && j <= len(tr) {

@@ -139,7 +139,7 @@ func CheckpointFlags() *Checkpoint {
 // name, or nil when no -checkpoint directory was given. It is an error to ask
 // for -resume without -checkpoint.
 func (c *Checkpoint) Options(name string) *run.Checkpoint {
-	if c == nil || *c.dir == "" {
+	if c == nil || c.dir == nil || *c.dir == "" {
 		return nil
 	}
 	return &run.Checkpoint{Dir: *c.dir, Resume: *c.resume, Name: name}
@@ -147,8 +147,45 @@ func (c *Checkpoint) Options(name string) *run.Checkpoint {
 
 // Validate reports a -resume without -checkpoint.
 func (c *Checkpoint) Validate() error {
-	if *c.resume && *c.dir == "" {
+	if c.resume != nil && *c.resume && (c.dir == nil || *c.dir == "") {
 		return errors.New("-resume needs -checkpoint DIR")
 	}
 	return nil
+}
+
+// Usage makes -h print line (what the program does) before the flags.
+func Usage(line string) {
+	flag.Usage = func() {
+		w := flag.CommandLine.Output()
+		fmt.Fprintf(w, "%s\n\nUsage of %s:\n", line, os.Args[0])
+		flag.PrintDefaults()
+	}
+}
+
+// NoArgs returns an error naming the first positional argument: the
+// programs take flags only, and a silently ignored "64" would run the
+// defaults.
+func NoArgs() error {
+	if flag.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: the program takes flags only (-h lists them)", flag.Arg(0))
+	}
+	return nil
+}
+
+// Outdir checks, before any computation, that figures can be written into
+// dir.
+func Outdir(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("-outdir %q: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// NewCheckpoint returns the checkpoint flags' value for dir and resume,
+// for tests and programs that set them without flags.
+func NewCheckpoint(dir string, resume bool) *Checkpoint {
+	return &Checkpoint{dir: &dir, resume: &resume}
 }
