@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 
+	"github.com/rsmi-go/rsmi/internal/xrand"
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
@@ -89,7 +90,7 @@ type Multispin struct {
 	temp  float64
 	w     []uint64
 	buf   []uint64 // scratch: the anti-aligned bond words of one row
-	rng   msRNG
+	rng   xrand.Xoshiro
 	cfg   []int8
 
 	// tab[k] holds bit 63−k of the thresholds, read by iteration k of the
@@ -173,10 +174,10 @@ func NewMultispin(m *lattice.Ising, T float64, src rand.Source) (*Multispin, err
 		}
 		s.tab[k] = msBits{a: t[0], b: t[0] ^ t[1], c: t[0] ^ t[2], d: t[0] ^ t[1] ^ t[2] ^ t[3]}
 	}
-	s.rng = newMSRNG(src)
+	s.rng = xrand.New(src)
 	s.w = make([]uint64, s.n)
 	for i := range s.w {
-		s.w[i] = s.rng.next()
+		s.w[i] = s.rng.Uint64()
 	}
 	s.cfg = make([]int8, s.n)
 	s.buf = make([]uint64, 0, dim*s.nx)
@@ -429,7 +430,7 @@ func (c *msCounter) lane(r, k int) int {
 }
 
 // msUnroll is the number of bit-serial iterations done unconditionally (in
-// straight-line code, see msIter2) for every site before a loop starts
+// straight-line code, see msCmp2) for every site before a loop starts
 // testing whether lanes are left undecided: the exit of a data-dependent loop
 // costs a branch misprediction at nearly every site. After 9 iterations some
 // of the ≈57 lanes that draw at T_c in 2D are still undecided about one time
@@ -438,46 +439,30 @@ func (c *msCounter) lane(r, k int) int {
 // spell out exactly msUnroll calls.
 const msUnroll = 9
 
-// msIter2 is one step of the bit-serial comparison: it draws the next word
-// u of the xoshiro256** generator of state s0…s3 (one bit of every lane's
-// uniform number), compares it with the thresholds' bit q for lanes of class
-// (c1 c0), and returns the advanced state, the lanes decided below the
-// threshold added to yes, and the lanes still undecided (u bit = threshold
-// bit) left in need. It is small enough to be inlined: the sweeps call it in
-// straight-line code, which the register allocator handles far better than a
-// loop nested in the sweep's loops.
-func msIter2(q *msBits, c0, c1, s0, s1, s2, s3, yes, need uint64) (r0, r1, r2, r3, y, n uint64) {
-	u := bits.RotateLeft64(s1*5, 7) * 9
-	t := s1 << 17
-	s2 ^= s0
-	s3 ^= s1
-	s1 ^= s2
-	s0 ^= s3
-	s2 ^= t
-	s3 = bits.RotateLeft64(s3, 45)
+// msCmp2 is one step of the bit-serial comparison: given the next word u of
+// the generator (one bit of every lane's uniform number), it compares u with
+// the thresholds' bit q for lanes of class (c1 c0) and returns the lanes
+// decided below the threshold added to yes and the lanes still undecided (u
+// bit = threshold bit) left in need. It is small enough to be inlined: the
+// sweeps call it, after xrand.Step, in straight-line code, which the
+// register allocator handles far better than a loop nested in the sweep's
+// loops.
+func msCmp2(q *msBits, c0, c1, u, yes, need uint64) (y, n uint64) {
 	th := q.a ^ c0&q.b ^ c1&q.c
-	return s0, s1, s2, s3, yes | need&th&^u, need &^ (th ^ u)
+	return yes | need&th&^u, need &^ (th ^ u)
 }
 
-// msIter3 is msIter2 for four classes (3D), c01 = c0 & c1.
-func msIter3(q *msBits, c0, c1, c01, s0, s1, s2, s3, yes, need uint64) (r0, r1, r2, r3, y, n uint64) {
-	u := bits.RotateLeft64(s1*5, 7) * 9
-	t := s1 << 17
-	s2 ^= s0
-	s3 ^= s1
-	s1 ^= s2
-	s0 ^= s3
-	s2 ^= t
-	s3 = bits.RotateLeft64(s3, 45)
+// msCmp3 is msCmp2 for four classes (3D), c01 = c0 & c1.
+func msCmp3(q *msBits, c0, c1, c01, u, yes, need uint64) (y, n uint64) {
 	th := q.a ^ c0&q.b ^ c1&q.c ^ c01&q.d
-	return s0, s1, s2, s3, yes | need&th&^u, need &^ (th ^ u)
+	return yes | need&th&^u, need &^ (th ^ u)
 }
 
 // sweep2D is one checkerboard sweep on the square lattice.
 func (s *Multispin) sweep2D() {
 	nx, ny, w := s.nx, s.ny, s.w
 	tab := &s.tab
-	s0, s1, s2, s3 := s.rng.s0, s.rng.s1, s.rng.s2, s.rng.s3
+	s0, s1, s2, s3 := s.rng.S0, s.rng.S1, s.rng.S2, s.rng.S3
 	for par := 0; par < 2; par++ {
 		for y := 0; y < ny; y++ {
 			ym, yp := y-1, y+1
@@ -508,31 +493,41 @@ func (s *Multispin) sweep2D() {
 				c1 := ca ^ cb ^ sa&sb
 				forced := ca&cb | c0&c1 // m ≥ 3: ΔE < 0
 				need := ^forced
-				var yes uint64
-				s0, s1, s2, s3, yes, need = msIter2(&tab[0], c0, c1, s0, s1, s2, s3, yes, need)
-				s0, s1, s2, s3, yes, need = msIter2(&tab[1], c0, c1, s0, s1, s2, s3, yes, need)
-				s0, s1, s2, s3, yes, need = msIter2(&tab[2], c0, c1, s0, s1, s2, s3, yes, need)
-				s0, s1, s2, s3, yes, need = msIter2(&tab[3], c0, c1, s0, s1, s2, s3, yes, need)
-				s0, s1, s2, s3, yes, need = msIter2(&tab[4], c0, c1, s0, s1, s2, s3, yes, need)
-				s0, s1, s2, s3, yes, need = msIter2(&tab[5], c0, c1, s0, s1, s2, s3, yes, need)
-				s0, s1, s2, s3, yes, need = msIter2(&tab[6], c0, c1, s0, s1, s2, s3, yes, need)
-				s0, s1, s2, s3, yes, need = msIter2(&tab[7], c0, c1, s0, s1, s2, s3, yes, need)
-				s0, s1, s2, s3, yes, need = msIter2(&tab[8], c0, c1, s0, s1, s2, s3, yes, need)
+				var yes, u uint64
+				u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+				yes, need = msCmp2(&tab[0], c0, c1, u, yes, need)
+				u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+				yes, need = msCmp2(&tab[1], c0, c1, u, yes, need)
+				u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+				yes, need = msCmp2(&tab[2], c0, c1, u, yes, need)
+				u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+				yes, need = msCmp2(&tab[3], c0, c1, u, yes, need)
+				u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+				yes, need = msCmp2(&tab[4], c0, c1, u, yes, need)
+				u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+				yes, need = msCmp2(&tab[5], c0, c1, u, yes, need)
+				u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+				yes, need = msCmp2(&tab[6], c0, c1, u, yes, need)
+				u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+				yes, need = msCmp2(&tab[7], c0, c1, u, yes, need)
+				u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+				yes, need = msCmp2(&tab[8], c0, c1, u, yes, need)
 				for k := msUnroll; need != 0 && k < 64; k++ {
-					s0, s1, s2, s3, yes, need = msIter2(&tab[k], c0, c1, s0, s1, s2, s3, yes, need)
+					u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+					yes, need = msCmp2(&tab[k], c0, c1, u, yes, need)
 				}
 				row[x] = v ^ (forced | yes)
 			}
 		}
 	}
-	s.rng.s0, s.rng.s1, s.rng.s2, s.rng.s3 = s0, s1, s2, s3
+	s.rng.S0, s.rng.S1, s.rng.S2, s.rng.S3 = s0, s1, s2, s3
 }
 
 // sweep3D is one checkerboard sweep on the cubic lattice.
 func (s *Multispin) sweep3D() {
 	nx, ny, nz, w := s.nx, s.ny, s.nz, s.w
 	tab := &s.tab
-	s0, s1, s2, s3 := s.rng.s0, s.rng.s1, s.rng.s2, s.rng.s3
+	s0, s1, s2, s3 := s.rng.S0, s.rng.S1, s.rng.S2, s.rng.S3
 	row := func(y, z int) []uint64 {
 		b := (z*ny + y) * nx
 		return w[b : b+nx]
@@ -577,54 +572,33 @@ func (s *Multispin) sweep3D() {
 					forced := ca&cb | cc&(ca^cb) // m ≥ 4: ΔE < 0
 					need := ^forced
 					c01 := c0 & c1
-					var yes uint64
-					s0, s1, s2, s3, yes, need = msIter3(&tab[0], c0, c1, c01, s0, s1, s2, s3, yes, need)
-					s0, s1, s2, s3, yes, need = msIter3(&tab[1], c0, c1, c01, s0, s1, s2, s3, yes, need)
-					s0, s1, s2, s3, yes, need = msIter3(&tab[2], c0, c1, c01, s0, s1, s2, s3, yes, need)
-					s0, s1, s2, s3, yes, need = msIter3(&tab[3], c0, c1, c01, s0, s1, s2, s3, yes, need)
-					s0, s1, s2, s3, yes, need = msIter3(&tab[4], c0, c1, c01, s0, s1, s2, s3, yes, need)
-					s0, s1, s2, s3, yes, need = msIter3(&tab[5], c0, c1, c01, s0, s1, s2, s3, yes, need)
-					s0, s1, s2, s3, yes, need = msIter3(&tab[6], c0, c1, c01, s0, s1, s2, s3, yes, need)
-					s0, s1, s2, s3, yes, need = msIter3(&tab[7], c0, c1, c01, s0, s1, s2, s3, yes, need)
-					s0, s1, s2, s3, yes, need = msIter3(&tab[8], c0, c1, c01, s0, s1, s2, s3, yes, need)
+					var yes, u uint64
+					u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+					yes, need = msCmp3(&tab[0], c0, c1, c01, u, yes, need)
+					u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+					yes, need = msCmp3(&tab[1], c0, c1, c01, u, yes, need)
+					u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+					yes, need = msCmp3(&tab[2], c0, c1, c01, u, yes, need)
+					u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+					yes, need = msCmp3(&tab[3], c0, c1, c01, u, yes, need)
+					u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+					yes, need = msCmp3(&tab[4], c0, c1, c01, u, yes, need)
+					u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+					yes, need = msCmp3(&tab[5], c0, c1, c01, u, yes, need)
+					u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+					yes, need = msCmp3(&tab[6], c0, c1, c01, u, yes, need)
+					u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+					yes, need = msCmp3(&tab[7], c0, c1, c01, u, yes, need)
+					u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+					yes, need = msCmp3(&tab[8], c0, c1, c01, u, yes, need)
 					for k := msUnroll; need != 0 && k < 64; k++ {
-						s0, s1, s2, s3, yes, need = msIter3(&tab[k], c0, c1, c01, s0, s1, s2, s3, yes, need)
+						u, s0, s1, s2, s3 = xrand.Step(s0, s1, s2, s3)
+						yes, need = msCmp3(&tab[k], c0, c1, c01, u, yes, need)
 					}
 					r0[x] = v ^ (forced | yes)
 				}
 			}
 		}
 	}
-	s.rng.s0, s.rng.s1, s.rng.s2, s.rng.s3 = s0, s1, s2, s3
-}
-
-// msRNG is the Multispin's local xoshiro256** generator (Blackman and Vigna),
-// seeded from four draws of the user's source through the splitmix64
-// finalizer.
-type msRNG struct{ s0, s1, s2, s3 uint64 }
-
-func newMSRNG(src rand.Source) msRNG {
-	mix := func(z uint64) uint64 {
-		z += 0x9E3779B97F4A7C15
-		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
-		z = (z ^ (z >> 27)) * 0x94D049BB133111EB
-		return z ^ (z >> 31)
-	}
-	r := msRNG{mix(src.Uint64()), mix(src.Uint64()), mix(src.Uint64()), mix(src.Uint64())}
-	if r.s0|r.s1|r.s2|r.s3 == 0 {
-		r.s0 = 0x9E3779B97F4A7C15
-	}
-	return r
-}
-
-func (r *msRNG) next() uint64 {
-	out := bits.RotateLeft64(r.s1*5, 7) * 9
-	t := r.s1 << 17
-	r.s2 ^= r.s0
-	r.s3 ^= r.s1
-	r.s1 ^= r.s2
-	r.s0 ^= r.s3
-	r.s2 ^= t
-	r.s3 = bits.RotateLeft64(r.s3, 45)
-	return out
+	s.rng.S0, s.rng.S1, s.rng.S2, s.rng.S3 = s0, s1, s2, s3
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/rsmi-go/rsmi/internal/xrand"
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
@@ -38,7 +39,7 @@ type Wolff struct {
 	geom  *lattice.Geometry
 	temp  float64
 	x     []int8
-	rng   xoshiro
+	rng   xrand.Xoshiro
 
 	start  []int32  // CSR: bonds of site i are adj[start[i]:start[i+1]]
 	adj    []int32  // neighbour of each half-bond
@@ -92,7 +93,7 @@ func NewWolff(m *lattice.Ising, T float64, src rand.Source) (*Wolff, error) {
 		return nil, err
 	}
 	n := m.Geometry().NumDOF()
-	w := &Wolff{model: m, geom: m.Geometry(), temp: T, rng: newXoshiro(src), x: make([]int8, n)}
+	w := &Wolff{model: m, geom: m.Geometry(), temp: T, rng: xrand.New(src), x: make([]int8, n)}
 	deg := make([]int32, n+1)
 	for _, b := range g.bonds {
 		deg[b.I]++
@@ -106,7 +107,7 @@ func NewWolff(m *lattice.Ising, T float64, src rand.Source) (*Wolff, error) {
 	w.padd = make([]uint64, w.start[n])
 	fill := append([]int32(nil), w.start[:n]...)
 	for _, b := range g.bonds {
-		p := threshold64(-math.Expm1(-2 * b.K / T))
+		p := xrand.Threshold64(-math.Expm1(-2 * b.K / T))
 		w.adj[fill[b.I]], w.padd[fill[b.I]] = b.J, p
 		fill[b.I]++
 		w.adj[fill[b.J]], w.padd[fill[b.J]] = b.I, p
@@ -129,11 +130,11 @@ func NewWolff(m *lattice.Ising, T float64, src rand.Source) (*Wolff, error) {
 	if J, ok := nearestNeighborJ(m); ok && J > 0 && m.Lattice().Dim() == 2 {
 		ext := m.Lattice().Extents()
 		w.lx, w.ly = int32(ext[0]), int32(ext[1])
-		w.p = threshold64(-math.Expm1(-2 * J / T))
+		w.p = xrand.Threshold64(-math.Expm1(-2 * J / T))
 	}
 	w.stack = make([]int32, n+1)
 	for i := range w.x {
-		w.x[i] = int8(2*(w.rng.next()>>63)) - 1
+		w.x[i] = int8(2*(w.rng.Uint64()>>63)) - 1
 	}
 	return w, nil
 }
@@ -145,7 +146,7 @@ func (w *Wolff) Step() {
 	if len(stack) != len(x)+1 {
 		panic("sample: Wolff state corrupted")
 	}
-	i0 := int32(r.intn(len(x)))
+	i0 := int32(r.Intn(len(x)))
 	s0 := x[i0]
 	x[i0] = -s0
 	stack[0] = i0
@@ -157,7 +158,7 @@ func (w *Wolff) Step() {
 		for top := 0; top < size; top++ {
 			k := int(stack[top])
 			for _, y := range adj[k*z : k*z+z] {
-				a := b2u(x[y] == s0) & b2u(r.next() < p)
+				a := b2u(x[y] == s0) & b2u(r.Uint64() < p)
 				x[y] *= int8(1 - 2*a)
 				stack[size] = y
 				size += int(a)
@@ -170,7 +171,7 @@ func (w *Wolff) Step() {
 			lo, hi := start[k], start[k+1]
 			nb, pb := adj[lo:hi], padd[lo:hi]
 			for e, y := range nb {
-				a := b2u(x[y] == s0) & b2u(r.next() < pb[e])
+				a := b2u(x[y] == s0) & b2u(r.Uint64() < pb[e])
 				x[y] *= int8(1 - 2*a)
 				stack[size] = y
 				size += int(a)
@@ -184,7 +185,7 @@ func (w *Wolff) Step() {
 // grow2D grows the cluster on an Lx × Ly torus with nearest-neighbour
 // bonds, computing the four neighbours by wrapping instead of reading a
 // table (which keeps the working set small on large lattices).
-func (w *Wolff) grow2D(rp *xoshiro, s0 int8, size int) int {
+func (w *Wolff) grow2D(rp *xrand.Xoshiro, s0 int8, size int) int {
 	r := *rp
 	x, stack, p := w.x, w.stack, w.p
 	lx, ly := w.lx, w.ly
@@ -208,7 +209,7 @@ func (w *Wolff) grow2D(rp *xoshiro, s0 int8, size int) int {
 			rt = k - lx + 1
 		}
 		for _, y := range [4]int32{up, dn, lf, rt} {
-			a := b2u(x[y] == s0) & b2u(r.next() < p)
+			a := b2u(x[y] == s0) & b2u(r.Uint64() < p)
 			x[y] *= int8(1 - 2*a)
 			stack[size] = y
 			size += int(a)
