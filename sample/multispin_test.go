@@ -131,7 +131,7 @@ func TestMultispinEnumeration(t *testing.T) {
 		sweep int
 	}{
 		{[]int{4, 4}, 1, 1.5, 60000},
-		{[]int{4, 4}, 1, msTc2D, 60000},
+		{[]int{4, 4}, 1, isingTc2D, 60000},
 		{[]int{4, 4}, 1, 3.5, 60000},
 		{[]int{4, 2}, 1, 2.5, 30000},    // doubled bonds along y
 		{[]int{2, 4}, 1, 3, 30000},      // doubled bonds along x
@@ -221,8 +221,8 @@ func TestMultispinTransferMatrix8x8(t *testing.T) {
 	if got, want := msTransferEnergy(4, 2.0), msEnumerate(msModel(t, 1, 4, 4), 2.0).e; math.Abs(got-want) > 1e-12 {
 		t.Fatalf("transfer matrix E/N = %.15f at L=4, enumeration %.15f", got, want)
 	}
-	exact := msTransferEnergy(L, msTc2D)
-	s, err := NewMultispin(m, msTc2D, rand.NewPCG(8, 8))
+	exact := msTransferEnergy(L, isingTc2D)
+	s, err := NewMultispin(m, isingTc2D, rand.NewPCG(8, 8))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +420,7 @@ func TestMultispinDeterministic(t *testing.T) {
 	if a, b := run(1), run(2); slices.Equal(a, b) {
 		t.Error("different seeds gave the same chain")
 	}
-	s, err := NewMultispin(msModel(t, 1, 32, 32), msTc2D, rand.NewPCG(1, 1))
+	s, err := NewMultispin(msModel(t, 1, 32, 32), isingTc2D, rand.NewPCG(1, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
