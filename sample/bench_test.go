@@ -156,3 +156,27 @@ func BenchmarkMultispinMeasure(b *testing.B) {
 		s.Magnetizations(ms)
 	}
 }
+
+// BenchmarkMSCIsing2D measures one checkerboard sweep of the single-lattice
+// multi-spin-coded sampler on the L×L Ising model at T_c (compare with
+// BenchmarkMetropolisIsing2D and the C anchor ./metropolis).
+func BenchmarkMSCIsing2D(b *testing.B) {
+	forSizes(b, []int{64, 256}, func(b *testing.B, L int) {
+		s := mustSampler(NewMSC(mustSquareIsing(b, L), isingTc2D, rand.NewPCG(1, 2)))
+		benchSweeps(b, s, 200, L*L)
+	})
+}
+
+// BenchmarkMSCWorkers measures MSC sweeps shared among 1 or 2 goroutines
+// (MSC.SetWorkers): with 2 workers on 2 free cores, ns/update (wall) halves
+// at best, while cpu-ns/update shows the cost of the hand-offs.
+func BenchmarkMSCWorkers(b *testing.B) {
+	for _, L := range []int{256, 1024} {
+		for _, n := range []int{1, 2} {
+			b.Run("L="+strconv.Itoa(L)+"/workers="+strconv.Itoa(n), func(b *testing.B) {
+				s := mustSampler(newMSCWorkers(mustSquareIsing(b, L), isingTc2D, rand.NewPCG(1, 2), n))
+				benchSweeps(b, s, 20, L*L)
+			})
+		}
+	}
+}

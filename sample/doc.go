@@ -33,6 +33,11 @@
 //     down.
 //   - SwendsenWang: multi-cluster updates for ferromagnetic Ising pair
 //     couplings (Swendsen & Wang 1987); a step is one sweep of all bonds.
+//   - MSC: multi-spin-coded Metropolis for one chain of the
+//     nearest-neighbour Ising ferromagnet (2D, 3D, even extents), 64 sites
+//     of one checkerboard sublattice in the bits of a word (Jacobs and
+//     Rebbi); a step is one sweep, several times faster than Metropolis,
+//     and a sweep can be shared among goroutines (MSC.SetWorkers).
 //   - Multispin: multi-spin-coded Metropolis for the nearest-neighbour Ising
 //     model, 64 independent replicas in the bits of a word (MultiSampler).
 //   - DimerLoop: directed-loop (worm) updates for close-packed dimers,
