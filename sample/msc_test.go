@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/rsmi-go/rsmi/lattice"
 )
@@ -306,15 +307,17 @@ func TestMSCWorkers(t *testing.T) {
 		t.Errorf("SetWorkers(%d): %v, Workers() = %d", s.MaxWorkers(), err, s.Workers())
 	}
 	// the worker goroutines end when the sampler is dropped
-	before, helpers := runtime.NumGoroutine(), s.Workers()-1
 	s.Step()
-	s = nil
-	for k := 0; k < 100 && runtime.NumGoroutine() > before-helpers; k++ {
-		runtime.GC()
-		runtime.Gosched()
+	if n := msWorkers.Load(); n < 1 {
+		t.Fatalf("%d worker goroutines running", n)
 	}
-	if n := runtime.NumGoroutine(); n > before-helpers {
-		t.Errorf("%d goroutines after dropping a sampler with %d helper workers, %d before", n, helpers, before)
+	s = nil
+	for k := 0; k < 1000 && msWorkers.Load() > 0; k++ {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	if n := msWorkers.Load(); n > 0 {
+		t.Errorf("%d worker goroutines still running after the sampler was dropped", n)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 
 	"github.com/rsmi-go/rsmi/internal/xrand"
 	"github.com/rsmi-go/rsmi/lattice"
@@ -120,11 +121,16 @@ func (e *msEngine) setWorkers(n int) {
 // work runs worker w's half-sweeps, of the parity received on start, until
 // start is closed.
 func (e *msEngine) work(w, n int, start <-chan int, done chan<- struct{}) {
+	msWorkers.Add(1)
+	defer msWorkers.Add(-1)
 	for p := range start {
 		e.half(p, w, n)
 		done <- struct{}{}
 	}
 }
+
+// msWorkers counts the running worker goroutines of all engines.
+var msWorkers atomic.Int64
 
 // stop ends the goroutines of workers 1…n−1.
 func (e *msEngine) stop() {
