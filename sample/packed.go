@@ -187,6 +187,79 @@ func (pl *packedLattice) unpack(dst []int8, blk [3]int, lane0 int) {
 	}, dst)
 }
 
+// unpackBlocks is unpack with lane0 = 0 for a configuration spread over all
+// ∏blk lanes (MSC), about five times faster: it transposes 64×64 bit blocks
+// (64 words of a row × 64 lanes) so that each lane's bits become one word,
+// and expands them 8 sites at a time through spinPairs.
+func (pl *packedLattice) unpackBlocks(dst []int8, blk [3]int) {
+	n, h := pl.n, pl.h
+	if pl.dim == 2 {
+		blk[2] = 1
+	}
+	lanes := blk[0] * blk[1] * blk[2]
+	X, XY := blk[0]*n[0], blk[0]*n[0]*blk[1]*n[1]
+	if len(dst) != XY*blk[2]*n[2] {
+		panic(fmt.Sprintf("sample: configuration of length %d, want %d", len(dst), XY*blk[2]*n[2]))
+	}
+	var ev, od [64]uint64
+	for r := 0; r < pl.rows; r++ {
+		yi, zi := pl.row(r)
+		b := pl.base(yi, zi)
+		even, odd := pl.sub[0][b:b+h], pl.sub[1][b:b+h] // x = 2j and x = 2j+1
+		if (yi+zi)&1 == 1 {
+			even, odd = odd, even
+		}
+		for j0 := 0; j0 < h; j0 += 64 {
+			m := min(64, h-j0)
+			clear(ev[m:])
+			clear(od[m:])
+			copy(ev[:], even[j0:j0+m])
+			copy(od[:], odd[j0:j0+m])
+			transpose64(&ev)
+			transpose64(&od)
+			for lane := range lanes {
+				bx, by, bz := lane%blk[0], lane/blk[0]%blk[1], lane/(blk[0]*blk[1])
+				i := (bz*n[2]+zi)*XY + (by*n[1]+yi)*X + bx*n[0] + 2*j0
+				d := dst[i : i+2*m]
+				e, o := ev[lane], od[lane]
+				for k := 0; k+8 <= len(d); k += 8 {
+					*(*[8]int8)(d[k:]) = spinPairs[e&15|o&15<<4]
+					e, o = e>>4, o>>4
+				}
+				for k := len(d) &^ 7; k < len(d); k += 2 {
+					d[k], d[k+1] = int8(e&1)*2-1, int8(o&1)*2-1
+					e, o = e>>1, o>>1
+				}
+			}
+		}
+	}
+}
+
+// spinPairs[e | o<<4] holds the spins of 4 even and 4 odd sites,
+// interleaved, from their bits e and o (1 = +1).
+var spinPairs = func() (t [256][8]int8) {
+	for v := range t {
+		for k := range 4 {
+			t[v][2*k] = int8(v>>k&1)*2 - 1
+			t[v][2*k+1] = int8(v>>(4+k)&1)*2 - 1
+		}
+	}
+	return t
+}()
+
+// transpose64 transposes the 64×64 bit matrix a in place: afterwards bit j
+// of a[i] is what bit i of a[j] was (Hacker's Delight, section 7-3).
+func transpose64(a *[64]uint64) {
+	m := uint64(0x00000000FFFFFFFF)
+	for j := 32; j != 0; j, m = j>>1, m^m<<(j>>1) {
+		for k := 0; k < 64; k = (k + j + 1) &^ j {
+			t := (a[k]>>uint(j) ^ a[k+j]) & m
+			a[k] ^= t << uint(j)
+			a[k+j] ^= t
+		}
+	}
+}
+
 // pack is the inverse of unpack: it stores the ±1 configuration src in the
 // lanes (values other than +1 store −1) and refreshes the ghost words.
 func (pl *packedLattice) pack(src []int8, blk [3]int, lane0 int) {
