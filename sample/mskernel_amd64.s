@@ -65,6 +65,13 @@
 #define ITER2(off) STEP; TH2(off, R9); CMP
 #define ITER3(off) STEP; TH3(off, R9); CMP
 
+// MITER2 and MITER3 are iterations in which only the streams whose word has
+// undecided lanes advance, as in the portable kernels' data-dependent loop,
+// done without a loop-exit branch: after msUnroll iterations most groups of
+// 8 words still have a few undecided lanes.
+#define MITER2(off) VPTESTMQ Z16, Z16, K1; MSTEP; TH2(off, R9); CMP
+#define MITER3(off) VPTESTMQ Z16, Z16, K1; MSTEP; TH3(off, R9); CMP
+
 // func msGroups2DAVX512(row, up, dn, oth *uint64, groups int, used uint64, tab *[64]msBits, st *msState)
 TEXT ·msGroups2DAVX512(SB), NOSPLIT, $0-64
 	MOVQ         row+0(FP), DI
@@ -108,9 +115,11 @@ group2:
 	ITER2(192)
 	ITER2(224)
 	ITER2(256)
+	MITER2(288)
+	MITER2(320)
 
-	MOVQ $9, R11
-	LEAQ 288(R9), R12
+	MOVQ $11, R11
+	LEAQ 352(R9), R12
 
 tail2:
 	VPTESTMQ Z16, Z16, K1
@@ -192,9 +201,11 @@ group3:
 	ITER3(192)
 	ITER3(224)
 	ITER3(256)
+	MITER3(288)
+	MITER3(320)
 
-	MOVQ $9, R11
-	LEAQ 288(R9), R12
+	MOVQ $11, R11
+	LEAQ 352(R9), R12
 
 tail3:
 	VPTESTMQ Z16, Z16, K1
