@@ -41,7 +41,7 @@ import (
 // which words are visited. The portable kernels (msRow2D, msRow3D) visit
 // the words of one stream together; on amd64 processors with AVX-512 the
 // vector kernels (mskernel_amd64.s) update 8 words at once, one stream per
-// 64-bit lane of a 512-bit register, about 3.4 times faster, with the same
+// 64-bit lane of a 512-bit register, about four times faster, with the same
 // bytes. Build with -tags purego to use the portable kernels only.
 type msEngine struct {
 	pl      *packedLattice
