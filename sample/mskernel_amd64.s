@@ -62,6 +62,23 @@
 	TH2(off, base); \
 	VPTERNLOGQ.BCST $0x78, off+24(base), Z18, Z22
 
+// LOADST and STOREST move the stream states between st (R10) and Z0…Z3.
+#define LOADST \
+	VMOVDQU64 0(R10), Z0;   \
+	VMOVDQU64 64(R10), Z1;  \
+	VMOVDQU64 128(R10), Z2; \
+	VMOVDQU64 192(R10), Z3
+
+#define STOREST \
+	VMOVDQU64 Z0, 0(R10);   \
+	VMOVDQU64 Z1, 64(R10);  \
+	VMOVDQU64 Z2, 128(R10); \
+	VMOVDQU64 Z3, 192(R10)
+
+// NEXT ends an iteration of the data-dependent tail: the comparison, then
+// the next bit k (R11) of the table (R12).
+#define NEXT CMP; INCQ R11; ADDQ $32, R12
+
 #define ITER2(off) STEP; TH2(off, R9); CMP
 #define ITER3(off) STEP; TH3(off, R9); CMP
 
@@ -82,10 +99,7 @@ TEXT ·msGroups2DAVX512(SB), NOSPLIT, $0-64
 	VPBROADCASTQ used+40(FP), Z31
 	MOVQ         tab+48(FP), R9
 	MOVQ         st+56(FP), R10
-	VMOVDQU64    0(R10), Z0
-	VMOVDQU64    64(R10), Z1
-	VMOVDQU64    128(R10), Z2
-	VMOVDQU64    192(R10), Z3
+	LOADST
 
 group2:
 	VMOVDQU64  (DI), Z4
@@ -129,9 +143,7 @@ tail2:
 	JAE      done2
 	MSTEP
 	TH2(0, R12)
-	CMP
-	INCQ     R11
-	ADDQ     $32, R12
+	NEXT
 	JMP      tail2
 
 done2:
@@ -144,10 +156,7 @@ done2:
 	DECQ      CX
 	JNZ       group2
 
-	VMOVDQU64 Z0, 0(R10)
-	VMOVDQU64 Z1, 64(R10)
-	VMOVDQU64 Z2, 128(R10)
-	VMOVDQU64 Z3, 192(R10)
+	STOREST
 	VZEROUPPER
 	RET
 
@@ -163,10 +172,7 @@ TEXT ·msGroups3DAVX512(SB), NOSPLIT, $0-80
 	VPBROADCASTQ used+56(FP), Z31
 	MOVQ         tab+64(FP), R9
 	MOVQ         st+72(FP), R10
-	VMOVDQU64    0(R10), Z0
-	VMOVDQU64    64(R10), Z1
-	VMOVDQU64    128(R10), Z2
-	VMOVDQU64    192(R10), Z3
+	LOADST
 
 group3:
 	VMOVDQU64  (DI), Z4
@@ -215,9 +221,7 @@ tail3:
 	JAE      done3
 	MSTEP
 	TH3(0, R12)
-	CMP
-	INCQ     R11
-	ADDQ     $32, R12
+	NEXT
 	JMP      tail3
 
 done3:
@@ -232,10 +236,7 @@ done3:
 	DECQ      CX
 	JNZ       group3
 
-	VMOVDQU64 Z0, 0(R10)
-	VMOVDQU64 Z1, 64(R10)
-	VMOVDQU64 Z2, 128(R10)
-	VMOVDQU64 Z3, 192(R10)
+	STOREST
 	VZEROUPPER
 	RET
 
