@@ -48,7 +48,7 @@ type msEngine struct {
 	tab     [64]msBits
 	gen     xrand.Xoshiro // hot start and stream seeds
 	streams []msState     // one set of streams per worker
-	start   []chan int    // workers 1…n−1: parity of the next half-sweep
+	start   []chan int    // per worker (n > 1): parity of the next half-sweep
 	done    chan struct{} // a worker finished its half-sweep
 }
 
@@ -105,7 +105,7 @@ func newMSEngine(pl *packedLattice, J, T float64, src rand.Source) *msEngine {
 }
 
 // setWorkers derives msStreams streams for each of n workers from gen and,
-// for n > 1, starts goroutines for workers 1…n−1 (stopping earlier ones).
+// for n > 1, starts one goroutine per worker (stopping earlier ones).
 func (e *msEngine) setWorkers(n int) {
 	e.stop()
 	e.streams = make([]msState, n)
@@ -118,11 +118,11 @@ func (e *msEngine) setWorkers(n int) {
 	if n == 1 {
 		return
 	}
-	e.start = make([]chan int, n-1)
-	e.done = make(chan struct{}, n-1)
+	e.start = make([]chan int, n)
+	e.done = make(chan struct{}, n)
 	for w := range e.start {
-		e.start[w] = make(chan int)
-		go e.work(w+1, n, e.start[w], e.done)
+		e.start[w] = make(chan int, 1)
+		go e.work(w, n, e.start[w], e.done)
 	}
 }
 
@@ -140,7 +140,7 @@ func (e *msEngine) work(w, n int, start <-chan int, done chan<- struct{}) {
 // msWorkers counts the running worker goroutines of all engines.
 var msWorkers atomic.Int64
 
-// stop ends the goroutines of workers 1…n−1.
+// stop ends the worker goroutines.
 func (e *msEngine) stop() {
 	for _, c := range e.start {
 		close(c)
@@ -150,14 +150,19 @@ func (e *msEngine) stop() {
 
 // sweep updates sublattice 0, then 1; with several workers, each updates
 // its contiguous share of the rows of a sublattice on its own goroutine
-// (worker 0 on the caller's).
+// while the caller waits. (Had the caller done a share itself, the Go
+// scheduler would often run the worker it just woke on the caller's own
+// processor after the caller's share, one after the other.)
 func (e *msEngine) sweep() {
 	n := len(e.streams)
 	for p := range 2 {
+		if n == 1 {
+			e.half(p, 0, 1)
+			continue
+		}
 		for _, c := range e.start {
 			c <- p
 		}
-		e.half(p, 0, n)
 		for range e.start {
 			<-e.done
 		}
