@@ -45,8 +45,11 @@ import (
 // SetWorkers splits every half-sweep among several goroutines by rows of the
 // packed grid, each with its own streams: the chain then depends on the
 // number of workers (which changes the streams), but for a fixed number of
-// workers it is the same on any machine and any GOMAXPROCS. It is worth it
-// for large lattices (L ≥ 256 in 2D) when a core is free.
+// workers it is the same on any machine and any GOMAXPROCS. It can pay only
+// when cores are free and a half-sweep takes much longer than handing work
+// to a goroutine and back (a few µs): L ≥ 1024 in 2D. Measure with
+// BenchmarkMSCWorkers; on the busy 2-core machine of BENCHMARKS.md, where no
+// core was free, it gained nothing.
 //
 // The initial configuration is a random hot start; use SetConfig for another.
 // Config unpacks the configuration (x fastest) by 64×64 bit transposes,
