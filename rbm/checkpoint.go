@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/internal/xrand"
 )
 
 // CheckpointOptions makes a long run save its complete state every Every
@@ -73,7 +74,7 @@ func (o *CheckpointOptions) Due(e, total int) bool {
 
 const (
 	trainKind    = "rbm.Train"
-	trainVersion = 1
+	trainVersion = 2 // 2: xrand.Xoshiro (xoshiro256**) generator states
 )
 
 // trainFingerprint identifies the inputs of a training run: a checkpoint is
@@ -140,7 +141,7 @@ type trainState struct {
 	uw, ub, uc     []float32
 	hs             []float32
 	chainInit      bool
-	rng, mon       xoshiro
+	rng, mon       xrand.Xoshiro
 	perm           []int32
 }
 
@@ -155,11 +156,9 @@ func (s *trainState) encode() []byte {
 		e.F32s(x)
 	}
 	e.Bool(s.chainInit)
-	for _, x := range []xoshiro{s.rng, s.mon} {
-		e.U64(x.s0)
-		e.U64(x.s1)
-		e.U64(x.s2)
-		e.U64(x.s3)
+	for _, x := range []*xrand.Xoshiro{&s.rng, &s.mon} {
+		b, _ := x.MarshalBinary()
+		e.Bytes(b)
 	}
 	e.I32s(s.perm)
 	return e.B
@@ -177,8 +176,10 @@ func decodeTrainState(p []byte) (*trainState, error) {
 	s.uw, s.ub, s.uc = d.F32s(), d.F32s(), d.F32s()
 	s.hs = d.F32s()
 	s.chainInit = d.Bool()
-	for _, x := range []*xoshiro{&s.rng, &s.mon} {
-		x.s0, x.s1, x.s2, x.s3 = d.U64(), d.U64(), d.U64(), d.U64()
+	for _, x := range []*xrand.Xoshiro{&s.rng, &s.mon} {
+		if err := x.UnmarshalBinary(d.Bytes()); err != nil {
+			d.Fail(fmt.Errorf("%w: generator state: %v", ckpt.ErrCorrupt, err))
+		}
 	}
 	s.perm = d.I32s()
 	if err := d.Err(); err != nil {
@@ -205,8 +206,6 @@ func decodeTrainState(p []byte) (*trainState, error) {
 		return bad("data permutation does not match the number of rows")
 	case !finite32(s.w) || !finite32(s.b) || !finite32(s.c) || !finite32(s.uw) || !finite32(s.ub) || !finite32(s.uc):
 		return bad("non-finite parameters")
-	case s.rng == (xoshiro{}) || s.mon == (xoshiro{}):
-		return bad("zero generator state")
 	}
 	seen := make([]bool, len(s.perm))
 	for _, x := range s.perm {
@@ -236,7 +235,7 @@ func paramCRC(r *RBM) uint32 {
 }
 
 // snapshot captures the trainer's state after epoch.
-func (t *trainer) snapshot(fp trainFingerprint, epoch int, res *TrainResult, mon xoshiro, perm []int32) *trainState {
+func (t *trainer) snapshot(fp trainFingerprint, epoch int, res *TrainResult, mon xrand.Xoshiro, perm []int32) *trainState {
 	return &trainState{fp: fp, epoch: epoch, updates: res.Updates, recon: res.ReconstructionError, pll: res.PseudoLogLikelihood,
 		w: t.w, b: t.b, c: t.c, uw: t.uw, ub: t.ub, uc: t.uc, hs: t.hs, chainInit: t.chainInit,
 		rng: t.rng, mon: mon, perm: perm}

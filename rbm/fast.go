@@ -2,8 +2,6 @@ package rbm
 
 import (
 	"math"
-	"math/bits"
-	"math/rand/v2"
 )
 
 // Fast float32 helpers for the training loop.
@@ -50,33 +48,6 @@ func sigT(t float32) float32 {
 
 // fastSigmoid returns σ(x) to within 1e-6 (NaN maps to σ(−16)).
 func fastSigmoid(x float32) float32 { return sigT((x + sigRange) * sigScale) }
-
-// xoshiro is xoshiro256++ (Blackman & Vigna), a fast local generator seeded
-// from a rand.Source.
-type xoshiro struct{ s0, s1, s2, s3 uint64 }
-
-func newXoshiro(src rand.Source) xoshiro {
-	var x xoshiro
-	for x.s0|x.s1|x.s2|x.s3 == 0 {
-		x = xoshiro{src.Uint64(), src.Uint64(), src.Uint64(), src.Uint64()}
-	}
-	return x
-}
-
-func (x *xoshiro) next() uint64 {
-	r := bits.RotateLeft64(x.s0+x.s3, 23) + x.s0
-	t := x.s1 << 17
-	x.s2 ^= x.s0
-	x.s3 ^= x.s1
-	x.s1 ^= x.s2
-	x.s0 ^= x.s3
-	x.s2 ^= t
-	x.s3 = bits.RotateLeft64(x.s3, 45)
-	return r
-}
-
-// Uint64 makes xoshiro a rand.Source.
-func (x *xoshiro) Uint64() uint64 { return x.next() }
 
 // finite32 reports whether all values are finite.
 func finite32(s []float32) bool {

@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+
+	"github.com/rsmi-go/rsmi/internal/xrand"
 )
 
 // MaxExactUnits is the largest size of the smaller layer for which LogZ
@@ -371,9 +373,9 @@ func (r *RBM) AIS(ctx context.Context, opts *AISOptions) (logZ, stderr float64, 
 	for _, x := range bA {
 		logZA += r.units.logSum(x)
 	}
-	rngs := make([]xoshiro, runs)
+	rngs := make([]xrand.Xoshiro, runs)
 	for k := range rngs {
-		rngs[k] = newXoshiro(opts.Src)
+		rngs[k] = xrand.New(opts.Src)
 	}
 	logw := make([]float64, runs)
 	workers := min(runtime.GOMAXPROCS(0), runs)
@@ -437,7 +439,7 @@ func (r *RBM) AIS(ctx context.Context, opts *AISOptions) (logZ, stderr float64, 
 }
 
 // aisRun performs one annealing run and returns its log importance weight.
-func (r *RBM) aisRun(ctx context.Context, betas, bA []float64, rng *xoshiro, v, h []int8, a, pv []float64) (float64, error) {
+func (r *RBM) aisRun(ctx context.Context, betas, bA []float64, rng *xrand.Xoshiro, v, h []int8, a, pv []float64) (float64, error) {
 	u := r.units
 	lo := u.low()
 	gain := 1.0
@@ -445,7 +447,7 @@ func (r *RBM) aisRun(ctx context.Context, betas, bA []float64, rng *xoshiro, v, 
 		gain = 2
 	}
 	draw := func(x float64) int8 { // x: pre-activation
-		if float64(rng.next()>>11)*0x1p-53 < sigmoid(gain*x) {
+		if rng.Float64() < sigmoid(gain*x) {
 			return 1
 		}
 		return lo

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/internal/xrand"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
@@ -168,7 +169,7 @@ func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*Train
 		return nil, fmt.Errorf("rbm: training not started: %w", err)
 	}
 	t := newTrainer(r, cfg, opts.Src)
-	mon := newXoshiro(opts.Src) // monitoring stream, independent of training
+	mon := xrand.New(opts.Src) // monitoring stream, independent of training
 	nv := r.NumVisible()
 	var perm []int32
 	var dataT []int8 // unit-major copy of data for batches in order
@@ -196,7 +197,7 @@ func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*Train
 		fp = trainFingerprint{nv: nv, nh: r.NumHidden(), units: int(r.units), rows: n,
 			dataCRC: ckpt.CRCInt8(data), paramCRC: paramCRC(r), cfg: cfg}
 		fp.cfg.epochs = 0
-		fp.seed = [8]uint64{t.rng.s0, t.rng.s1, t.rng.s2, t.rng.s3, mon.s0, mon.s1, mon.s2, mon.s3}
+		fp.seed = [8]uint64{t.rng.S0, t.rng.S1, t.rng.S2, t.rng.S3, mon.S0, mon.S1, mon.S2, mon.S3}
 		if ck.Resume && ckpt.Exists(ckPath) {
 			st, err := loadTrainState(ckPath)
 			if err != nil {
@@ -223,7 +224,7 @@ func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*Train
 		lr := cfg.lr / (1 + cfg.decay*float64(e-1))
 		if perm != nil {
 			for i := n - 1; i > 0; i-- {
-				j := int((t.rng.next() >> 11) % uint64(i+1))
+				j := t.rng.Intn(i + 1)
 				perm[i], perm[j] = perm[j], perm[i]
 			}
 		}
@@ -280,7 +281,7 @@ func loadTrainState(path string) (*trainState, error) {
 
 // monitor computes the reconstruction error and pseudo-log-likelihood on up
 // to monitorRows evenly spaced rows.
-func (r *RBM) monitor(data []int8, n int, rng *xoshiro) (recon, pll float64) {
+func (r *RBM) monitor(data []int8, n int, rng *xrand.Xoshiro) (recon, pll float64) {
 	nv, nh := r.NumVisible(), r.NumHidden()
 	m := min(n, monitorRows)
 	h := make([]int8, nh)
@@ -296,7 +297,7 @@ func (r *RBM) monitor(data []int8, n int, rng *xoshiro) (recon, pll float64) {
 			recon += d * d
 		}
 		copy(vf, v)
-		i := int((rng.next() >> 11) % uint64(nv))
+		i := rng.Intn(nv)
 		if r.units == Spin {
 			vf[i] = -vf[i]
 		} else {
@@ -328,7 +329,7 @@ type trainer struct {
 	sumV, sumH      []float32 // bias gradients
 	vPos, vNeg      []float32 // per visible unit: sums over data / negative samples
 	hPos, hNeg      []float32 // per hidden unit: sums of the scaled statistics
-	rng             xoshiro
+	rng             xrand.Xoshiro
 	off, span, gain float32 // off value, on−off, sigmoid gain (1 Binary, 2 Spin)
 }
 
@@ -372,7 +373,7 @@ func newTrainer(r *RBM, cfg trainConfig, src rand.Source) *trainer {
 	t.vNeg = make([]float32, nv)
 	t.hPos = make([]float32, nh)
 	t.hNeg = make([]float32, nh)
-	t.rng = newXoshiro(src)
+	t.rng = xrand.New(src)
 	return t
 }
 
@@ -521,14 +522,14 @@ func (t *trainer) hidden(col, n, nScale int, scale1, scale2 float32, sample bool
 		hj := t.hs[j*t.chains : j*t.chains+len(b)]
 		k := 0
 		for ; k+1 < len(b); k += 2 {
-			u0, u1 := unif2(t.rng.next())
+			u0, u1 := unif2(t.rng.Uint64())
 			p0, p1 := sigT(A*b[k]+B), sigT(A*b[k+1]+B)
 			b[k], b[k+1] = m2*p0+o2, m2*p1+o2
 			sb += b[k] + b[k+1]
 			hj[k], hj[k+1] = off+span*onBit(u0, p0), off+span*onBit(u1, p1)
 		}
 		if k < len(b) {
-			u0, _ := unif2(t.rng.next())
+			u0, _ := unif2(t.rng.Uint64())
 			p0 := sigT(A*b[k] + B)
 			b[k] = m2*p0 + o2
 			sb += b[k]
@@ -550,13 +551,13 @@ func (t *trainer) visible(col, n int) {
 		var on float32 // number of units on
 		k := 0
 		for ; k+1 < len(row); k += 2 {
-			u0, u1 := unif2(t.rng.next())
+			u0, u1 := unif2(t.rng.Uint64())
 			b0, b1 := onBit(u0, sigT(A*row[k]+B)), onBit(u1, sigT(A*row[k+1]+B))
 			row[k], row[k+1] = off+span*b0, off+span*b1
 			on += b0 + b1
 		}
 		if k < len(row) {
-			u0, _ := unif2(t.rng.next())
+			u0, _ := unif2(t.rng.Uint64())
 			b0 := onBit(u0, sigT(A*row[k]+B))
 			row[k] = off + span*b0
 			on += b0
