@@ -9,8 +9,6 @@ import (
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"github.com/rsmi-go/rsmi/internal/xrand"
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // TrainOptions configures Train. A zero field takes the default given in its
@@ -312,9 +310,8 @@ func (r *RBM) monitor(data []int8, n int, rng *xrand.Xoshiro) (recon, pll float6
 
 // trainer holds the float32 parameters and all buffers of a training run,
 // so that an update allocates nothing. Batches are stored unit-major (one
-// row per unit, one column per sample): the products are then long axpy
-// operations whose multipliers are the weights, with no data-dependent
-// branches inside gonum's kernels.
+// row per unit, one column per sample): the products are then the
+// register-blocked kernels of kernel.go over long rows of samples.
 type trainer struct {
 	nv, nh, batch, chains, k int
 	stride                   int // columns of vt and ht: batch + chains
@@ -323,6 +320,7 @@ type trainer struct {
 
 	w, wt, b, c     []float32 // weights nv×nh, their transpose nh×nv, biases
 	uw, ub, uc      []float32 // momentum buffers (nil without momentum)
+	dw              []float32 // weight gradient sums nv×nh
 	vt              []float32 // visible units × samples (data, then negatives)
 	ht              []float32 // scaled hidden statistics, hidden units × samples
 	hs              []float32 // hidden samples nh×chains (the persistent state for PCD)
@@ -364,6 +362,7 @@ func newTrainer(r *RBM, cfg trainConfig, src rand.Source) *trainer {
 		t.ub = make([]float32, nv)
 		t.uc = make([]float32, nh)
 	}
+	t.dw = make([]float32, nv*nh)
 	t.vt = make([]float32, nv*t.stride)
 	t.ht = make([]float32, nh*t.stride)
 	t.hs = make([]float32, nh*t.chains)
@@ -455,40 +454,6 @@ func unif2(r uint64) (float32, float32) {
 // onBit returns 1 if u < p, else 0, without a branch.
 func onBit(u, p float32) float32 { return float32(math.Float32bits(u-p) >> 31) }
 
-// mat32 is a float32 matrix view: rows×cols with row stride st.
-type mat32 struct {
-	data           []float32
-	rows, cols, st int
-}
-
-func (m mat32) sub(i, j, r, c int) mat32 {
-	return mat32{m.data[i*m.st+j:], r, c, m.st}
-}
-
-func (m mat32) general() blas32.General {
-	return blas32.General{Rows: m.rows, Cols: m.cols, Stride: m.st, Data: m.data}
-}
-
-// gemm computes C = alpha·A·op(B) + beta·C (op(B) = B or Bᵀ), tiled so that
-// every call to gonum's Sgemm stays on its serial path (which does not
-// allocate).
-func gemm(alpha float32, a mat32, tB blas.Transpose, b mat32, beta float32, c mat32) {
-	const tr, tc = 64, 192 // gonum goes parallel from 4 blocks of 64×64
-	k := a.cols
-	for i0 := 0; i0 < c.rows; i0 += tr {
-		m := min(tr, c.rows-i0)
-		for j0 := 0; j0 < c.cols; j0 += tc {
-			n := min(tc, c.cols-j0)
-			B := b.sub(0, j0, k, n)
-			if tB == blas.Trans {
-				B = b.sub(j0, 0, n, k)
-			}
-			blas32.Gemm(blas.NoTrans, tB, alpha, a.sub(i0, 0, m, k).general(), B.general(),
-				beta, c.sub(i0, j0, m, n).general())
-		}
-	}
-}
-
 // hidden computes, for the samples in columns [col, col+n) of vt, the
 // hidden statistics E[h|v] into the same columns of ht, scaled by scale1 in
 // the first nScale columns and by scale2 in the others; if sample, it also
@@ -496,7 +461,7 @@ func gemm(alpha float32, a mat32, tB blas.Transpose, b mat32, beta float32, c ma
 // over each unit's columns of the two parts are stored in sum1 and sum2.
 func (t *trainer) hidden(col, n, nScale int, scale1, scale2 float32, sample bool, sum1, sum2 []float32) {
 	nv, nh, s := t.nv, t.nh, t.stride
-	gemm(1, mat32{t.wt, nh, nv, nv}, blas.NoTrans, mat32{t.vt[col:], nv, n, s}, 0, mat32{t.ht[col:], nh, n, s})
+	mm32(nh, n, nv, t.wt, nv, t.vt[col:], s, t.ht[col:], s)
 	off, span := t.off, t.span
 	// mean = span·p + off, pre-scaled
 	m1, o1 := scale1*span, scale1*off
@@ -543,7 +508,7 @@ func (t *trainer) hidden(col, n, nScale int, scale1, scale2 float32, sample bool
 // columns [col, col+n) of vt.
 func (t *trainer) visible(col, n int) {
 	nv, nh, s := t.nv, t.nh, t.stride
-	gemm(1, mat32{t.w, nv, nh, nh}, blas.NoTrans, mat32{t.hs, nh, n, t.chains}, 0, mat32{t.vt[col:], nv, n, s})
+	mm32(nv, n, nh, t.w, nh, t.hs, t.chains, t.vt[col:], s)
 	off, span := t.off, t.span
 	for i := range nv {
 		row := t.vt[i*s+col : i*s+col+n]
@@ -609,10 +574,12 @@ func (t *trainer) step(rows int, lr float64) {
 	// Weights: W ← (1−ελ)W + ε V Hᵀ with V = [v, ṽ] and
 	// H = [E[h|v]/B, −E[h|ṽ]/C] (unit-major).
 	eps := float32(lr)
-	V := mat32{t.vt, nv, all, s}
-	H := mat32{t.ht, nh, all, s}
+	dots32(nv, nh, all, t.vt, s, t.ht, s, t.dw, nh)
 	if t.uw == nil {
-		gemm(eps, V, blas.Trans, H, 1-eps*t.wd, mat32{t.w, nv, nh, nh})
+		beta := 1 - eps*t.wd
+		for k, d := range t.dw {
+			t.w[k] = float32(beta*t.w[k]) + float32(eps*d)
+		}
 		for i, d := range t.sumV {
 			t.b[i] += eps * d
 		}
@@ -620,17 +587,16 @@ func (t *trainer) step(rows int, lr float64) {
 			t.c[j] += eps * d
 		}
 	} else {
-		gemm(eps, V, blas.Trans, H, t.mom, mat32{t.uw, nv, nh, nh})
-		for k, x := range t.w {
-			t.uw[k] -= eps * t.wd * x
+		for k, d := range t.dw {
+			t.uw[k] = float32(t.mom*t.uw[k]) + float32(eps*d) - float32(eps*t.wd*t.w[k])
 			t.w[k] += t.uw[k]
 		}
 		for i, d := range t.sumV {
-			t.ub[i] = t.mom*t.ub[i] + eps*d
+			t.ub[i] = float32(t.mom*t.ub[i]) + float32(eps*d)
 			t.b[i] += t.ub[i]
 		}
 		for j, d := range t.sumH {
-			t.uc[j] = t.mom*t.uc[j] + eps*d
+			t.uc[j] = float32(t.mom*t.uc[j]) + float32(eps*d)
 			t.c[j] += t.uc[j]
 		}
 	}

@@ -1,0 +1,14 @@
+//go:build !amd64 || purego
+
+package rbm
+
+// useAVX2 is false: the portable kernels of kernel.go do all the work.
+var useAVX2 = false
+
+func mm4AVX2(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, k, n int, mask *int32) {
+	panic("rbm: no assembly kernels in this build")
+}
+
+func dot34AVX2(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, k int, mask *int32) {
+	panic("rbm: no assembly kernels in this build")
+}
