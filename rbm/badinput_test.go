@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
@@ -120,4 +121,78 @@ func TestBadInputSweep(t *testing.T) {
 			return nil, err
 		}},
 	})
+}
+
+// TestCategoricalBadInput feeds the categorical RBM's constructors and long
+// calls invalid values: every one is an error naming the value.
+func TestCategoricalBadInput(t *testing.T) {
+	src := rand.NewPCG(1, 2)
+	nan := math.NaN()
+	c, _ := NewCategorical(3, 2, States(3), src)
+	data := []int8{0, 1, 2, 2, 1, 0}
+	ctx := context.Background()
+	w := make([]float64, 3*3*2)
+	wNaN := append([]float64(nil), w...)
+	wNaN[4] = nan
+	ll := func(d []int8) func() (any, error) {
+		return func() (any, error) {
+			x, err := c.LogLikelihood(d)
+			if err == nil {
+				return &x, nil
+			}
+			return nil, err
+		}
+	}
+	cases := []struct {
+		badCall
+		want string
+	}{
+		{badCall{"one state", func() (any, error) { return NewCategorical(3, 2, []int8{0}, src) }}, "[0]"},
+		{badCall{"no states", func() (any, error) { return NewCategorical(3, 2, nil, src) }}, "0 visible states"},
+		{badCall{"unsorted states", func() (any, error) { return NewCategorical(3, 2, []int8{0, 2, 1}, src) }}, "1 after 2"},
+		{badCall{"repeated state", func() (any, error) { return NewCategorical(3, 2, []int8{-1, -1}, src) }}, "-1 after -1"},
+		{badCall{"too many states", func() (any, error) { return NewCategorical(3, 2, States(129)[:129], src) }}, "129 visible states"},
+		{badCall{"zero visible", func() (any, error) { return NewCategorical(0, 2, States(3), src) }}, "visible units 0"},
+		{badCall{"negative hidden", func() (any, error) { return NewCategorical(3, -4, States(3), src) }}, "hidden units -4"},
+		{badCall{"over the parameter cap", func() (any, error) { return NewCategorical(1<<20, 1<<10, States(3), src) }}, "3145728×1024"},
+		{badCall{"nil source", func() (any, error) { return NewCategorical(3, 2, States(3), nil) }}, "rand.Source"},
+		{badCall{"From lengths", func() (any, error) {
+			return NewCategoricalFrom(3, 2, States(3), w[:5], make([]float64, 9), make([]float64, 2))
+		}}, "5"},
+		{badCall{"From NaN", func() (any, error) {
+			return NewCategoricalFrom(3, 2, States(3), wNaN, make([]float64, 9), make([]float64, 2))
+		}}, "NaN at 4"},
+		{badCall{"Train value out of range", func() (any, error) {
+			return TrainCategorical(ctx, c.Clone(), []int8{0, 3, 1}, &TrainOptions{Src: src})
+		}}, "value 3 at row 0, column 1"},
+		{badCall{"Train negative value", func() (any, error) {
+			return TrainCategorical(ctx, c.Clone(), []int8{0, 1, -1}, &TrainOptions{Src: src})
+		}}, "value -1"},
+		{badCall{"Train ragged", func() (any, error) { return TrainCategorical(ctx, c.Clone(), data[:4], &TrainOptions{Src: src}) }}, "length 4"},
+		{badCall{"Train nil", func() (any, error) { return TrainCategorical(ctx, nil, data, &TrainOptions{Src: src}) }}, "categorical"},
+		{badCall{"Train NaN rate", func() (any, error) {
+			return TrainCategorical(ctx, c.Clone(), data, &TrainOptions{LearningRate: nan, Src: src})
+		}}, "NaN"},
+		{badCall{"LogLikelihood value", ll([]int8{0, 1, 7})}, "value 7"},
+		{badCall{"Block out of range", func() (any, error) { return c.Block([]int{0, 3}) }}, "unit 3"},
+		{badCall{"Block repeated", func() (any, error) { return c.Block([]int{1, 1}) }}, "unit 1"},
+		{badCall{"AIS base length", func() (any, error) {
+			_, _, err := c.AIS(ctx, &AISOptions{BaseVisBias: []float64{1}, Src: src})
+			return nil, err
+		}}, "1 base visible biases"},
+		{badCall{"AIS base NaN", func() (any, error) {
+			b := make([]float64, 9)
+			b[2] = nan
+			_, _, err := c.AIS(ctx, &AISOptions{BaseVisBias: b, Src: src})
+			return nil, err
+		}}, "NaN at 2"},
+	}
+	calls := make([]badCall, len(cases))
+	for i, k := range cases {
+		calls[i] = k.badCall
+		if _, err := k.call(); err == nil || !strings.Contains(err.Error(), k.want) {
+			t.Errorf("%s: error %v, want one naming %q", k.name, err, k.want)
+		}
+	}
+	sweepBad(t, "rbm:", calls)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"github.com/rsmi-go/rsmi/internal/xrand"
+	"gonum.org/v1/gonum/mat"
 )
 
 // CheckpointOptions makes a long run save its complete state every Every
@@ -74,8 +75,65 @@ func (o *CheckpointOptions) Due(e, total int) bool {
 
 const (
 	trainKind    = "rbm.Train"
-	trainVersion = 2 // 2: xrand.Xoshiro (xoshiro256**) generator states
+	catTrainKind = "rbm.TrainCategorical"
+	// trainVersion 2: xrand.Xoshiro (xoshiro256**) generator states, the
+	// model's description in the fingerprint.
+	trainVersion = 2
 )
+
+// trainCkpt is the checkpoint file of a training run.
+type trainCkpt struct {
+	path, kind string
+	fp         trainFingerprint
+}
+
+// openTrainCkpt validates the checkpoint options and, with Resume and an
+// existing file, restores the run's state from it.
+func openTrainCkpt(o *CheckpointOptions, name, kind string, m model, data []int8, cfg trainConfig, ru *run) (*trainCkpt, error) {
+	path, err := o.Path(name)
+	if err != nil {
+		return nil, fmt.Errorf("rbm: %w", err)
+	}
+	t := ru.t
+	w, vis, hid := m.params()
+	units, _ := m.layout()
+	ck := &trainCkpt{path: path, kind: kind, fp: trainFingerprint{nv: t.nv, nh: t.nh, units: int(units), rows: ru.n,
+		dataCRC: ckpt.CRCInt8(data), paramCRC: paramCRC(w, vis, hid), cfg: cfg, model: m.describe()}}
+	ck.fp.cfg.epochs = 0
+	ck.fp.seed = [8]uint64{t.rng.S0, t.rng.S1, t.rng.S2, t.rng.S3, ru.mon.S0, ru.mon.S1, ru.mon.S2, ru.mon.S3}
+	if !o.Resume || !ckpt.Exists(path) {
+		return ck, nil
+	}
+	st, err := loadTrainState(path, kind)
+	if err != nil {
+		return nil, err
+	}
+	if d := st.fp.mismatch(&ck.fp); d != "" {
+		return nil, fmt.Errorf("rbm: cannot resume from %s: it was written for %s", path, d)
+	}
+	if err := t.restore(st); err != nil {
+		return nil, fmt.Errorf("rbm: cannot resume from %s: %w", path, err)
+	}
+	if len(st.perm) != len(ru.perm) {
+		return nil, fmt.Errorf("rbm: cannot resume from %s: shuffling differs", path)
+	}
+	copy(ru.perm, st.perm)
+	ru.mon = st.mon
+	ru.res.Epochs, ru.res.Updates, ru.res.ResumedFrom = st.epoch, st.updates, st.epoch
+	ru.res.ReconstructionError, ru.res.PseudoLogLikelihood = st.recon, st.pll
+	t.store(m)
+	ru.first = st.epoch + 1
+	return ck, nil
+}
+
+// save writes the state after epoch e.
+func (ck *trainCkpt) save(e int, ru *run) error {
+	st := ru.t.snapshot(ck.fp, e, ru.res, ru.mon, ru.perm)
+	if err := ckpt.Write(ck.path, ck.kind, trainVersion, st.encode()); err != nil {
+		return fmt.Errorf("rbm: writing checkpoint after epoch %d: %w", e, err)
+	}
+	return nil
+}
 
 // trainFingerprint identifies the inputs of a training run: a checkpoint is
 // only resumed by a run with the same fingerprint.
@@ -84,6 +142,7 @@ type trainFingerprint struct {
 	dataCRC, paramCRC   uint32
 	cfg                 trainConfig
 	seed                [8]uint64 // initial states of the training and monitoring generators
+	model               string    // the model's description (kind, sizes, alphabet)
 }
 
 func (f *trainFingerprint) encode(e *ckpt.Enc) {
@@ -99,6 +158,7 @@ func (f *trainFingerprint) encode(e *ckpt.Enc) {
 	for _, x := range f.seed {
 		e.U64(x)
 	}
+	e.String(f.model)
 }
 
 func decodeFingerprint(d *ckpt.Dec) trainFingerprint {
@@ -111,14 +171,15 @@ func decodeFingerprint(d *ckpt.Dec) trainFingerprint {
 	for i := range f.seed {
 		f.seed[i] = d.U64()
 	}
+	f.model = d.String()
 	return f
 }
 
 // mismatch describes how a checkpoint's fingerprint differs from the run's.
 func (f *trainFingerprint) mismatch(g *trainFingerprint) string {
 	switch {
-	case f.nv != g.nv || f.nh != g.nh || f.units != g.units:
-		return fmt.Sprintf("RBM %d×%d %v, this run %d×%d %v", f.nv, f.nh, Units(f.units), g.nv, g.nh, Units(g.units))
+	case f.model != g.model || f.nv != g.nv || f.nh != g.nh || f.units != g.units:
+		return fmt.Sprintf("%s, this run %s", f.model, g.model)
 	case f.rows != g.rows || f.dataCRC != g.dataCRC:
 		return fmt.Sprintf("data of %d rows (CRC %08x), this run %d rows (CRC %08x)", f.rows, f.dataCRC, g.rows, g.dataCRC)
 	case f.cfg.batch != g.cfg.batch || f.cfg.k != g.cfg.k || f.cfg.lr != g.cfg.lr || f.cfg.decay != g.cfg.decay ||
@@ -217,18 +278,18 @@ func decodeTrainState(p []byte) (*trainState, error) {
 	return s, nil
 }
 
-func paramCRC(r *RBM) uint32 {
+func paramCRC(w *mat.Dense, vis, hid []float64) uint32 {
 	var e ckpt.Enc
-	w, st := r.rawW()
-	for i := range r.NumVisible() {
-		for _, x := range w[i*st : i*st+r.NumHidden()] {
+	raw := w.RawMatrix()
+	for i := range raw.Rows {
+		for _, x := range raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols] {
 			e.F64(x)
 		}
 	}
-	for _, x := range r.VisBias {
+	for _, x := range vis {
 		e.F64(x)
 	}
-	for _, x := range r.HidBias {
+	for _, x := range hid {
 		e.F64(x)
 	}
 	return ckpt.CRC(e.B)

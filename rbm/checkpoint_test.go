@@ -229,7 +229,7 @@ func FuzzCheckpoint(f *testing.F) {
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if st, err := loadTrainState(path); err == nil {
+		if st, err := loadTrainState(path, trainKind); err == nil {
 			fuzzRestore(t, st)
 		}
 		if st, err := decodeTrainState(b); err == nil {

@@ -80,14 +80,16 @@ func mm32(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, 
 	need("mm32 A", a, m, k, lda)
 	need("mm32 B", b, k, n, ldb)
 	need("mm32 C", c, m, n, ldc)
-	r := 0
-	if useAVX2 && k > 0 {
-		for ; r+4 <= m; r += 4 {
-			mm4AVX2(&a[r*lda], lda, &b[0], ldb, &c[r*ldc], ldc, k, n, laneMask(n))
-		}
+	if !useAVX2 || k == 0 {
+		mm32Go(m, n, k, a, lda, b, ldb, c, ldc)
+		return
 	}
-	if r < m {
-		mm32Go(m-r, n, k, a[r*lda:], lda, b, ldb, c[r*ldc:], ldc)
+	r := 0
+	for ; r+4 <= m; r += 4 {
+		mm4AVX2(&a[r*lda], lda, &b[0], ldb, &c[r*ldc], ldc, k, n, laneMask(n))
+	}
+	for ; r < m; r++ {
+		mm1AVX2(&a[r*lda], &b[0], ldb, &c[r*ldc], k, n, laneMask(n))
 	}
 }
 
@@ -133,7 +135,11 @@ func dots32(m, n, k int, a []float32, lda int, b []float32, ldb int, d []float32
 		}
 		ai := a[i*lda : i*lda+k]
 		for j := j0; j < n; j++ {
-			d[i*ldd+j] = dotGo(ai, b[j*ldb:j*ldb+k])
+			if useAVX2 && k > 0 {
+				d[i*ldd+j] = dot11AVX2(&ai[0], &b[j*ldb], k, laneMask(k))
+			} else {
+				d[i*ldd+j] = dotGo(ai, b[j*ldb:j*ldb+k])
+			}
 		}
 	}
 }

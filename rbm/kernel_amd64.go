@@ -41,3 +41,14 @@ func mm4AVX2(a *float32, lda int, b *float32, ldb int, c *float32, ldc int, k, n
 //
 //go:noescape
 func dot34AVX2(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, k int, mask *int32)
+
+// mm1AVX2 is mm4AVX2 for one row: C[j] = Σ_{p<k} A[p]·B[p][j].
+//
+//go:noescape
+func mm1AVX2(a *float32, b *float32, ldb int, c *float32, k, n int, mask *int32)
+
+// dot11AVX2 returns Σ_{s<k} A[s]·B[s] summed in eight lanes as dot34AVX2
+// does (k ≥ 1); mask is laneMask(k).
+//
+//go:noescape
+func dot11AVX2(a, b *float32, k int, mask *int32) float32

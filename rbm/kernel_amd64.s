@@ -291,3 +291,125 @@ dred:
 	VMOVUPS X8, (DX)
 	VZEROUPPER
 	RET
+
+// func mm1AVX2(a *float32, b *float32, ldb int, c *float32, k, n int, mask *int32)
+//
+// One row of mm4AVX2: C[j] = Σ_{p<k} A[p]·B[p][j]. Accumulators Y0–Y3
+// (blocks of 32 columns) or Y0 (8 columns, masked tail); Y4–Y7 B vectors,
+// Y15 broadcast A, Y14 mask.
+TEXT ·mm1AVX2(SB), NOSPLIT, $0-56
+	MOVQ b+8(FP), DI
+	MOVQ ldb+16(FP), R9
+	SHLQ $2, R9
+	MOVQ c+24(FP), DX
+	MOVQ k+32(FP), CX
+	MOVQ n+40(FP), BX
+
+m1blk32:
+	CMPQ BX, $32
+	JLT  m1blk8
+	MOVQ a+0(FP), AX
+	MOVQ DI, R13
+	MOVQ CX, SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+m1k32:
+	VBROADCASTSS (AX), Y15
+	VFMADD231PS (R13), Y15, Y0
+	VFMADD231PS 32(R13), Y15, Y1
+	VFMADD231PS 64(R13), Y15, Y2
+	VFMADD231PS 96(R13), Y15, Y3
+	ADDQ $4, AX
+	ADDQ R9, R13
+	DECQ SI
+	JNZ  m1k32
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, DI
+	ADDQ $128, DX
+	SUBQ $32, BX
+	JMP  m1blk32
+
+m1blk8:
+	CMPQ BX, $8
+	JLT  m1tail
+	MOVQ a+0(FP), AX
+	MOVQ DI, R13
+	MOVQ CX, SI
+	VXORPS Y0, Y0, Y0
+m1k8:
+	VBROADCASTSS (AX), Y15
+	VFMADD231PS (R13), Y15, Y0
+	ADDQ $4, AX
+	ADDQ R9, R13
+	DECQ SI
+	JNZ  m1k8
+	VMOVUPS Y0, (DX)
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $8, BX
+	JMP  m1blk8
+
+m1tail:
+	TESTQ BX, BX
+	JZ    m1done
+	MOVQ  mask+48(FP), SI
+	VMOVDQU (SI), Y14
+	MOVQ  a+0(FP), AX
+	MOVQ  DI, R13
+	MOVQ  CX, SI
+	VXORPS Y0, Y0, Y0
+m1kt:
+	VMASKMOVPS (R13), Y14, Y4
+	VBROADCASTSS (AX), Y15
+	VFMADD231PS Y4, Y15, Y0
+	ADDQ $4, AX
+	ADDQ R9, R13
+	DECQ SI
+	JNZ  m1kt
+	VMASKMOVPS Y0, Y14, (DX)
+
+m1done:
+	VZEROUPPER
+	RET
+
+// func dot11AVX2(a, b *float32, k int, mask *int32) float32
+//
+// One element of dot34AVX2: Σ_{s<k} A[s]·B[s] in eight lanes (Y0).
+TEXT ·dot11AVX2(SB), NOSPLIT, $0-36
+	MOVQ a+0(FP), AX
+	MOVQ b+8(FP), DI
+	MOVQ k+16(FP), CX
+	MOVQ CX, BX
+	ANDQ $7, BX
+	SHRQ $3, CX
+	VXORPS Y0, Y0, Y0
+	TESTQ CX, CX
+	JZ    d1tail
+d1loop:
+	VMOVUPS (AX), Y1
+	VFMADD231PS (DI), Y1, Y0
+	ADDQ $32, AX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  d1loop
+d1tail:
+	TESTQ BX, BX
+	JZ    d1red
+	MOVQ  mask+24(FP), SI
+	VMOVDQU (SI), Y15
+	VMASKMOVPS (AX), Y15, Y1
+	VMASKMOVPS (DI), Y15, Y2
+	VFMADD231PS Y2, Y1, Y0
+d1red:
+	VHADDPS Y0, Y0, Y0
+	VHADDPS Y0, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDSS X1, X0, X0
+	VMOVSS X0, ret+32(FP)
+	VZEROUPPER
+	RET

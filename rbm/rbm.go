@@ -68,11 +68,8 @@ type RBM struct {
 // a normal distribution of mean 0 and standard deviation 0.01 using src, and
 // both biases start at zero.
 func New(nv, nh int, units Units, src rand.Source) (*RBM, error) {
-	if nv <= 0 || nv > maxUnits {
-		return nil, fmt.Errorf("rbm: number of visible units %d outside [1,%d]", nv, maxUnits)
-	}
-	if nh <= 0 || nh > maxUnits {
-		return nil, fmt.Errorf("rbm: number of hidden units %d outside [1,%d]", nh, maxUnits)
+	if err := checkSizes(nv, nh, 1); err != nil {
+		return nil, err
 	}
 	if !units.valid() {
 		return nil, fmt.Errorf("rbm: unknown units %d (want Binary or Spin)", int(units))
@@ -96,8 +93,8 @@ func New(nv, nh int, units Units, src rand.Source) (*RBM, error) {
 // NewFrom returns an RBM with copies of the given parameters: w is nv×nh
 // (row-major, len nv·nh), vis has nv entries and hid nh.
 func NewFrom(nv, nh int, units Units, w, vis, hid []float64) (*RBM, error) {
-	if nv <= 0 || nv > maxUnits || nh <= 0 || nh > maxUnits {
-		return nil, fmt.Errorf("rbm: sizes %d×%d outside [1,%d]", nv, nh, maxUnits)
+	if err := checkSizes(nv, nh, 1); err != nil {
+		return nil, err
 	}
 	if !units.valid() {
 		return nil, fmt.Errorf("rbm: unknown units %d (want Binary or Spin)", int(units))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"github.com/rsmi-go/rsmi/internal/xrand"
+	"gonum.org/v1/gonum/mat"
 )
 
 // TrainOptions configures Train. A zero field takes the default given in its
@@ -155,7 +156,52 @@ func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*Train
 	if r == nil {
 		return nil, errors.New("rbm: Train needs an RBM")
 	}
-	n, err := r.checkData(data)
+	return train(ctx, r, data, opts, "rbm-train.ckpt", trainKind)
+}
+
+// model is what the shared training loop needs of an RBM.
+type model interface {
+	// checkData validates the data and returns the number of rows.
+	checkData(data []int8) (int, error)
+	// params returns the weights (one row per trainer visible row) and the
+	// biases, for reading and writing.
+	params() (w *mat.Dense, vis, hid []float64)
+	// layout returns the alphabet of the binary units and, for a
+	// categorical RBM, the number of states q of each softmax group of
+	// visible rows (0 otherwise).
+	layout() (units Units, q int)
+	// rows returns data as rows of trainer visible values: data itself for
+	// a binary RBM, one-hot rows for a categorical one.
+	rows(data []int8) []int8
+	// describe names the model for checkpoint mismatch messages.
+	describe() string
+	// monitor returns the reconstruction error and pseudo-log-likelihood.
+	monitor(data []int8, n int, rng *xrand.Xoshiro) (recon, pll float64)
+}
+
+func (r *RBM) params() (*mat.Dense, []float64, []float64) { return r.W, r.VisBias, r.HidBias }
+func (r *RBM) layout() (Units, int)                       { return r.units, 0 }
+func (r *RBM) rows(data []int8) []int8                    { return data }
+func (r *RBM) describe() string {
+	return fmt.Sprintf("RBM %d×%d %v", r.NumVisible(), r.NumHidden(), r.units)
+}
+
+// run holds a training run's data views and position.
+type run struct {
+	t     *trainer
+	x     []int8  // rows of trainer visible values
+	xT    []int8  // unit-major copy of x (batches in order)
+	perm  []int32 // data order (shuffled batches)
+	n     int
+	mon   xrand.Xoshiro
+	res   *TrainResult
+	first int // first epoch to run
+}
+
+// train is Train for any model: ckName is the default checkpoint file name,
+// ckKind the checkpoint kind.
+func train(ctx context.Context, m model, data []int8, opts *TrainOptions, ckName, ckKind string) (*TrainResult, error) {
+	n, err := m.checkData(data)
 	if err != nil {
 		return nil, err
 	}
@@ -166,107 +212,85 @@ func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*Train
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("rbm: training not started: %w", err)
 	}
-	t := newTrainer(r, cfg, opts.Src)
-	mon := xrand.New(opts.Src) // monitoring stream, independent of training
-	nv := r.NumVisible()
-	var perm []int32
-	var dataT []int8 // unit-major copy of data for batches in order
+	t := newTrainer(m, cfg, opts.Src)
+	ru := &run{t: t, x: m.rows(data), n: n, mon: xrand.New(opts.Src), res: &TrainResult{}, first: 1}
+	nv := t.nv
 	if cfg.shuffle {
-		perm = make([]int32, n)
-		for i := range perm {
-			perm[i] = int32(i)
+		ru.perm = make([]int32, n)
+		for i := range ru.perm {
+			ru.perm[i] = int32(i)
 		}
 	} else {
-		dataT = make([]int8, len(data))
+		ru.xT = make([]int8, len(ru.x))
 		for row := range n {
-			for i, x := range data[row*nv : row*nv+nv] {
-				dataT[i*n+row] = x
+			for i, x := range ru.x[row*nv : row*nv+nv] {
+				ru.xT[i*n+row] = x
 			}
 		}
 	}
-	res := &TrainResult{}
-	first := 1
-	var ckPath string
-	var fp trainFingerprint
-	if ck := opts.Checkpoint; ck != nil {
-		if ckPath, err = ck.Path("rbm-train.ckpt"); err != nil {
-			return nil, fmt.Errorf("rbm: %w", err)
-		}
-		fp = trainFingerprint{nv: nv, nh: r.NumHidden(), units: int(r.units), rows: n,
-			dataCRC: ckpt.CRCInt8(data), paramCRC: paramCRC(r), cfg: cfg}
-		fp.cfg.epochs = 0
-		fp.seed = [8]uint64{t.rng.S0, t.rng.S1, t.rng.S2, t.rng.S3, mon.S0, mon.S1, mon.S2, mon.S3}
-		if ck.Resume && ckpt.Exists(ckPath) {
-			st, err := loadTrainState(ckPath)
-			if err != nil {
-				return nil, err
-			}
-			if m := st.fp.mismatch(&fp); m != "" {
-				return nil, fmt.Errorf("rbm: cannot resume from %s: it was written for %s", ckPath, m)
-			}
-			if err := t.restore(st); err != nil {
-				return nil, fmt.Errorf("rbm: cannot resume from %s: %w", ckPath, err)
-			}
-			if len(st.perm) != len(perm) {
-				return nil, fmt.Errorf("rbm: cannot resume from %s: shuffling differs", ckPath)
-			}
-			copy(perm, st.perm)
-			mon = st.mon
-			res.Epochs, res.Updates, res.ResumedFrom = st.epoch, st.updates, st.epoch
-			res.ReconstructionError, res.PseudoLogLikelihood = st.recon, st.pll
-			t.store(r)
-			first = st.epoch + 1
+	var ck *trainCkpt
+	if opts.Checkpoint != nil {
+		if ck, err = openTrainCkpt(opts.Checkpoint, ckName, ckKind, m, data, cfg, ru); err != nil {
+			return nil, err
 		}
 	}
-	for e := first; e <= cfg.epochs; e++ {
+	for e := ru.first; e <= cfg.epochs; e++ {
 		lr := cfg.lr / (1 + cfg.decay*float64(e-1))
-		if perm != nil {
-			for i := n - 1; i > 0; i-- {
-				j := t.rng.Intn(i + 1)
-				perm[i], perm[j] = perm[j], perm[i]
-			}
+		if err := ru.epoch(ctx, e, lr); err != nil {
+			return ru.res, err
 		}
-		for start, nb := 0, 0; start < n; start, nb = start+cfg.batch, nb+1 {
-			if err := ctx.Err(); err != nil { // every batch: a batch costs ≥ rows·nv·nh multiply-adds
-				return res, fmt.Errorf("rbm: training interrupted in epoch %d: %w", e, err)
-			}
-			rows := min(cfg.batch, n-start)
-			if perm == nil {
-				t.loadT(dataT, n, start, rows)
-			} else {
-				t.loadPerm(data, perm[start:start+rows])
-			}
-			t.step(rows, lr)
-			res.Updates++
-			if nb%64 == 63 && !t.finite() {
-				return res, fmt.Errorf("rbm: training diverged in epoch %d, update %d: parameters became NaN or Inf (lower the learning rate)", e, res.Updates)
-			}
-		}
-		if !t.finite() {
-			return res, fmt.Errorf("rbm: training diverged in epoch %d: parameters became NaN or Inf (lower the learning rate)", e)
-		}
-		t.store(r)
-		res.Epochs = e
+		t.store(m)
+		ru.res.Epochs = e
 		if opts.Progress != nil || e == cfg.epochs {
-			res.ReconstructionError, res.PseudoLogLikelihood = r.monitor(data, n, &mon)
+			ru.res.ReconstructionError, ru.res.PseudoLogLikelihood = m.monitor(data, n, &ru.mon)
 		}
-		if ckPath != "" && opts.Checkpoint.Due(e, cfg.epochs) {
-			st := t.snapshot(fp, e, res, mon, perm)
-			if err := ckpt.Write(ckPath, trainKind, trainVersion, st.encode()); err != nil {
-				return res, fmt.Errorf("rbm: writing checkpoint after epoch %d: %w", e, err)
+		if ck != nil && opts.Checkpoint.Due(e, cfg.epochs) {
+			if err := ck.save(e, ru); err != nil {
+				return ru.res, err
 			}
 		}
 		if opts.Progress != nil {
 			opts.Progress(Progress{Epoch: e, Epochs: cfg.epochs, LearningRate: lr,
-				ReconstructionError: res.ReconstructionError, PseudoLogLikelihood: res.PseudoLogLikelihood})
+				ReconstructionError: ru.res.ReconstructionError, PseudoLogLikelihood: ru.res.PseudoLogLikelihood})
 		}
 	}
-	return res, nil
+	return ru.res, nil
+}
+
+// epoch makes the updates of epoch e.
+func (ru *run) epoch(ctx context.Context, e int, lr float64) error {
+	t, n := ru.t, ru.n
+	if ru.perm != nil {
+		for i := n - 1; i > 0; i-- {
+			j := t.rng.Intn(i + 1)
+			ru.perm[i], ru.perm[j] = ru.perm[j], ru.perm[i]
+		}
+	}
+	for start, nb := 0, 0; start < n; start, nb = start+t.batch, nb+1 {
+		if err := ctx.Err(); err != nil { // every batch: a batch costs ≥ rows·nv·nh multiply-adds
+			return fmt.Errorf("rbm: training interrupted in epoch %d: %w", e, err)
+		}
+		rows := min(t.batch, n-start)
+		if ru.perm == nil {
+			t.loadT(ru.xT, n, start, rows)
+		} else {
+			t.loadPerm(ru.x, ru.perm[start:start+rows])
+		}
+		t.step(rows, lr)
+		ru.res.Updates++
+		if nb%64 == 63 && !t.finite() {
+			return fmt.Errorf("rbm: training diverged in epoch %d, update %d: parameters became NaN or Inf (lower the learning rate)", e, ru.res.Updates)
+		}
+	}
+	if !t.finite() {
+		return fmt.Errorf("rbm: training diverged in epoch %d: parameters became NaN or Inf (lower the learning rate)", e)
+	}
+	return nil
 }
 
 // loadTrainState reads and checks a training checkpoint.
-func loadTrainState(path string) (*trainState, error) {
-	p, err := ckpt.Read(path, trainKind, trainVersion)
+func loadTrainState(path, kind string) (*trainState, error) {
+	p, err := ckpt.Read(path, kind, trainVersion)
 	if err != nil {
 		return nil, fmt.Errorf("rbm: cannot resume: %w", err)
 	}
@@ -313,7 +337,8 @@ func (r *RBM) monitor(data []int8, n int, rng *xrand.Xoshiro) (recon, pll float6
 // row per unit, one column per sample): the products are then the
 // register-blocked kernels of kernel.go over long rows of samples.
 type trainer struct {
-	nv, nh, batch, chains, k int
+	nv, nh, batch, chains, k int // nv: visible rows (nv·q for a categorical RBM)
+	q                        int // states of each softmax group of visible rows (0: binary units)
 	stride                   int // columns of vt and ht: batch + chains
 	persistent, chainInit    bool
 	mom, wd                  float32
@@ -327,16 +352,19 @@ type trainer struct {
 	sumV, sumH      []float32 // bias gradients
 	vPos, vNeg      []float32 // per visible unit: sums over data / negative samples
 	hPos, hNeg      []float32 // per hidden unit: sums of the scaled statistics
+	pg              []float32 // softmax weights of one group (q)
 	rng             xrand.Xoshiro
 	off, span, gain float32 // off value, on−off, sigmoid gain (1 Binary, 2 Spin)
 }
 
-func newTrainer(r *RBM, cfg trainConfig, src rand.Source) *trainer {
-	nv, nh := r.NumVisible(), r.NumHidden()
-	t := &trainer{nv: nv, nh: nh, batch: cfg.batch, chains: cfg.batch, k: cfg.k,
+func newTrainer(m model, cfg trainConfig, src rand.Source) *trainer {
+	w, vis, hid := m.params()
+	nv, nh := len(vis), len(hid)
+	units, q := m.layout()
+	t := &trainer{nv: nv, nh: nh, q: q, batch: cfg.batch, chains: cfg.batch, k: cfg.k,
 		persistent: cfg.persistent,
 		mom:        float32(cfg.mom), wd: float32(cfg.wd), span: 1, gain: 1}
-	if r.units == Spin {
+	if units == Spin {
 		t.off, t.span, t.gain = -1, 2, 2
 	}
 	t.stride = t.batch + t.chains
@@ -344,16 +372,16 @@ func newTrainer(r *RBM, cfg trainConfig, src rand.Source) *trainer {
 	t.wt = make([]float32, nh*nv)
 	t.b = make([]float32, nv)
 	t.c = make([]float32, nh)
-	w, st := r.rawW()
+	raw := w.RawMatrix()
 	for i := range nv {
 		for j := range nh {
-			t.w[i*nh+j] = float32(w[i*st+j])
+			t.w[i*nh+j] = float32(raw.Data[i*raw.Stride+j])
 		}
 	}
-	for i, x := range r.VisBias {
+	for i, x := range vis {
 		t.b[i] = float32(x)
 	}
-	for j, x := range r.HidBias {
+	for j, x := range hid {
 		t.c[j] = float32(x)
 	}
 	t.transpose()
@@ -372,6 +400,9 @@ func newTrainer(r *RBM, cfg trainConfig, src rand.Source) *trainer {
 	t.vNeg = make([]float32, nv)
 	t.hPos = make([]float32, nh)
 	t.hNeg = make([]float32, nh)
+	if q > 0 {
+		t.pg = make([]float32, q)
+	}
 	t.rng = xrand.New(src)
 	return t
 }
@@ -386,19 +417,20 @@ func (t *trainer) transpose() {
 	}
 }
 
-// store writes the parameters back into r.
-func (t *trainer) store(r *RBM) {
-	w, st := r.rawW()
+// store writes the parameters back into m.
+func (t *trainer) store(m model) {
+	w, vis, hid := m.params()
+	raw := w.RawMatrix()
 	for i := range t.nv {
 		for j := range t.nh {
-			w[i*st+j] = float64(t.w[i*t.nh+j])
+			raw.Data[i*raw.Stride+j] = float64(t.w[i*t.nh+j])
 		}
 	}
 	for i, x := range t.b {
-		r.VisBias[i] = float64(x)
+		vis[i] = float64(x)
 	}
 	for j, x := range t.c {
-		r.HidBias[j] = float64(x)
+		hid[j] = float64(x)
 	}
 }
 
@@ -507,6 +539,10 @@ func (t *trainer) hidden(col, n, nScale int, scale1, scale2 float32, sample bool
 // visible draws v ~ P(v | h) for the first n columns of hs into the
 // columns [col, col+n) of vt.
 func (t *trainer) visible(col, n int) {
+	if t.q > 0 {
+		t.visibleSoftmax(col, n)
+		return
+	}
 	nv, nh, s := t.nv, t.nh, t.stride
 	mm32(nv, n, nh, t.w, nh, t.hs, t.chains, t.vt[col:], s)
 	off, span := t.off, t.span
