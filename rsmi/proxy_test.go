@@ -152,7 +152,10 @@ func TestRBMProxyChain1D(t *testing.T) {
 	}
 	for seed := uint64(1); seed <= 2; seed++ {
 		f, _ := NewFilter(1, 2, rand.NewPCG(seed, 5))
-		if _, err := Train(ctx, cum, f, &TrainOptions{Steps: 1500, LearningRate: 0.02, Norm: 3}); err != nil {
+		// 3000 steps: a start near the symmetric saddle w ∝ (1,1) needs
+		// about 2000 to reach decimation (seed 1 with rbm's xoshiro256**
+		// streams); every seed tried converges to the same filter by then.
+		if _, err := Train(ctx, cum, f, &TrainOptions{Steps: 3000, LearningRate: 0.02, Norm: 3}); err != nil {
 			t.Fatal(err)
 		}
 		checkDecimation(t, fmt.Sprintf("RBM proxy seed %d", seed), f, tb)
