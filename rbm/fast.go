@@ -29,7 +29,7 @@ func init() {
 // sigArg returns the coefficients (A, B) with which sigT(A·x + B) =
 // σ(gain·(x + c)).
 func sigArg(gain, c float32) (float32, float32) {
-	return gain * sigScale, (gain*c + sigRange) * sigScale
+	return gain * sigScale, float32(mad(gain, c, sigRange) * sigScale)
 }
 
 // sigT returns σ at table coordinate t = (x+16)·128, to within 1e-6 (NaN
@@ -43,7 +43,7 @@ func sigT(t float32) float32 {
 	k := int(t)
 	f := t - float32(k)
 	e := &sigTab[k&(sigN-1)]
-	return e[0] + f*e[1]
+	return mad(f, e[1], e[0])
 }
 
 // fastSigmoid returns σ(x) to within 1e-6 (NaN maps to σ(−16)).
@@ -68,9 +68,18 @@ func exp32(x float32) float32 {
 		return 0
 	}
 	const ln2Hi, ln2Lo = 0.693359375, -2.12194440e-4 // ln2Hi has 9 significant bits
-	n := int32(x*math.Log2E - 0.5)                   // round half away from zero, x ≤ 0
+	n := int32(float32(x*math.Log2E) - 0.5)          // round half away from zero, x ≤ 0
 	fn := float32(n)
-	r := (x - fn*ln2Hi) - fn*ln2Lo
-	p := 1 + r*(1+r*(1.0/2)*(1+r*(1.0/3)*(1+r*(1.0/4)*(1+r*(1.0/5)*(1+r*(1.0/6))))))
+	r := float32(x-float32(fn*ln2Hi)) - float32(fn*ln2Lo)
+	p := mad(r, 1.0/6, 1)
+	for _, c := range [...]float32{1.0 / 5, 1.0 / 4, 1.0 / 3, 1.0 / 2, 1} {
+		p = mad(float32(r*c), p, 1)
+	}
 	return p * math.Float32frombits(uint32(n+127)<<23)
 }
+
+// mad returns a·b + c with the product and the sum each rounded to
+// float32: the explicit conversion keeps the compiler from fusing them
+// (which it does on arm64 and with GOAMD64=v3), so that results do not
+// depend on the architecture or the build's instruction level.
+func mad(a, b, c float32) float32 { return float32(a*b) + c }

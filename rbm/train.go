@@ -496,21 +496,21 @@ func (t *trainer) hidden(col, n, nScale int, scale1, scale2 float32, sample bool
 	mm32(nh, n, nv, t.wt, nv, t.vt[col:], s, t.ht[col:], s)
 	off, span := t.off, t.span
 	// mean = span·p + off, pre-scaled
-	m1, o1 := scale1*span, scale1*off
-	m2, o2 := scale2*span, scale2*off
+	m1, o1 := float32(scale1*span), float32(scale1*off)
+	m2, o2 := float32(scale2*span), float32(scale2*off)
 	for j := range nh {
 		row := t.ht[j*s+col : j*s+col+n]
 		A, B := sigArg(t.gain, t.c[j])
 		a, b := row[:nScale], row[nScale:]
 		var sa, sb float32
 		for k, x := range a {
-			a[k] = m1*sigT(A*x+B) + o1
+			a[k] = mad(m1, sigT(mad(A, x, B)), o1)
 			sa += a[k]
 		}
 		sum1[j] = sa
 		if !sample {
 			for k, x := range b {
-				b[k] = m2*sigT(A*x+B) + o2
+				b[k] = mad(m2, sigT(mad(A, x, B)), o2)
 				sb += b[k]
 			}
 			sum2[j] = sb
@@ -520,17 +520,17 @@ func (t *trainer) hidden(col, n, nScale int, scale1, scale2 float32, sample bool
 		k := 0
 		for ; k+1 < len(b); k += 2 {
 			u0, u1 := unif2(t.rng.Uint64())
-			p0, p1 := sigT(A*b[k]+B), sigT(A*b[k+1]+B)
-			b[k], b[k+1] = m2*p0+o2, m2*p1+o2
+			p0, p1 := sigT(mad(A, b[k], B)), sigT(mad(A, b[k+1], B))
+			b[k], b[k+1] = mad(m2, p0, o2), mad(m2, p1, o2)
 			sb += b[k] + b[k+1]
-			hj[k], hj[k+1] = off+span*onBit(u0, p0), off+span*onBit(u1, p1)
+			hj[k], hj[k+1] = mad(span, onBit(u0, p0), off), mad(span, onBit(u1, p1), off)
 		}
 		if k < len(b) {
 			u0, _ := unif2(t.rng.Uint64())
-			p0 := sigT(A*b[k] + B)
-			b[k] = m2*p0 + o2
+			p0 := sigT(mad(A, b[k], B))
+			b[k] = mad(m2, p0, o2)
 			sb += b[k]
-			hj[k] = off + span*onBit(u0, p0)
+			hj[k] = mad(span, onBit(u0, p0), off)
 		}
 		sum2[j] = sb
 	}
@@ -553,17 +553,17 @@ func (t *trainer) visible(col, n int) {
 		k := 0
 		for ; k+1 < len(row); k += 2 {
 			u0, u1 := unif2(t.rng.Uint64())
-			b0, b1 := onBit(u0, sigT(A*row[k]+B)), onBit(u1, sigT(A*row[k+1]+B))
-			row[k], row[k+1] = off+span*b0, off+span*b1
+			b0, b1 := onBit(u0, sigT(mad(A, row[k], B))), onBit(u1, sigT(mad(A, row[k+1], B)))
+			row[k], row[k+1] = mad(span, b0, off), mad(span, b1, off)
 			on += b0 + b1
 		}
 		if k < len(row) {
 			u0, _ := unif2(t.rng.Uint64())
-			b0 := onBit(u0, sigT(A*row[k]+B))
-			row[k] = off + span*b0
+			b0 := onBit(u0, sigT(mad(A, row[k], B)))
+			row[k] = mad(span, b0, off)
 			on += b0
 		}
-		t.vNeg[i] = float32(len(row))*off + span*on
+		t.vNeg[i] = mad(float32(len(row)), off, float32(span*on))
 	}
 }
 
@@ -601,7 +601,7 @@ func (t *trainer) step(rows int, lr float64) {
 	// Bias gradients.
 	invR, invC := 1/float32(rows), 1/float32(chains)
 	for i := range nv {
-		t.sumV[i] = invR*t.vPos[i] - invC*t.vNeg[i]
+		t.sumV[i] = float32(invR*t.vPos[i]) - float32(invC*t.vNeg[i])
 	}
 	for j := range nh {
 		t.sumH[j] = t.hPos[j] + t.hNeg[j]
@@ -612,19 +612,19 @@ func (t *trainer) step(rows int, lr float64) {
 	eps := float32(lr)
 	dots32(nv, nh, all, t.vt, s, t.ht, s, t.dw, nh)
 	if t.uw == nil {
-		beta := 1 - eps*t.wd
+		beta := 1 - float32(eps*t.wd)
 		for k, d := range t.dw {
 			t.w[k] = float32(beta*t.w[k]) + float32(eps*d)
 		}
 		for i, d := range t.sumV {
-			t.b[i] += eps * d
+			t.b[i] += float32(eps * d)
 		}
 		for j, d := range t.sumH {
-			t.c[j] += eps * d
+			t.c[j] += float32(eps * d)
 		}
 	} else {
 		for k, d := range t.dw {
-			t.uw[k] = float32(t.mom*t.uw[k]) + float32(eps*d) - float32(eps*t.wd*t.w[k])
+			t.uw[k] = float32(t.mom*t.uw[k]) + float32(eps*d) - float32(float32(eps*t.wd)*t.w[k])
 			t.w[k] += t.uw[k]
 		}
 		for i, d := range t.sumV {
