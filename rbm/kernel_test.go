@@ -135,3 +135,50 @@ func TestKernelsPortable(t *testing.T) {
 	}
 	t.Logf("assembly kernels available: %v", saved)
 }
+
+// TestSigRowPortable requires the assembly sigRow to give the same bits
+// as the portable one in every mode, for rows of every length mod 8 and
+// arguments beyond the table (±Inf, NaN).
+func TestSigRowPortable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	saved := useAVX2
+	defer func() { useAVX2 = saved }()
+	for it := range 300 {
+		n := rng.IntN(40)
+		x := make([]float32, n)
+		u := make([]float32, n)
+		for k := range x {
+			x[k] = float32(rng.NormFloat64() * 6)
+			u[k] = float32(rng.IntN(1<<24)) * 0x1p-24
+		}
+		if n > 3 {
+			x[0], x[1], x[2] = float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())
+		}
+		A, B := sigArg(1+float32(it%2), float32(rng.NormFloat64()))
+		p := sigParams{a: A, b: B, m: 0.37, o: -0.2, span: 2, off: -1, top: sigN, tab: &sigTab}
+		for mode := range 3 {
+			run := func(fast bool) ([]float32, []float32, float32) {
+				useAVX2 = fast && saved
+				xs := append([]float32(nil), x...)
+				d := make([]float32, n)
+				s := sigRow(xs, &p, u, d, mode)
+				return xs, d, s
+			}
+			x1, d1, s1 := run(true)
+			x0, d0, s0 := run(false)
+			if math.Float32bits(s1) != math.Float32bits(s0) {
+				t.Fatalf("n %d mode %d: sum %v (assembly), %v (portable)", n, mode, s1, s0)
+			}
+			for k := range n {
+				if math.Float32bits(x1[k]) != math.Float32bits(x0[k]) || math.Float32bits(d1[k]) != math.Float32bits(d0[k]) {
+					t.Fatalf("n %d mode %d element %d: %v %v (assembly), %v %v (portable)", n, mode, k, x1[k], d1[k], x0[k], d0[k])
+				}
+			}
+			if mode == sigStats && n > 5 {
+				if want := 0.37*fastSigmoid(A*x[5]/sigScale+(B/sigScale-sigRange)) - 0.2; math.Abs(float64(x0[5]-want)) > 1e-5 {
+					t.Fatalf("statistic %v, want %v", x0[5], want)
+				}
+			}
+		}
+	}
+}

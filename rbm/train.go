@@ -353,6 +353,7 @@ type trainer struct {
 	vPos, vNeg      []float32 // per visible unit: sums over data / negative samples
 	hPos, hNeg      []float32 // per hidden unit: sums of the scaled statistics
 	pg              []float32 // softmax weights of one group (q)
+	ubuf            []float32 // uniform numbers of one row of samples
 	rng             xrand.Xoshiro
 	off, span, gain float32 // off value, on−off, sigmoid gain (1 Binary, 2 Spin)
 }
@@ -403,6 +404,7 @@ func newTrainer(m model, cfg trainConfig, src rand.Source) *trainer {
 	if q > 0 {
 		t.pg = make([]float32, q)
 	}
+	t.ubuf = make([]float32, t.chains)
 	t.rng = xrand.New(src)
 	return t
 }
@@ -501,39 +503,30 @@ func (t *trainer) hidden(col, n, nScale int, scale1, scale2 float32, sample bool
 	for j := range nh {
 		row := t.ht[j*s+col : j*s+col+n]
 		A, B := sigArg(t.gain, t.c[j])
-		a, b := row[:nScale], row[nScale:]
-		var sa, sb float32
-		for k, x := range a {
-			a[k] = mad(m1, sigT(mad(A, x, B)), o1)
-			sa += a[k]
-		}
-		sum1[j] = sa
+		p := sigParams{a: A, b: B, m: m1, o: o1, span: span, off: off, top: sigN, tab: &sigTab}
+		sum1[j] = sigRow(row[:nScale], &p, nil, nil, sigStats)
+		p.m, p.o = m2, o2
+		b := row[nScale:]
 		if !sample {
-			for k, x := range b {
-				b[k] = mad(m2, sigT(mad(A, x, B)), o2)
-				sb += b[k]
-			}
-			sum2[j] = sb
+			sum2[j] = sigRow(b, &p, nil, nil, sigStats)
 			continue
 		}
-		hj := t.hs[j*t.chains : j*t.chains+len(b)]
-		k := 0
-		for ; k+1 < len(b); k += 2 {
-			u0, u1 := unif2(t.rng.Uint64())
-			p0, p1 := sigT(mad(A, b[k], B)), sigT(mad(A, b[k+1], B))
-			b[k], b[k+1] = mad(m2, p0, o2), mad(m2, p1, o2)
-			sb += b[k] + b[k+1]
-			hj[k], hj[k+1] = mad(span, onBit(u0, p0), off), mad(span, onBit(u1, p1), off)
-		}
-		if k < len(b) {
-			u0, _ := unif2(t.rng.Uint64())
-			p0 := sigT(mad(A, b[k], B))
-			b[k] = mad(m2, p0, o2)
-			sb += b[k]
-			hj[k] = mad(span, onBit(u0, p0), off)
-		}
-		sum2[j] = sb
+		sum2[j] = sigRow(b, &p, t.uniforms(len(b)), t.hs[j*t.chains:j*t.chains+len(b)], sigStatsSample)
 	}
+}
+
+// uniforms returns n uniform numbers in [0,1) (24 bits each, two per
+// generator output) in a buffer of the trainer.
+func (t *trainer) uniforms(n int) []float32 {
+	u := t.ubuf[:n]
+	k := 0
+	for ; k+1 < n; k += 2 {
+		u[k], u[k+1] = unif2(t.rng.Uint64())
+	}
+	if k < n {
+		u[k], _ = unif2(t.rng.Uint64())
+	}
+	return u
 }
 
 // visible draws v ~ P(v | h) for the first n columns of hs into the
@@ -545,25 +538,11 @@ func (t *trainer) visible(col, n int) {
 	}
 	nv, nh, s := t.nv, t.nh, t.stride
 	mm32(nv, n, nh, t.w, nh, t.hs, t.chains, t.vt[col:], s)
-	off, span := t.off, t.span
 	for i := range nv {
 		row := t.vt[i*s+col : i*s+col+n]
 		A, B := sigArg(t.gain, t.b[i])
-		var on float32 // number of units on
-		k := 0
-		for ; k+1 < len(row); k += 2 {
-			u0, u1 := unif2(t.rng.Uint64())
-			b0, b1 := onBit(u0, sigT(mad(A, row[k], B))), onBit(u1, sigT(mad(A, row[k+1], B)))
-			row[k], row[k+1] = mad(span, b0, off), mad(span, b1, off)
-			on += b0 + b1
-		}
-		if k < len(row) {
-			u0, _ := unif2(t.rng.Uint64())
-			b0 := onBit(u0, sigT(mad(A, row[k], B)))
-			row[k] = mad(span, b0, off)
-			on += b0
-		}
-		t.vNeg[i] = mad(float32(len(row)), off, float32(span*on))
+		p := sigParams{a: A, b: B, span: t.span, off: t.off, top: sigN, tab: &sigTab}
+		t.vNeg[i] = sigRow(row, &p, t.uniforms(len(row)), nil, sigSample) // Σ of the samples
 	}
 }
 

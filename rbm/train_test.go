@@ -81,7 +81,9 @@ func TestTrainIsingRing(t *testing.T) {
 	}{
 		{"spin CD-2", Spin, TrainOptions{Epochs: 60, BatchSize: 50, LearningRate: 0.05, Decay: 0.05, Momentum: 0.5, K: 2, Shuffle: true}},
 		{"spin PCD-1", Spin, TrainOptions{Epochs: 60, BatchSize: 100, LearningRate: 0.05, Decay: 0.2, Momentum: 0.5, Persistent: true, Shuffle: true}},
-		{"binary PCD-1", Binary, TrainOptions{Epochs: 100, BatchSize: 100, LearningRate: 0.5, Decay: 0.1, Momentum: 0.5, Persistent: true, Shuffle: true}},
+		// binary units: PCD-2 at rate 0.3 lands at 0.005–0.017 nats over
+		// seeds; PCD-1 at rate 0.5 at 0.018–0.048
+		{"binary PCD-2", Binary, TrainOptions{Epochs: 100, BatchSize: 100, LearningRate: 0.3, Decay: 0.1, Momentum: 0.5, Persistent: true, K: 2, Shuffle: true}},
 	} {
 		r, err := New(8, 8, c.units, rand.NewPCG(3, 4))
 		if err != nil {
@@ -392,7 +394,7 @@ func TestTrainGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := [2]uint32{paramCRC(r.W, r.VisBias, r.HidBias), paramCRC(c.W, c.VisBias, c.HidBias)}
-	if want := [2]uint32{0x58fc4a4d, 0x30665e3c}; got != want {
+	if want := [2]uint32{0x052a2538, 0xaf28ecf9}; got != want {
 		t.Errorf("parameter CRCs %08x, want %08x (assembly kernels: %v)", got, want, useAVX2)
 	}
 }
