@@ -31,7 +31,10 @@ const MaxStates = 128
 // −Σ_i b_{i,0} in the energy.
 //
 // The fields are exported so that callers may read and set the parameters
-// directly; their shapes must not be changed.
+// directly; their shapes must not be changed. Methods that take one
+// configuration (FreeEnergy, HiddenInput, Energy, Gibbs, …) panic on a
+// wrong length or a value outside the alphabet, a programming error;
+// TrainCategorical and LogLikelihood validate their data and return errors.
 type Categorical struct {
 	W       *mat.Dense // (nv·q)×nh couplings: row i·q+a for unit i in state a
 	VisBias []float64  // nv·q visible biases: VisBias[i·q+a]
@@ -40,8 +43,8 @@ type Categorical struct {
 	index   [256]int8 // state index of each int8 value (at uint8(x)), −1 outside the alphabet
 }
 
-// States returns 0, 1, …, q−1: the alphabet of visible units given as
-// state indices.
+// States returns 0, 1, …, q−1 (q ≤ MaxStates): the alphabet of visible
+// units given as state indices.
 func States(q int) []int8 {
 	s := make([]int8, max(q, 0))
 	for a := range s {

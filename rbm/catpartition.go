@@ -13,7 +13,7 @@ import (
 // binary RBM's MaxExactUnits in states), and the largest block of Block.
 const MaxExactStates = 1 << MaxExactUnits
 
-// states returns base^n, or MaxExactStates+1 if that is larger.
+// statesCapped returns base^n, or MaxExactStates+1 if that is larger.
 func statesCapped(base, n int) int {
 	s := 1
 	for range n {
