@@ -60,7 +60,7 @@ for row in "${rows[@]}"; do
 done
 
 # RBM: the anchors' PCD-1 fit of 100,000 × 24, 32 hidden, batch 100, 10 epochs.
-gofit=$(for r in $(seq "$ROUNDS"); do go test ./rbm -run '^$' -bench '^BenchmarkFitAnchor$' -benchtime 1x -count 1 -args -rbm.ll=false 2>/dev/null | awk '{for (i=2;i<=NF;i++) if ($i=="s/fit") print $(i-1)}'; done | median)
+gofit=$(for r in $(seq "$ROUNDS"); do go test ./rbm -run '^$' -bench '^BenchmarkRBMFit$' -benchtime 1x -count 1 2>/dev/null | awk '{for (i=2;i<=NF;i++) if ($i=="s/fit") print $(i-1)}'; done | median)
 printf '| RBM PCD-1 fit 100k×24, nh=32, 10 epochs (s) | %.3f | | |\n' "$gofit"
 if /usr/bin/python3 -c 'import sklearn, torch' 2>/dev/null; then
   for name in sklearn torch; do
