@@ -44,6 +44,34 @@
 // a hundred times faster than a loop over sites. MCRG is one stream over a
 // Dataset.
 //
+// # From a Hamiltonian to its exponents: Pipeline
+//
+// Pipeline runs the whole method in one call for any System (a lattice and
+// a chain factory per size and temperature; IsingSystem for the Ising
+// model): it learns the RSMI filter of a 2^d block at fixed norm, turns its
+// direction into symmetrized rules of several strengths w (RSMI fixes the
+// direction of the coarse-graining, not its sharpness: the mutual
+// information grows monotonically with w), streams sharded samples at L and
+// L/b through MCRGStream with all of them and majority rule at once, and
+// reports y_t, y_h, ν and η per rule and level with jackknife errors. Each
+// estimate comes with a systematic error by a rule fixed in advance
+// (EstimateY): the matched level drift (Swendsen's comparison of level n on
+// L with level n−1 on L/b, which cancels the finite-size part), the
+// finite-size change at fixed level and the truncation change, in
+// quadrature. The learned estimate of each exponent is the learned strength
+// with the smallest total error — the rule's sharpness is chosen by how well
+// the RG converges across levels, sizes and operator counts, never by a
+// known answer. Every stage is checkpointed; no configuration is held
+// beyond one shard per worker.
+//
+// Measured with examples/rgflow at its defaults (seed 1): in 2D at L = 128
+// (200,000 + 200,000 configurations) the sharp learned rule gives ν =
+// 1.0005 ± 0.0026 (stat) ± 0.0050 (sys) and y_h = 1.87452 ± 0.00019 ±
+// 0.00045 (exact 1 and 15/8); the soft rules converge more slowly in 2D and
+// are not chosen. In 3D at L = 64 the choice falls on soft rules, w ≈ 0.45
+// for y_t and w ≈ 0.6 for y_h, whose level drifts change sign there: the
+// README gives the figures.
+//
 // # Data collapse
 //
 // Collapse is a second, independent estimate in the spirit of

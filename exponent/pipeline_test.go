@@ -103,7 +103,7 @@ func TestPipeline3DMajority(t *testing.T) {
 	}
 	t.Parallel()
 	res, err := Pipeline(context.Background(), IsingSystem(3), 16, 1/0.221654626, rand.NewPCG(3, 4), &PipelineOptions{
-		LearnSamples: 40, Pairs: 5000, Steps: 100, Samples: 3000, Shards: 20, MatchSamples: -1, MinSide: 4,
+		LearnSamples: 20, Pairs: 2000, Steps: 60, Samples: 3000, Shards: 20, MatchSamples: -1, MinSide: 4,
 		Weights: []float64{math.Inf(1)}})
 	if err != nil {
 		t.Fatal(err)

@@ -74,13 +74,13 @@ func main() {
 	flag.IntVar(&c.match, "match", 0, "configurations of the matching run at L/2 (default -n; negative: none)")
 	flag.IntVar(&c.shards, "shards", 40, "independent shards (chains), also the jackknife blocks")
 	flag.IntVar(&c.learn, "learn", 0, "configurations of the learning sample (default 400 in 2D, 100 in 3D)")
-	flag.IntVar(&c.pairs, "pairs", 50000, "(V,E) pairs for learning the filter")
-	flag.IntVar(&c.steps, "steps", 1000, "Adam steps of the filter's training at ‖λ‖ = 1")
+	flag.IntVar(&c.pairs, "pairs", 30000, "(V,E) pairs for learning the filter")
+	flag.IntVar(&c.steps, "steps", 300, "Adam steps of the filter's training at ‖λ‖ = 1")
 	flag.StringVar(&weights, "weights", "", "strengths w of the learned rules, comma-separated, inf for the sharp rule (default: exponent.Pipeline's)")
 	flag.IntVar(&c.ops, "ops", 4, "operators per sector k* of the estimates")
 	flag.IntVar(&c.minSide, "minside", 8, "smallest final lattice side of the estimates")
 	flag.StringVar(&flowT, "flowT", "0.97,1,1.03", "temperatures of the flow figure, in units of T_c (empty: none)")
-	flag.IntVar(&c.flowN, "flown", 1000, "configurations per flow temperature")
+	flag.IntVar(&c.flowN, "flown", 0, "configurations per flow temperature (default 1000 in 2D, 300 in 3D)")
 	flag.Uint64Var(&c.seed, "seed", 1, "random seed")
 	flag.StringVar(&c.outdir, "outdir", ".", "directory for the PNG figures")
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
@@ -127,6 +127,7 @@ func (c *config) defaults() error {
 	def(&c.n, 200000, 32000)
 	def(&c.match, c.n, c.n)
 	def(&c.learn, 400, 100)
+	def(&c.flowN, 1000, 300)
 	for i := range c.flowT {
 		c.flowT[i] *= ref.Tc
 	}
