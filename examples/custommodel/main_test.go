@@ -8,9 +8,25 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/rsmi-go/rsmi/examples/internal/maintest"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/sample"
 )
+
+func TestMain(m *testing.M) { maintest.Main(m, main) }
+
+// TestConventions runs the program as a user does: -h, a positional
+// argument, an unwritable -outdir, and a small run with -json, with and
+// without -q (see maintest.Check), whose progress lines name every stage.
+func TestConventions(t *testing.T) {
+	maintest.Check(t, maintest.Conventions{
+		Usage:  "custommodel samples a user-defined Hamiltonian",
+		Outdir: "-outdir",
+		Small:  []string{"-L", "8", "-n", "200", "-chains", "2", "-sweeps", "50", "-pairs", "2000", "-oracle-pairs", "500", "-steps", "30"},
+		Stages: []string{"sampling: sample.Collect", "rsmi.ExactV: Θ-RBM", "rsmi.ExactV: fine-tuning", "filter at ‖λ‖ = 1: rsmi.Train  30/30",
+			"rsmi.NewExactOracle", "figure", "staggered filter"},
+	})
+}
 
 // small is a configuration that runs in a few seconds: L = 16, 1200
 // configurations, 24,000 pairs, 600 Adam steps.

@@ -15,7 +15,7 @@
 // Usage:
 //
 //	go run ./examples/ising1d -K 1 -json
-//	go run ./examples/ising1d -K 0.5 -steps 20000 -png ising1d.png
+//	go run ./examples/ising1d -K 0.5 -steps 20000 -outdir figs
 //	go run ./examples/sample -model ising1d -L 64 -T 1 -n 2000 -out chain.npy
 //	go run ./examples/ising1d -data chain.npy -K 1
 //
@@ -23,7 +23,10 @@
 // as examples/sample writes it); -K must then give their coupling J/T for
 // the exact comparison.
 //
-// With -json it prints one line on stdout:
+// Output: ising1d_mi.png (the estimator's MI and the filter's exact MI per
+// Adam step, with the exact MI of decimation, of majority rule and I(V:E)
+// as reference lines) and ising1d_weights.png (|λ| per step) in -outdir,
+// a summary on stderr, and with -json one line on stdout:
 //
 //	{"weights":[[...]],"mi_bits","exact_mi_bits","decimation_ratio","acts_as_decimation",
 //	 "decimation_mi_bits","majority_mi_bits","visible_mi_bits","estimator","K"}
@@ -32,22 +35,26 @@
 // MI; decimation_ratio is, for the hidden unit where it is smallest, the
 // ratio of the largest to the second-largest |λ|; acts_as_decimation says
 // whether every hidden unit's most probable value equals ± one fixed block
-// spin for all 2^lv block states. A progress bar is drawn on stderr and the
-// figures (MI against training step, weights against step) are written as
-// PNG files unless -png is empty.
+// spin for all 2^lv block states.
+//
+// Progress lines (stage, done/total, rate, ETA) go to stderr at least every
+// few seconds; -q silences them and the summary. -outdir is checked before
+// anything is computed, and the program takes flags only. The defaults
+// finish in seconds (the README gives the run time and memory).
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
-	"github.com/rsmi-go/rsmi/examples/internal/learn"
 	"github.com/rsmi-go/rsmi/examples/internal/plots"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rbm"
@@ -82,8 +89,10 @@ type config struct {
 	fineTune, steps      int
 	lr, norm, l2         float64
 	seed                 uint64
-	png                  string
+	outdir               string // figures' directory; "": no figures
+	quiet                bool
 	ck                   *cli.Checkpoint // -checkpoint/-resume; nil: none
+	stderr               io.Writer       // progress and summary; nil: os.Stderr
 }
 
 func main() {
@@ -109,28 +118,20 @@ func main() {
 	flag.Float64Var(&c.norm, "norm", 0, "fix ‖λ_j‖ to this value (0: unconstrained)")
 	flag.Float64Var(&c.l2, "l2", 0, "L2 penalty on the weights (0: none)")
 	flag.Uint64Var(&c.seed, "seed", 1, "random seed")
-	flag.StringVar(&c.png, "png", "ising1d.png", "PNG figure of MI against step ('' for none); weights go to the same name with -weights")
+	flag.StringVar(&c.outdir, "outdir", ".", "directory for the PNG figures (empty: no figures)")
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
+	flag.BoolVar(&c.quiet, "q", false, "no progress lines or text summary on stderr")
 	c.ck = cli.CheckpointFlags()
+	cli.Usage("ising1d learns the RSMI coarse-graining filter of the 1D Ising chain and checks it against the exact answer, decimation.")
 	flag.Parse()
-	if err := c.ck.Validate(); err != nil {
+	if err := errors.Join(cli.NoArgs(), c.ck.Validate(), cli.Outdir(c.outdir)); err != nil {
 		cli.Fatal(err)
 	}
-	s := cli.Main(func(ctx context.Context) (*Summary, error) { return run(ctx, c) }, *asJSON)
-	if *asJSON {
-		return
-	}
-	fmt.Printf("K = %v, L_V = %d, L_B = %d, L_E = %d, nh = %d, estimator %s\n", c.K, c.lv, c.lb, c.le, c.nh, c.estimator)
-	for j, w := range s.Weights {
-		fmt.Printf("hidden unit %d: λ = %.3f\n", j, w)
-	}
-	fmt.Printf("MI (estimator) %.4f bit, exact %.4f bit; decimation %.4f, majority rule %.4f, I(V:E) %.4f\n",
-		s.MI, s.ExactMI, s.DecimationMI, s.MajorityMI, s.VisibleMI)
-	fmt.Printf("weight ratio %.2f, acts as decimation: %v\n", s.DecimationRatio, s.ActsAsDecimation)
+	cli.Main(func(ctx context.Context) (*Summary, error) { return run(ctx, c) }, *asJSON)
 }
 
 // run samples (or reads) the chain, trains the filter, evaluates it with
-// the exact chain oracle and writes the figures unless c.png is empty.
+// the exact chain oracle and writes the figures unless c.outdir is empty.
 func run(ctx context.Context, c config) (*Summary, error) {
 	if c.lv < 2 {
 		return nil, fmt.Errorf("-lv %d: the block needs at least 2 spins", c.lv)
@@ -139,73 +140,32 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	rep := cli.NewReporterTo(c.stderr, c.quiet)
+	defer rep.Close()
+	rep.Logf("1D Ising chain at K = %v: block %d, buffer %d, environment %d, estimator %s, %d Adam steps\n", c.K, c.lv, c.lb, c.le, c.estimator, c.steps)
 	src := rand.NewPCG(c.seed, 0x15151d)
-
-	var est rsmi.Estimator
-	switch c.estimator {
-	case "exact":
-		est = exact
-	case "exactv":
-		ds, err := samples(ctx, c.data, c.K, c.L, c.n, c.every, c.burn, c.chains, src)
-		if err != nil {
-			return nil, err
-		}
-		if ds.Geom.Dim() != 1 {
-			return nil, fmt.Errorf("the data are %d-dimensional, ising1d needs a chain", ds.Geom.Dim())
-		}
-		reg, err := rsmi.NewRegions(ds.Geom, []int{c.lv}, &rsmi.RegionOptions{Buffer: c.lb, Env: c.le})
-		if err != nil {
-			return nil, err
-		}
-		pairs, err := reg.Pairs(ds)
-		if err != nil {
-			return nil, err
-		}
-		progress, done := learn.Bars("")
-		ev, err := rsmi.NewExactV(ctx, pairs, src, &rsmi.ExactVOptions{
-			Hidden:     c.rbmHidden,
-			RBM:        &rbm.TrainOptions{Epochs: c.rbmEpochs, BatchSize: 64, LearningRate: c.rbmLR, Decay: 0.1, Momentum: 0.9, K: 1, Shuffle: true},
-			FineTune:   c.fineTune,
-			Checkpoint: c.ck.Options("ising1d-theta.ckpt"),
-			Progress:   progress,
-		})
-		done()
-		if err != nil {
-			return nil, err
-		}
-		est = ev
-	default:
-		return nil, fmt.Errorf("-estimator %q: want exactv or exact", c.estimator)
+	est, err := estimator(ctx, c, exact, src, rep)
+	if err != nil {
+		return nil, err
 	}
-
 	f, err := rsmi.NewFilter(c.nh, c.lv, src)
 	if err != nil {
 		return nil, err
 	}
-	var xs, exactMI []float64
-	wHist := make([][]float64, len(f.W))
-	record := func(step int) {
-		mi, _ := exact.MI(f)
-		xs = append(xs, float64(step))
-		exactMI = append(exactMI, mi)
-		for i, w := range f.W {
-			wHist[i] = append(wHist[i], math.Abs(w))
-		}
-	}
-	record(0)
+	var h history
+	h.record(0, f, exact)
 	stride := max(1, c.steps/200)
-	bar := cli.NewBar("filter")
+	progress := rep.Stage("filter")
 	res, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{
 		Steps: c.steps, LearningRate: c.lr, Norm: c.norm, L2: c.l2,
 		Checkpoint: c.ck.Options("ising1d-filter.ckpt"),
 		Progress: func(p rsmirun.Progress) {
 			if p.Done%stride == 0 {
-				record(p.Done)
+				h.record(p.Done, f, exact)
 			}
-			bar.Update(p.Done, p.Total)
+			progress(p)
 		},
 	})
-	bar.Done()
 	if err != nil {
 		return nil, err
 	}
@@ -217,21 +177,81 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	for j := 0; j < f.NH; j++ {
 		s.Weights = append(s.Weights, f.W[j*f.NV:(j+1)*f.NV])
 	}
-	if c.png != "" {
-		if err := figures(c.png, res.History, xs, exactMI, wHist, s, f); err != nil {
+	if c.outdir != "" {
+		rep.Begin("figures")
+		if err := figures(c.outdir, res.History, h, s, f); err != nil {
 			return nil, err
 		}
 	}
+	rep.Close()
+	for j, w := range s.Weights {
+		rep.Logf("hidden unit %d: λ = %.3f\n", j, w)
+	}
+	rep.Logf("MI (estimator) %.4f bit, exact %.4f bit; decimation %.4f, majority rule %.4f, I(V:E) %.4f\n",
+		s.MI, s.ExactMI, s.DecimationMI, s.MajorityMI, s.VisibleMI)
+	rep.Logf("weight ratio %.2f, acts as decimation: %v\n", s.DecimationRatio, s.ActsAsDecimation)
 	return s, nil
 }
 
-// samples reads the dataset from path, or samples a periodic chain of L spins
-// at coupling K with Wolff clusters.
-func samples(ctx context.Context, path string, K float64, L, n, every, burn, chains int, src rand.Source) (*sample.Dataset, error) {
-	if path != "" {
-		return sample.LoadDataset(path)
+// history holds the filter's exact MI and |weights| during training.
+type history struct {
+	steps, exactMI []float64
+	weights        [][]float64 // weights[i] is |λ_i| per recorded step
+}
+
+func (h *history) record(step int, f *rsmi.Filter, exact *rsmi.Exact) {
+	mi, _ := exact.MI(f)
+	h.steps = append(h.steps, float64(step))
+	h.exactMI = append(h.exactMI, mi)
+	if h.weights == nil {
+		h.weights = make([][]float64, len(f.W))
 	}
-	l, err := lattice.NewChain(L)
+	for i, w := range f.W {
+		h.weights[i] = append(h.weights[i], math.Abs(w))
+	}
+}
+
+// estimator returns the exact chain oracle (-estimator exact) or ExactV
+// trained on the sampled or loaded chain.
+func estimator(ctx context.Context, c config, exact *rsmi.Exact, src rand.Source, rep *cli.Reporter) (rsmi.Estimator, error) {
+	switch c.estimator {
+	case "exact":
+		return exact, nil
+	case "exactv":
+	default:
+		return nil, fmt.Errorf("-estimator %q: want exactv or exact", c.estimator)
+	}
+	ds, err := samples(ctx, c, src, rep)
+	if err != nil {
+		return nil, err
+	}
+	if ds.Geom.Dim() != 1 {
+		return nil, fmt.Errorf("the data are %d-dimensional, ising1d needs a chain", ds.Geom.Dim())
+	}
+	reg, err := rsmi.NewRegions(ds.Geom, []int{c.lv}, &rsmi.RegionOptions{Buffer: c.lb, Env: c.le})
+	if err != nil {
+		return nil, err
+	}
+	pairs, err := reg.Pairs(ds)
+	if err != nil {
+		return nil, err
+	}
+	return rsmi.NewExactV(ctx, pairs, src, &rsmi.ExactVOptions{
+		Hidden:     c.rbmHidden,
+		RBM:        &rbm.TrainOptions{Epochs: c.rbmEpochs, BatchSize: 64, LearningRate: c.rbmLR, Decay: 0.1, Momentum: 0.9, K: 1, Shuffle: true},
+		FineTune:   c.fineTune,
+		Checkpoint: c.ck.Options("ising1d-theta.ckpt"),
+		Progress:   rep.Progress,
+	})
+}
+
+// samples reads the dataset from c.data, or samples a periodic chain of
+// c.L spins at coupling c.K with Wolff clusters.
+func samples(ctx context.Context, c config, src rand.Source, rep *cli.Reporter) (*sample.Dataset, error) {
+	if c.data != "" {
+		return sample.LoadDataset(c.data)
+	}
+	l, err := lattice.NewChain(c.L)
 	if err != nil {
 		return nil, err
 	}
@@ -239,14 +259,12 @@ func samples(ctx context.Context, path string, K float64, L, n, every, burn, cha
 	if err != nil {
 		return nil, err
 	}
-	if chains < 1 || n < chains {
-		return nil, fmt.Errorf("-n %d samples over -chains %d", n, chains)
+	if c.chains < 1 || c.n < c.chains {
+		return nil, fmt.Errorf("-n %d samples over -chains %d", c.n, c.chains)
 	}
-	bar := cli.NewBar("sampling")
-	defer bar.Done()
 	return sample.Collect(ctx, func(s rand.Source) (sample.Sampler, error) {
-		return sample.NewWolff(m, 1/K, s)
-	}, sample.Plan{Chains: chains, BurnIn: burn, Every: every, PerChain: n / chains, Progress: bar.Progress}, src)
+		return sample.NewWolff(m, 1/c.K, s)
+	}, sample.Plan{Chains: c.chains, BurnIn: c.burn, Every: c.every, PerChain: c.n / c.chains, Progress: rep.Stage("sampling")}, src)
 }
 
 // decimation returns, minimized over hidden units, the ratio of the largest
@@ -286,27 +304,28 @@ func decimation(f *rsmi.Filter) (ratio float64, acts bool) {
 	return ratio, acts
 }
 
-// figures writes the MI and weight histories.
-func figures(path string, hist, xs, exactMI []float64, wHist [][]float64, s *Summary, f *rsmi.Filter) error {
+// figures writes ising1d_mi.png (the estimator's and the exact MI per step,
+// with the exact MI of decimation, majority rule and I(V:E)) and
+// ising1d_weights.png (|λ| per step) into dir.
+func figures(dir string, hist []float64, h history, s *Summary, f *rsmi.Filter) error {
 	steps := make([]float64, len(hist))
 	for i := range steps {
 		steps[i] = float64(i + 1)
 	}
-	flat := func(y float64) []float64 { return []float64{y, y} }
-	ends := []float64{0, float64(len(hist))}
-	err := plots.Lines(path, fmt.Sprintf("1D Ising, K = %v: RSMI filter training", s.K), "Adam step", "I(H:E) [bit]", []plots.Series{
+	n := float64(len(hist))
+	err := plots.Lines(filepath.Join(dir, "ising1d_mi.png"), fmt.Sprintf("RSMI filter training, 1D Ising chain at K = J/T = %v", s.K), "Adam step", "mutual information I(H:E) (bits)", []plots.Series{
 		{Name: "estimator (" + s.Estimator + ")", X: steps, Y: hist},
-		{Name: "exact MI of the filter", X: xs, Y: exactMI},
-		{Name: "decimation (exact)", X: ends, Y: flat(s.DecimationMI)},
-		{Name: "majority rule (exact)", X: ends, Y: flat(s.MajorityMI)},
+		{Name: "exact MI of the filter", X: h.steps, Y: h.exactMI},
+		plots.Ref(fmt.Sprintf("I(V:E) = %.4f (bound)", s.VisibleMI), s.VisibleMI, 0, n),
+		plots.Ref(fmt.Sprintf("decimation, exact: %.4f", s.DecimationMI), s.DecimationMI, 0, n),
+		plots.Ref(fmt.Sprintf("majority rule, exact: %.4f", s.MajorityMI), s.MajorityMI, 0, n),
 	})
 	if err != nil {
 		return err
 	}
 	var series []plots.Series
-	for i, y := range wHist {
-		series = append(series, plots.Series{Name: fmt.Sprintf("|λ[%d][%d]|", i/f.NV, i%f.NV), X: xs, Y: y})
+	for i, y := range h.weights {
+		series = append(series, plots.Series{Name: fmt.Sprintf("|λ_{%d,%d}|", i/f.NV+1, i%f.NV+1), X: h.steps, Y: y})
 	}
-	wpath := strings.TrimSuffix(path, ".png") + "-weights.png"
-	return plots.Lines(wpath, "filter weights", "Adam step", "|λ|", series)
+	return plots.Lines(filepath.Join(dir, "ising1d_weights.png"), "Filter weights |λ_{j,i}| during training (j: hidden unit, i: spin of the block)", "Adam step", "weight magnitude |λ|", series)
 }

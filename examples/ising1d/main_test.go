@@ -5,13 +5,29 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/rsmi-go/rsmi/examples/internal/maintest"
 )
 
+func TestMain(m *testing.M) { maintest.Main(m, main) }
+
+// TestConventions runs the program as a user does: -h, a positional
+// argument, an unwritable -outdir, and a small run with -json, with and
+// without -q (see maintest.Check), whose progress lines name every stage.
+func TestConventions(t *testing.T) {
+	maintest.Check(t, maintest.Conventions{
+		Usage:  "ising1d learns the RSMI coarse-graining filter of the 1D Ising chain",
+		Outdir: "-outdir",
+		Small:  []string{"-n", "200", "-rbm-epochs", "2", "-finetune", "20", "-steps", "100"},
+		Stages: []string{"sampling: sample.Collect", "rsmi.ExactV: Θ-RBM", "rsmi.ExactV: fine-tuning", "filter: rsmi.Train  100/100", "figures", "acts as decimation"},
+	})
+}
+
 // small is the default configuration with fewer samples, Θ-RBM epochs and
-// Adam steps, and no figure: a run takes well under a second.
+// Adam steps, quiet and without figures: a run takes well under a second.
 func small() config {
 	return config{K: 1, lv: 2, lb: 1, le: 2, nh: 1, estimator: "exactv", L: 64, n: 400, every: 20, burn: 200, chains: 2,
-		rbmHidden: 32, rbmEpochs: 3, rbmLR: 0.01, fineTune: 300, steps: 500, lr: 0.01, seed: 1}
+		rbmHidden: 32, rbmEpochs: 3, rbmLR: 0.01, fineTune: 300, steps: 500, lr: 0.01, seed: 1, quiet: true}
 }
 
 // TestRunActsAsDecimation trains the filter of a 2-spin block at K = 1, on

@@ -42,18 +42,23 @@
 // command with -resume continues from the checkpoints and ends with the same
 // result as an uninterrupted run.
 //
-// Defaults (L = 32 at T_c = 2.269185, 2×2 block, buffer 1, environment 1,
-// nh = 1, 5000 configurations, 100,000 pairs, 3000 Adam steps) finish in
-// about 15 s on 2 cores.
+// Progress lines (stage, done/total, rate, ETA) go to stderr at least every
+// few seconds; -q silences them and the summary. -outdir is checked before
+// anything is computed, and the program takes flags only.
+//
+// Defaults: L = 32 at T_c = 2.269185, 2×2 block, buffer 1, environment 1,
+// nh = 1, 5000 configurations, 100,000 pairs, 3000 Adam steps (the README
+// gives the run time and memory).
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
@@ -62,6 +67,7 @@ import (
 	"github.com/rsmi-go/rsmi/examples/internal/plots"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
+	rsmirun "github.com/rsmi-go/rsmi/run"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -74,6 +80,7 @@ type config struct {
 	data, outdir              string
 	quiet                     bool
 	ck                        *cli.Checkpoint // -checkpoint/-resume; nil: none
+	stderr                    io.Writer       // progress and summary; nil: os.Stderr
 }
 
 // Summary is the -json line.
@@ -109,10 +116,11 @@ func main() {
 	flag.StringVar(&c.data, "data", "", "read configurations from this .npy file (±1 or 0/1 values, shape (n, L, L) or (n, L·L)) instead of sampling")
 	flag.StringVar(&c.outdir, "outdir", ".", "directory for the PNG figures")
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
-	flag.BoolVar(&c.quiet, "q", false, "no text summary on stderr")
+	flag.BoolVar(&c.quiet, "q", false, "no progress lines or text summary on stderr")
 	c.ck = cli.CheckpointFlags()
+	cli.Usage("ising2d learns the RSMI coarse-graining rule of the 2D Ising model at T_c (Kadanoff's block spin) and checks its mutual information against the exact value.")
 	flag.Parse()
-	if err := c.ck.Validate(); err != nil {
+	if err := errors.Join(cli.NoArgs(), c.ck.Validate(), cli.Outdir(c.outdir)); err != nil {
 		cli.Fatal(err)
 	}
 	cli.Main(func(ctx context.Context) (*Summary, error) { return run(ctx, c) }, *asJSON)
@@ -125,7 +133,12 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	if !(c.T > 0) || math.IsInf(c.T, 0) {
 		return nil, fmt.Errorf("temperature -T %v must be finite and positive", c.T)
 	}
-	ds, m, err := dataset(ctx, c)
+	rep := cli.NewReporterTo(c.stderr, c.quiet)
+	defer rep.Close()
+	if c.data == "" {
+		rep.Logf("2D Ising model, L = %d at T = %g: %d configurations (Wolff), %d (V,E) pairs, %d Adam steps per filter\n", c.L, c.T, c.n, c.pairs, c.steps)
+	}
+	ds, m, err := dataset(ctx, c, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -140,64 +153,73 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := pairs.N
-	progress, done := learn.Bars("")
 	ev, err := rsmi.NewExactV(ctx, pairs, rand.NewPCG(c.seed, 3), &rsmi.ExactVOptions{
 		Checkpoint: c.ck.Options("ising2d-theta.ckpt"),
-		Progress:   progress,
+		Progress:   rep.Progress,
 	})
-	done()
 	if err != nil {
 		return nil, err
 	}
 	// the exact oracle on the same (sample, position) pairs
-	progress, done = learn.Bars("exact oracle")
-	oracle, err := rsmi.NewExactOracle(ctx, m, c.T, reg, ds, &rsmi.OracleOptions{Positions: pos, MaxPairs: n, Progress: progress})
-	done()
+	oracle, err := rsmi.NewExactOracle(ctx, m, c.T, reg, ds, &rsmi.OracleOptions{Positions: pos, MaxPairs: pairs.N, Progress: rep.Progress})
 	if err != nil {
 		return nil, err
 	}
-
 	// Fixed norm (the paper's figure) and unconstrained (the sharp rule).
-	fixed, histFixed, err := train(ctx, ev, c, reg.NV(), 1, "Λ at ‖λ‖=1", 4)
+	fixed, histFixed, err := train(ctx, ev, c, reg.NV(), 1, rep.Stage("filter at ‖λ‖ = 1"), 4)
 	if err != nil {
 		return nil, err
 	}
-	sharp, histSharp, err := train(ctx, ev, c, reg.NV(), 0, "Λ unconstrained", 5)
+	sharp, histSharp, err := train(ctx, ev, c, reg.NV(), 0, rep.Stage("unconstrained filter"), 5)
 	if err != nil {
 		return nil, err
 	}
+	rep.Begin("exact mutual information of the filters and rules")
 	s := &Summary{L: c.L, T: c.T, Block: c.block, Buffer: c.buffer, NH: c.nh, Estimator: "exactv",
 		Weights: learn.Rows(fixed), SharpWeights: learn.Rows(sharp)}
 	s.Uniformity = uniformity(fixed.W[:fixed.NV])
 	s.SharpMaj = c.nh == 1 && learn.IsMajority(sharp)
-	if s.MI, err = ev.MI(sharp); err != nil {
+	ex, err := exactMIs(s, ev, oracle, fixed, sharp)
+	if err != nil {
 		return nil, err
+	}
+	rep.Begin("figures")
+	if err := figures(c, fixed, sharp, histFixed, histSharp, ex); err != nil {
+		return nil, err
+	}
+	rep.Close()
+	rep.Logf("2D Ising L=%d T=%g: %d configurations, %d (V,E) pairs, block %d×%d, buffer %d, env %d, nh=%d\n",
+		c.L, c.T, ds.N, pairs.N, c.block, c.block, c.buffer, c.env, c.nh)
+	rep.Logf("  ‖λ‖=1 filter     %s  uniformity %.4f  MI %.4f bit (exact %.4f)\n", learn.FmtRows(s.Weights), s.Uniformity, histFixed[len(histFixed)-1], ex.fixed)
+	rep.Logf("  sharp filter     %s  majority rule: %v\n", learn.FmtRows(s.SharpWeights), s.SharpMaj)
+	rep.Logf("  MI sharp         %.4f bit (ExactV), %.4f bit (exact oracle)\n", s.MI, s.ExactMI)
+	rep.Logf("  MI majority rule %.4f bit, decimation %.4f bit (exact oracle); I(V:E) = %.4f bit\n", s.MIEqual, s.MIDecimation, ex.visible)
+	rep.Logf("  figures: %s, %s\n", filepath.Join(c.outdir, "ising2d_filters.png"), filepath.Join(c.outdir, "ising2d_mi.png"))
+	return s, nil
+}
+
+// exact holds the exact values the MI figure draws as references.
+type exact struct{ fixed, sharp, visible float64 }
+
+// exactMIs fills the summary's mutual informations: the sharp filter's
+// under ExactV and the exact oracle, the oracle's of majority rule and
+// decimation; it returns the exact references of the MI figure.
+func exactMIs(s *Summary, ev rsmi.Estimator, oracle *rsmi.Exact, fixed, sharp *rsmi.Filter) (exact, error) {
+	var err error
+	if s.MI, err = ev.MI(sharp); err != nil {
+		return exact{}, err
 	}
 	if s.ExactMI, err = oracle.MI(sharp); err != nil {
-		return nil, err
+		return exact{}, err
 	}
 	if s.MIEqual, err = oracle.RuleMI(rsmi.Majority{}); err != nil {
-		return nil, err
+		return exact{}, err
 	}
 	if s.MIDecimation, err = oracle.RuleMI(rsmi.Decimation{Site: 0}); err != nil {
-		return nil, err
+		return exact{}, err
 	}
-	fixedExact, _ := oracle.MI(fixed)
-	if err := figures(c, fixed, sharp, histFixed, histSharp); err != nil {
-		return nil, err
-	}
-	if !c.quiet {
-		w := os.Stderr
-		fmt.Fprintf(w, "2D Ising L=%d T=%g: %d configurations, %d (V,E) pairs, block %d×%d, buffer %d, env %d, nh=%d\n",
-			c.L, c.T, ds.N, n, c.block, c.block, c.buffer, c.env, c.nh)
-		fmt.Fprintf(w, "  ‖λ‖=1 filter     %s  uniformity %.4f  MI %.4f bit (exact %.4f)\n", learn.FmtRows(s.Weights), s.Uniformity, histFixed[len(histFixed)-1], fixedExact)
-		fmt.Fprintf(w, "  sharp filter     %s  majority rule: %v\n", learn.FmtRows(s.SharpWeights), s.SharpMaj)
-		fmt.Fprintf(w, "  MI sharp         %.4f bit (ExactV), %.4f bit (exact oracle)\n", s.MI, s.ExactMI)
-		fmt.Fprintf(w, "  MI majority rule %.4f bit, decimation %.4f bit (exact oracle); I(V:E) = %.4f bit\n", s.MIEqual, s.MIDecimation, oracle.VisibleMI())
-		fmt.Fprintf(w, "  figures: %s, %s\n", filepath.Join(c.outdir, "ising2d_filters.png"), filepath.Join(c.outdir, "ising2d_mi.png"))
-	}
-	return s, nil
+	fx, err := oracle.MI(fixed)
+	return exact{fixed: fx, sharp: s.ExactMI, visible: oracle.VisibleMI()}, err
 }
 
 // dataset samples the 2D Ising model at c.T with Wolff clusters, or reads
@@ -205,7 +227,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 // with x fastest, geometry sidecar optional; ±1 spins are kept, and a file
 // of 0/1 values is mapped 0 → −1, 1 → +1 (sample.MapAuto); any other value
 // is an error naming its position.
-func dataset(ctx context.Context, c config) (*sample.Dataset, *lattice.Ising, error) {
+func dataset(ctx context.Context, c config, rep *cli.Reporter) (*sample.Dataset, *lattice.Ising, error) {
 	if c.data != "" {
 		ds, err := npydata.LoadSquare(c.data)
 		if err != nil {
@@ -231,6 +253,7 @@ func dataset(ctx context.Context, c config) (*sample.Dataset, *lattice.Ising, er
 	// is measured in a pilot run before sampling (the schedule is fixed in
 	// advance).
 	wolff := func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, c.T, src) }
+	rep.Begin("pilot run (Wolff cluster size)")
 	every, err := sample.PilotEvery(ctx, wolff, rand.NewPCG(c.seed, 4), nil)
 	if err != nil {
 		return nil, nil, err
@@ -239,21 +262,17 @@ func dataset(ctx context.Context, c config) (*sample.Dataset, *lattice.Ising, er
 	// clusters before they reach equilibrium size, so N/4 clusters come on
 	// top of 50 sampling intervals.
 	const chains = 2
-	bar := cli.NewBar("sampling")
-	defer bar.Done()
 	ds, err := sample.Collect(ctx, wolff,
-		sample.Plan{Chains: chains, BurnIn: 50*every + lat.N()/4, Every: every, PerChain: (c.n + chains - 1) / chains, Progress: bar.Progress}, rand.NewPCG(c.seed, 1))
+		sample.Plan{Chains: chains, BurnIn: 50*every + lat.N()/4, Every: every, PerChain: (c.n + chains - 1) / chains, Progress: rep.Stage("sampling")}, rand.NewPCG(c.seed, 1))
 	return ds, m, err
 }
 
 // train maximizes the ExactV MI from a random filter; norm > 0 fixes ‖λ_j‖.
-func train(ctx context.Context, est rsmi.Estimator, c config, nv int, norm float64, label string, stream uint64) (*rsmi.Filter, []float64, error) {
+func train(ctx context.Context, est rsmi.Estimator, c config, nv int, norm float64, progress rsmirun.ProgressFunc, stream uint64) (*rsmi.Filter, []float64, error) {
 	f, err := rsmi.NewFilter(c.nh, nv, rand.NewPCG(c.seed, stream))
 	if err != nil {
 		return nil, nil, err
 	}
-	progress, done := learn.Bars(label)
-	defer done()
 	res, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: c.steps, Norm: norm, Progress: progress,
 		Checkpoint: c.ck.Options(fmt.Sprintf("ising2d-filter-%d.ckpt", stream))})
 	if err != nil {
@@ -276,7 +295,11 @@ func uniformity(w []float64) float64 {
 	return u
 }
 
-func figures(c config, fixed, sharp *rsmi.Filter, histFixed, histSharp []float64) error {
+// figures writes ising2d_filters.png (both filters, each scaled to its
+// largest weight) and ising2d_mi.png (ExactV's MI per Adam step of both
+// trainings, with the exact MI of both final filters and I(V:E), the bound
+// of every filter, as reference lines).
+func figures(c config, fixed, sharp *rsmi.Filter, histFixed, histSharp []float64, ex exact) error {
 	var panels []plots.Panel
 	for _, f := range []*rsmi.Filter{fixed, sharp} {
 		kind := "‖λ‖ = 1"
@@ -297,11 +320,12 @@ func figures(c config, fixed, sharp *rsmi.Filter, histFixed, histSharp []float64
 					r[i] /= mx
 				}
 			}
-			panels = append(panels, plots.Panel{Title: fmt.Sprintf("%s, unit %d", kind, j+1), Grid: g})
+			panels = append(panels, plots.Panel{Title: fmt.Sprintf("%s, hidden unit %d", kind, j+1), Grid: g,
+				XLabel: "x (site in the block)", YLabel: "y (site in the block)"})
 		}
 	}
-	title := fmt.Sprintf("RSMI filters, 2D Ising L=%d at T=%g, %d×%d block, buffer %d", c.L, c.T, c.block, c.block, c.buffer)
-	if err := plots.Heatmaps(filepath.Join(c.outdir, "ising2d_filters.png"), title, "λ / max|λ|", panels); err != nil {
+	title := fmt.Sprintf("RSMI filters, 2D Ising L = %d at T = %.4g, %d×%d block, buffer %d", c.L, c.T, c.block, c.block, c.buffer)
+	if err := plots.Heatmaps(filepath.Join(c.outdir, "ising2d_filters.png"), title, "weight λ_i / max_i |λ_i|", panels); err != nil {
 		return err
 	}
 	steps := func(h []float64) []float64 {
@@ -311,6 +335,13 @@ func figures(c config, fixed, sharp *rsmi.Filter, histFixed, histSharp []float64
 		}
 		return x
 	}
-	return plots.Lines(filepath.Join(c.outdir, "ising2d_mi.png"), "I_Λ(H:E) during training (ExactV)", "Adam step", "mutual information (bits)",
-		[]plots.Series{{Name: "‖λ‖ = 1", X: steps(histFixed), Y: histFixed}, {Name: "unconstrained", X: steps(histSharp), Y: histSharp}})
+	n := float64(max(len(histFixed), len(histSharp)))
+	return plots.Lines(filepath.Join(c.outdir, "ising2d_mi.png"), fmt.Sprintf("Mutual information I_Λ(H:E) during training, 2D Ising L = %d at T = %.4g", c.L, c.T),
+		"Adam step", "mutual information (bits)", []plots.Series{
+			{Name: "‖λ‖ = 1 (ExactV)", X: steps(histFixed), Y: histFixed},
+			{Name: "unconstrained (ExactV)", X: steps(histSharp), Y: histSharp},
+			{Name: fmt.Sprintf("exact, ‖λ‖ = 1: %.4f", ex.fixed), X: []float64{1, n}, Y: []float64{ex.fixed, ex.fixed}, Ref: true, Color: plots.Palette(0)},
+			{Name: fmt.Sprintf("exact, unconstrained: %.4f", ex.sharp), X: []float64{1, n}, Y: []float64{ex.sharp, ex.sharp}, Ref: true, Color: plots.Palette(1)},
+			plots.Ref(fmt.Sprintf("I(V:E) = %.4f (bound)", ex.visible), ex.visible, 1, n),
+		})
 }

@@ -9,9 +9,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rsmi-go/rsmi/examples/internal/maintest"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/sample"
 )
+
+func TestMain(m *testing.M) { maintest.Main(m, main) }
+
+// TestConventions runs the program as a user does: -h, a positional
+// argument, an unwritable -outdir, and a small run with -json, with and
+// without -q (see maintest.Check), whose progress lines name every stage.
+func TestConventions(t *testing.T) {
+	maintest.Check(t, maintest.Conventions{
+		Usage:  "ising2d learns the RSMI coarse-graining rule",
+		Outdir: "-outdir",
+		Small:  []string{"-L", "8", "-n", "200", "-pairs", "2000", "-steps", "30"},
+		Stages: []string{"pilot run", "sampling: sample.Collect", "rsmi.ExactV: Θ-RBM", "rsmi.ExactV: table", "rsmi.NewExactOracle",
+			"filter at ‖λ‖ = 1: rsmi.Train  30/30", "unconstrained filter: rsmi.Train", "figures", "MI majority rule"},
+	})
+}
 
 // TestData feeds -data files written by the library: ±1 spins in (n, L, L)
 // with a geometry sidecar (SaveDataset), and the same configurations as 0/1

@@ -27,6 +27,7 @@ type Reporter struct {
 	lastPrint  time.Time
 	cur        run.Progress
 	has        bool
+	interval   time.Duration
 	stop       chan struct{}
 	done       chan struct{}
 }
@@ -36,15 +37,26 @@ const Interval = 3 * time.Second
 
 // NewReporter returns a reporter on stderr (silent if quiet) whose
 // heartbeat runs until Close.
-func NewReporter(quiet bool) *Reporter {
-	r := &Reporter{w: os.Stderr, quiet: quiet, start: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
+func NewReporter(quiet bool) *Reporter { return NewReporterTo(nil, quiet) }
+
+// NewReporterTo returns a reporter writing to w (stderr if w is nil),
+// silent if quiet, whose heartbeat runs until Close.
+func NewReporterTo(w io.Writer, quiet bool) *Reporter {
+	return newReporter(w, quiet, Interval)
+}
+
+func newReporter(w io.Writer, quiet bool, interval time.Duration) *Reporter {
+	if w == nil {
+		w = os.Stderr
+	}
+	r := &Reporter{w: w, quiet: quiet, start: time.Now(), interval: interval, stop: make(chan struct{}), done: make(chan struct{})}
 	go r.heartbeat()
 	return r
 }
 
 func (r *Reporter) heartbeat() {
 	defer close(r.done)
-	t := time.NewTicker(Interval / 3)
+	t := time.NewTicker(max(r.interval/3, time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
@@ -52,7 +64,7 @@ func (r *Reporter) heartbeat() {
 			return
 		case now := <-t.C:
 			r.mu.Lock()
-			if now.Sub(r.lastPrint) >= Interval {
+			if now.Sub(r.lastPrint) >= r.interval {
 				r.print(now)
 			}
 			r.mu.Unlock()
@@ -70,9 +82,27 @@ func (r *Reporter) Progress(p run.Progress) {
 		r.stageStart = now
 	}
 	r.cur, r.has = p, true
-	if newStage || now.Sub(r.lastPrint) >= Interval || (p.Total > 0 && p.Done == p.Total) {
+	if newStage || now.Sub(r.lastPrint) >= r.interval || (p.Total > 0 && p.Done == p.Total) {
 		r.print(now)
 	}
+}
+
+// Stage returns a run.ProgressFunc that records a library call's reports
+// under name: its stages become "name: stage". Two calls of the same
+// function (two filter trainings, say) thus show as two stages, each with
+// its own rate and ETA.
+func (r *Reporter) Stage(name string) run.ProgressFunc {
+	return func(p run.Progress) {
+		p.Stage = name + ": " + p.Stage
+		r.Progress(p)
+	}
+}
+
+// Begin starts a stage of work that reports no progress of its own (a
+// pilot run, an exact evaluation, drawing figures): it prints its name, and
+// the heartbeat repeats it with the time spent while the work goes on.
+func (r *Reporter) Begin(stage string) {
+	r.Progress(run.Progress{Stage: stage, Value: math.NaN()})
 }
 
 // Logf prints a message line (not when quiet).
@@ -108,6 +138,8 @@ func (r *Reporter) print(now time.Time) {
 		}
 	} else if p.Done > 0 {
 		line += fmt.Sprintf("  %d", p.Done)
+	} else if el >= 1 {
+		line += fmt.Sprintf("  (%.0fs in this stage)", el)
 	}
 	if !math.IsNaN(p.Value) && p.Value != 0 {
 		line += fmt.Sprintf("  (%.4g)", p.Value)

@@ -3,10 +3,12 @@
 package plots
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
 	"os"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -23,6 +25,57 @@ import (
 type Panel struct {
 	Title string
 	Grid  [][]float64
+	// XLabel and YLabel name the axes (default "x" and "y").
+	XLabel, YLabel string
+	// Marks draws glyphs on cells, to say what kind of degree of freedom a
+	// cell holds; the figure's legend names them (from the first panel).
+	Marks []Marks
+}
+
+// Marks is a set of cells of a heatmap marked with one glyph.
+type Marks struct {
+	// Name is the legend's text.
+	Name string
+	// Glyph is the mark's shape.
+	Glyph Glyph
+	// Cells lists the marked cells as {x, y}.
+	Cells [][2]int
+}
+
+// Glyph is the shape of a Marks.
+type Glyph int
+
+// The glyphs of Marks.
+const (
+	Dot    Glyph = iota // a small filled disc
+	Square              // a small open square
+	HBar                // a horizontal bar
+	VBar                // a vertical bar
+)
+
+// DrawGlyph implements draw.GlyphDrawer.
+func (g Glyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	r := sty.Radius
+	line := draw.LineStyle{Color: sty.Color, Width: r / 2}
+	switch g {
+	case Dot:
+		draw.CircleGlyph{}.DrawGlyph(c, sty, pt)
+	case Square:
+		var p vg.Path
+		p.Move(vg.Point{X: pt.X - r, Y: pt.Y - r})
+		p.Line(vg.Point{X: pt.X + r, Y: pt.Y - r})
+		p.Line(vg.Point{X: pt.X + r, Y: pt.Y + r})
+		p.Line(vg.Point{X: pt.X - r, Y: pt.Y + r})
+		p.Close()
+		c.SetColor(color.White)
+		c.Fill(p)
+		c.SetLineStyle(line)
+		c.Stroke(p)
+	case HBar:
+		c.StrokeLine2(line, pt.X-2.5*r, pt.Y, pt.X+2.5*r, pt.Y)
+	case VBar:
+		c.StrokeLine2(line, pt.X, pt.Y-2.5*r, pt.X, pt.Y+2.5*r)
+	}
 }
 
 func init() {
@@ -39,13 +92,68 @@ func (g grid) Y(r int) float64    { return float64(r) }
 
 // Heatmaps writes the panels side by side into a PNG at path, all on one
 // diverging colour scale symmetric about zero (blue negative, red positive),
-// with a colour bar labelled cbar on the right.
+// with a colour bar labelled cbar on the right and, if the first panel has
+// Marks, a legend of the marks below the panels.
 func Heatmaps(path, title, cbar string, panels []Panel) error {
+	zmax, err := heatRange(panels)
+	if err != nil {
+		return err
+	}
+	cm := moreland.SmoothBlueRed()
+	cm.SetMin(-zmax)
+	cm.SetMax(zmax)
+	pal := cm.Palette(255)
+
+	const panelW, h, barW = 3.2 * vg.Inch, 3.4 * vg.Inch, 1.3 * vg.Inch
+	top := 0.2*vg.Inch + 0.2*vg.Inch*vg.Length(1+strings.Count(title, "\n"))
+	var bottom vg.Length
+	if len(panels[0].Marks) > 0 {
+		bottom = 0.4 * vg.Inch
+	}
+	W := vg.Length(len(panels))*panelW + barW
+	img := vgimg.New(W, h+top+bottom)
+	dc := draw.New(img)
+	body := draw.Crop(dc, 0, 0, bottom, -top)
+	drawTitle(dc, W, h+bottom, title)
+	for k, p := range panels {
+		pl := plot.New()
+		pl.Title.Text = p.Title
+		pl.X.Label.Text = cmp.Or(p.XLabel, "x")
+		pl.Y.Label.Text = cmp.Or(p.YLabel, "y")
+		hm := plotter.NewHeatMap(grid{p.Grid}, pal)
+		hm.Min, hm.Max = -zmax, zmax
+		pl.Add(hm)
+		for _, m := range p.Marks {
+			if err := addMarks(pl, m); err != nil {
+				return err
+			}
+		}
+		pl.X.Tick.Marker = intTicks{}
+		pl.Y.Tick.Marker = intTicks{}
+		pl.Draw(draw.Crop(body, vg.Length(k)*panelW, vg.Length(k+1)*panelW-W, 0, 0))
+	}
+	bar := plot.New()
+	bar.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
+	bar.HideX()
+	bar.Y.Padding = 0
+	bar.Y.Label.Text = cbar
+	bar.Draw(draw.Crop(body, W-barW+0.1*vg.Inch, -0.35*vg.Inch, 0.45*vg.Inch, -0.3*vg.Inch))
+	if bottom > 0 {
+		drawMarksLegend(draw.Crop(dc, 0, 0, 0, -(h+top)), panels[0].Marks)
+	}
+	return savePNG(img, path)
+}
+
+// heatRange returns the largest |value| of the panels (1 if all are zero).
+func heatRange(panels []Panel) (float64, error) {
 	if len(panels) == 0 {
-		return fmt.Errorf("plots: no panels")
+		return 0, fmt.Errorf("plots: no panels")
 	}
 	zmax := 0.0
 	for _, p := range panels {
+		if len(p.Grid) == 0 || len(p.Grid[0]) == 0 {
+			return 0, fmt.Errorf("plots: panel %q is empty", p.Title)
+		}
 		for _, row := range p.Grid {
 			for _, v := range row {
 				zmax = math.Max(zmax, math.Abs(v))
@@ -55,38 +163,46 @@ func Heatmaps(path, title, cbar string, panels []Panel) error {
 	if zmax == 0 {
 		zmax = 1
 	}
-	cm := moreland.SmoothBlueRed()
-	cm.SetMin(-zmax)
-	cm.SetMax(zmax)
-	pal := cm.Palette(255)
+	return zmax, nil
+}
 
-	const panelW, h, barW = 3 * vg.Inch, 3.2 * vg.Inch, 1.1 * vg.Inch
-	W := vg.Length(len(panels))*panelW + barW
-	img := vgimg.New(W, h+0.4*vg.Inch)
-	dc := draw.New(img)
-	body := draw.Crop(dc, 0, 0, 0, -0.4*vg.Inch)
-	drawTitle(dc, W, h, title)
-	for k, p := range panels {
-		pl := plot.New()
-		pl.Title.Text = p.Title
-		pl.X.Label.Text = "x"
-		pl.Y.Label.Text = "y"
-		hm := plotter.NewHeatMap(grid{p.Grid}, pal)
-		hm.Min, hm.Max = -zmax, zmax
-		pl.Add(hm)
-		pl.X.Tick.Marker = intTicks{}
-		pl.Y.Tick.Marker = intTicks{}
-		c := draw.Crop(body, vg.Length(k)*panelW, vg.Length(k+1)*panelW-W, 0, 0)
-		pl.Draw(c)
+// markStyle is the glyph style of Marks.
+var markStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(2.5)}
+
+// addMarks draws m's glyphs on the cells of a heatmap.
+func addMarks(pl *plot.Plot, m Marks) error {
+	xy := make(plotter.XYs, len(m.Cells))
+	for i, c := range m.Cells {
+		xy[i] = plotter.XY{X: float64(c[0]), Y: float64(c[1])}
 	}
-	bar := plot.New()
-	cb := &plotter.ColorBar{ColorMap: cm, Vertical: true}
-	bar.Add(cb)
-	bar.HideX()
-	bar.Y.Padding = 0
-	bar.Title.Text = cbar
-	bar.Draw(draw.Crop(body, W-barW+0.15*vg.Inch, -0.45*vg.Inch, 0.3*vg.Inch, -0.3*vg.Inch))
-	return savePNG(img, path)
+	sc, err := plotter.NewScatter(xy)
+	if err != nil {
+		return err
+	}
+	sc.GlyphStyle = markStyle
+	sc.GlyphStyle.Shape = m.Glyph
+	pl.Add(sc)
+	return nil
+}
+
+// drawMarksLegend writes the marks' glyphs and names in one centred row.
+func drawMarksLegend(c draw.Canvas, marks []Marks) {
+	sty := text.Style{Color: color.Black, Font: font.From(plot.DefaultFont, 11), Handler: plot.DefaultTextHandler, YAlign: draw.YCenter}
+	const gap, glyphW = 0.25 * vg.Inch, 0.25 * vg.Inch
+	var total vg.Length
+	for _, m := range marks {
+		total += glyphW + sty.Width(m.Name) + gap
+	}
+	x := c.Center().X - (total-gap)/2
+	y := c.Center().Y
+	for _, m := range marks {
+		gs := markStyle
+		gs.Shape = m.Glyph
+		c.DrawGlyph(gs, vg.Point{X: x + glyphW/2 - 0.03*vg.Inch, Y: y})
+		x += glyphW
+		c.FillText(sty, vg.Point{X: x, Y: y}, m.Name)
+		x += sty.Width(m.Name) + gap
+	}
 }
 
 type intTicks struct{}
@@ -107,8 +223,25 @@ type Series struct {
 	Err []float64
 	// Points draws markers instead of a line.
 	Points bool
-	// Ref draws a thin dashed grey line: an exact or reference value.
+	// Ref draws a thin dashed line: an exact or reference value. Successive
+	// references get different dash patterns.
 	Ref bool
+	// Color, if not nil, is the series' colour (default: the next of the
+	// palette for a curve, grey for a reference). Give a reference the
+	// colour of the curve it belongs to with Palette.
+	Color color.Color
+}
+
+// Palette returns the colour of the k-th curve (counting from 0, references
+// not counted) of a line plot whose Series give no Color.
+func Palette(k int) color.Color { return plotutil.Color(k) }
+
+// dashes are the dash patterns of successive reference lines.
+var dashes = [][]vg.Length{
+	{vg.Points(5), vg.Points(3)},
+	{vg.Points(1.5), vg.Points(2)},
+	{vg.Points(8), vg.Points(3), vg.Points(1.5), vg.Points(3)},
+	{vg.Points(10), vg.Points(5)},
 }
 
 // Ref returns a horizontal reference line at y across [x0, x1].
@@ -127,7 +260,7 @@ func Lines(path, title, xlabel, ylabel string, series []Series) error {
 	p.Y.Label.Text = ylabel
 	leg := plot.NewLegend()
 	leg.Top, leg.Left = true, true
-	k := 0
+	k, refs := 0, 0
 	for _, s := range series {
 		if len(s.X) != len(s.Y) || (s.Err != nil && len(s.Err) != len(s.X)) {
 			return fmt.Errorf("plots: series %q has %d x, %d y and %d error values", s.Name, len(s.X), len(s.Y), len(s.Err))
@@ -136,16 +269,20 @@ func Lines(path, title, xlabel, ylabel string, series []Series) error {
 		for i := range s.X {
 			xy[i] = plotter.XY{X: s.X[i], Y: s.Y[i]}
 		}
-		col := plotutil.Color(k)
+		col := s.Color
+		if col == nil {
+			col = plotutil.Color(k)
+		}
 		switch {
 		case s.Ref:
 			ln, err := plotter.NewLine(xy)
 			if err != nil {
 				return err
 			}
-			ln.Color = color.Gray{Y: 90}
-			ln.Width = vg.Points(1)
-			ln.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+			ln.Color = cmp.Or[color.Color](s.Color, color.Gray{Y: 90})
+			ln.Width = vg.Points(1.2)
+			ln.Dashes = dashes[refs%len(dashes)]
+			refs++
 			p.Add(ln)
 			leg.Add(s.Name, ln)
 			continue

@@ -36,14 +36,31 @@ func TestFigures(t *testing.T) {
 			{Name: "T = 2.269 (T_c)", X: x, Y: []float64{0.44, 0.42, 0.42, 0.42, 0.42}},
 			{Name: "T = 2.35 (> T_c)", X: x, Y: []float64{0.43, 0.38, 0.34, 0.3, 0.24}, Points: true},
 			Ref("K_c = 0.4407", 0.4407, 0, 4),
+			{Name: "exact at T_c", X: []float64{0, 4}, Y: []float64{0.42, 0.42}, Ref: true, Color: Palette(1)},
+			Ref("another reference", 0.3, 0, 4),
 		})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = Heatmaps(filepath.Join(dir, "heat.png"), "filters λ_i of I_Λ(H:E)", "λ", []Panel{
+	err = Heatmaps(filepath.Join(dir, "heat.png"), "filters λ_i of I_Λ(H:E)", "filter weight λ_i", []Panel{
 		{Title: "unit 1", Grid: [][]float64{{1, -0.5}, {0.2, 0.8}}}, {Title: "unit 2", Grid: [][]float64{{-1, 0.5}, {0, 0.3}}}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	g := [][]float64{{1, -0.5, 0.3, 0}, {0.2, 0.8, -1, 0.1}, {0, 0, 0.5, -0.5}, {0.1, 0.2, 0.3, 0.4}}
+	marks := []Marks{
+		{Name: "site", Glyph: Dot, Cells: [][2]int{{0, 0}, {2, 0}, {0, 2}, {2, 2}}},
+		{Name: "right link", Glyph: HBar, Cells: [][2]int{{1, 0}, {3, 0}, {1, 2}, {3, 2}}},
+		{Name: "up link", Glyph: VBar, Cells: [][2]int{{0, 1}, {2, 1}, {0, 3}, {2, 3}}},
+		{Name: "face", Glyph: Square, Cells: [][2]int{{1, 1}, {3, 1}, {1, 3}, {3, 3}}},
+	}
+	err = Heatmaps(filepath.Join(dir, "marks.png"), "doubled grid", "filter weight λ", []Panel{
+		{Title: "unit 1", Grid: g, Marks: marks, XLabel: "X (doubled grid)", YLabel: "Y (doubled grid)"}, {Title: "unit 2", Grid: g, Marks: marks}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Heatmaps(filepath.Join(dir, "empty.png"), "", "", []Panel{{Title: "empty"}}); err == nil {
+		t.Error("an empty panel accepted")
 	}
 	if err := Lines(filepath.Join(dir, "bad.png"), "", "", "", []Series{{X: x, Y: x[:2]}}); err == nil {
 		t.Error("mismatched series accepted")
