@@ -89,6 +89,15 @@ type PipelineOptions struct {
 	// L/B (default Samples; negative: no matching run, and the drift is
 	// measured without matching; see EstimateY).
 	MatchSamples int
+	// Data, if not nil, replaces sampling at L: its configurations (±1
+	// spins on the hypercubic lattice of side L, in the order they were
+	// sampled) are the production run, split into Shards contiguous
+	// jackknife blocks, and the learning sample is LearnSamples of them,
+	// evenly spaced. MatchData likewise replaces the matching run at L/B
+	// (nil: no matching run). Samples and MatchSamples are then the
+	// datasets' sizes; the system may be nil unless FlowT is set. Default
+	// nil: sample with the system.
+	Data, MatchData *sample.Dataset
 
 	// Even and Odd span the thermal and the magnetic sector (defaults
 	// lattice.EvenOperators(d, 8) and OddOperators(d, 6); fewer where the
@@ -200,6 +209,9 @@ func (o *PipelineOptions) validate() error {
 		if c.v < c.min {
 			return fmt.Errorf("exponent: pipeline option %s = %d, want ≥ %d", c.name, c.v, c.min)
 		}
+	}
+	if o.Data != nil && o.Data.N < o.LearnSamples {
+		return fmt.Errorf("exponent: the data hold %d configurations, fewer than LearnSamples = %d", o.Data.N, o.LearnSamples)
 	}
 	if o.Samples < 2*o.Shards || (o.MatchSamples > 0 && o.MatchSamples < 2*o.Shards) {
 		return fmt.Errorf("exponent: pipeline needs at least 2 configurations per shard: Samples %d, MatchSamples %d, Shards %d", o.Samples, o.MatchSamples, o.Shards)

@@ -15,7 +15,7 @@ import (
 // configurations at L and at L/2 in 10 shards, a short filter training, two
 // learned strengths and the sharp rule, a two-temperature flow.
 func small(dir string) config {
-	return config{dim: 2, L: 32, n: 2000, shards: 10, learn: 60, pairs: 5000, steps: 100, ops: 4, minSide: 8, flowN: 100,
+	return config{dim: 2, L: 32, n: 2000, shards: 10, learn: 60, ops: 4, minSide: 8, flowN: 100,
 		weights: []float64{0.7, 0.9, math.Inf(1)}, flowT: []float64{0.97, 1}, seed: 1, outdir: dir, quiet: true,
 		ck: &cli.Checkpoint{}}
 }

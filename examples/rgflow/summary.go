@@ -10,16 +10,6 @@ import (
 	"github.com/rsmi-go/rsmi/exponent"
 )
 
-// Level is one MCRG level of a rule at the estimates' operator count.
-type Level struct {
-	N     int     `json:"n"`
-	Side  int     `json:"side"`
-	Yt    float64 `json:"yt"`
-	YtErr float64 `json:"yt_err"`
-	Yh    float64 `json:"yh"`
-	YhErr float64 `json:"yh_err"`
-}
-
 // Summary is the -json line (a map, so that the learned estimates sit at
 // the top level beside "baseline"): "nu", "yt" from the learned rule
 // chosen for y_t, "yh", "eta" from the one chosen for y_h ("rule" names
@@ -47,15 +37,21 @@ func exponents(rr exponent.RuleResult) Summary {
 }
 
 // levels lists the levels of t (y_t) and h (y_h) at k operators.
-func levels(t, h exponent.RuleResult, k int) []Level {
-	var out []Level
+func levels(t, h exponent.RuleResult, k int) (out []Summary) {
 	for i, lv := range t.MCRG.Levels {
-		hl := h.MCRG.Levels[i]
-		kt, kh := min(k, len(lv.Even)), min(k, len(hl.Odd))
-		out = append(out, Level{N: lv.Level, Side: lv.Extents[0], Yt: lv.Even[kt-1].Y, YtErr: lv.Even[kt-1].YErr,
-			Yh: hl.Odd[kh-1].Y, YhErr: hl.Odd[kh-1].YErr})
+		et, oh := lv.Even[min(k, len(lv.Even))-1], h.MCRG.Levels[i].Odd[min(k, len(h.MCRG.Levels[i].Odd))-1]
+		out = append(out, Summary{"n": lv.Level, "side": lv.Extents[0], "yt": et.Y, "yt_err": et.YErr, "yh": oh.Y, "yh_err": oh.YErr})
 	}
 	return out
+}
+
+// knn returns the levels, the nearest-neighbour couplings and their errors
+// of a flow.
+func knn(fl exponent.FlowLine) (n, k, e []float64) {
+	for i := range fl.K {
+		n, k, e = append(n, float64(i)), append(k, fl.K[i][0]), append(e, fl.KErr[i][0])
+	}
+	return n, k, e
 }
 
 func summarize(res *exponent.PipelineResult) Summary {
@@ -74,10 +70,7 @@ func summarize(res *exponent.PipelineResult) Summary {
 		filters = append(filters, Summary{"n": f.Level, "side": f.Side, "weights": f.Weights, "mi_bits": f.MI, "visible_mi_bits": f.VisibleMI})
 	}
 	for _, fl := range res.Flow {
-		var k, e []float64
-		for n := range fl.K {
-			k, e = append(k, fl.K[n][0]), append(e, fl.KErr[n][0])
-		}
+		_, k, e := knn(fl)
 		flows = append(flows, Summary{"T": fl.T, "K_nn": k, "K_nn_err": e})
 	}
 	s["rules"], s["filters"], s["flow"] = rules, filters, flows
@@ -108,10 +101,7 @@ func figures(c config, res *exponent.PipelineResult) error {
 		var series []plots.Series
 		last := 0.0
 		for _, fl := range res.Flow {
-			var x, y, e []float64
-			for n := range fl.K {
-				x, y, e = append(x, float64(n)), append(y, fl.K[n][0]), append(e, fl.KErr[n][0])
-			}
+			x, y, e := knn(fl)
 			last = math.Max(last, float64(len(fl.K)-1))
 			series = append(series, plots.Series{Name: fmt.Sprintf("T = %.4g T_c", fl.T/ref.Tc), X: x, Y: y, Err: e})
 		}
