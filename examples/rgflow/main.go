@@ -21,8 +21,9 @@
 // 3D (conformal bootstrap).
 //
 // Output: rgflow_flow.png (the effective nearest-neighbour coupling per
-// level below, at and above T_c), rgflow_y.png (y_t and y_h of every rule
-// at the estimate's level, against the strength w), a summary on stderr,
+// level below, at and above T_c), rgflow_yt.png and rgflow_yh.png (y_t and
+// y_h of every learned rule at the estimate's level against its strength
+// w, beside majority rule and the exact value), a summary on stderr,
 // and with -json one line on stdout:
 //
 //	{"dim","L","N","nu","nu_err","nu_sys","yt","yh","yh_err","yh_sys","eta",

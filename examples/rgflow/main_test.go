@@ -57,7 +57,7 @@ func TestRunJSON(t *testing.T) {
 	if !(nu > 0.8 && nu < 1.2 && yh > 1.8 && yh < 1.95 && m["nu_err"].(float64) > 0 && m["yh_sys"].(float64) > 0) {
 		t.Errorf("ν = %v ± %v ± %v, y_h = %v ± %v ± %v", nu, m["nu_err"], m["nu_sys"], yh, m["yh_err"], m["yh_sys"])
 	}
-	for _, f := range []string{"rgflow_flow.png", "rgflow_y.png"} {
+	for _, f := range []string{"rgflow_flow.png", "rgflow_yt.png", "rgflow_yh.png"} {
 		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() < 1000 {
 			t.Errorf("figure %s: %v", f, err)
 		}
