@@ -72,6 +72,12 @@ type PipelineOptions struct {
 	// (the most probable coarse spin, symmetrized). Default
 	// {0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, +Inf}.
 	Weights []float64
+	// Unsymmetrized applies the learned rules as they are, without the
+	// average over the block's point group (default false: symmetrized; an
+	// unsymmetrized sharp filter breaks ties by its weights, prefers some
+	// spins of the block and generates anisotropic couplings outside the
+	// span of the symmetric operators).
+	Unsymmetrized bool
 	// Baseline is the fixed rule the learned rules are compared with
 	// (default rsmi.Majority{}).
 	Baseline rsmi.Rule

@@ -207,6 +207,7 @@ func (p *pipeline) fingerprint(e *ckpt.Enc) {
 	}
 	e.F64s([]float64{p.T, o.BurnIn, o.Sweeps})
 	e.F64s(o.Weights)
+	e.Bool(o.Unsymmetrized)
 	e.F64s(o.FlowT)
 	for _, ops := range [][]lattice.Operator{o.Even, o.Odd} {
 		for _, op := range ops {
@@ -443,6 +444,9 @@ func (p *pipeline) buildRules(f *rsmi.Filter) error {
 		sym, err := rsmi.Symmetrize(r, group)
 		if err != nil {
 			return err
+		}
+		if p.o.Unsymmetrized {
+			sym = r
 		}
 		p.rules = append(p.rules, sym)
 		p.res.Rules = append(p.res.Rules, RuleResult{Name: name, Weight: w, Rule: sym})
