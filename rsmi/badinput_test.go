@@ -70,8 +70,8 @@ func TestBadInputSweep(t *testing.T) {
 		g, err := NewFilter(1, 2, rand.NewPCG(1, 1))
 		return tb, g, err
 	}
-	best := func(n int, tr Trial, o *BestOptions) func() (any, error) {
-		return call(func() (*BestResult, error) { return TrainBest(ctx, n, tr, o) })
+	best := func(n int, tr Trial[*Filter], o *BestOptions) func() (any, error) {
+		return call(func() (*BestResult[*Filter], error) { return TrainBest(ctx, n, tr, o) })
 	}
 	huge := 1 << 62
 	badinput.Sweep(t, "rsmi:", []badinput.Call{
@@ -81,17 +81,17 @@ func TestBadInputSweep(t *testing.T) {
 		{Name: "NewFilter 1<<40 visible", Call: call(func() (*Filter, error) { return NewFilter(1, 1<<40, src) })},
 		{Name: "NewFilter overflowing size", Call: call(func() (*Filter, error) { return NewFilter(1<<40, 1<<40, src) })},
 		{Name: "Filter.Validate overflowing size", Call: func() (any, error) { return nil, (&Filter{NH: 1 << 32, NV: 1 << 32}).Validate() }},
-		{Name: "NewExact zero nv", Call: call(func() (*Exact, error) { return NewExact(0, []float64{1}, nil) })},
-		{Name: "NewExact nv too large", Call: call(func() (*Exact, error) { return NewExact(MaxVisible+1, []float64{1}, nil) })},
-		{Name: "NewExact ragged", Call: call(func() (*Exact, error) { return NewExact(2, make([]float64, 5), nil) })},
-		{Name: "NewExact empty", Call: call(func() (*Exact, error) { return NewExact(2, nil, nil) })},
-		{Name: "NewExact NaN", Call: call(func() (*Exact, error) { return NewExact(1, []float64{nan, 1}, nil) })},
-		{Name: "NewExact negative", Call: call(func() (*Exact, error) { return NewExact(1, []float64{-1, 1}, nil) })},
-		{Name: "NewExact Inf", Call: call(func() (*Exact, error) { return NewExact(1, []float64{inf, 1}, nil) })},
-		{Name: "NewExact zero row", Call: call(func() (*Exact, error) { return NewExact(1, []float64{0, 0}, nil) })},
-		{Name: "NewExact weights length", Call: call(func() (*Exact, error) { return NewExact(1, []float64{1, 1}, []float64{1, 1}) })},
-		{Name: "NewExact NaN weight", Call: call(func() (*Exact, error) { return NewExact(1, []float64{1, 1}, []float64{nan}) })},
-		{Name: "NewExact zero weights", Call: call(func() (*Exact, error) { return NewExact(1, []float64{1, 1}, []float64{0}) })},
+		{Name: "NewExact zero nv", Call: call(func() (*Exact, error) { return NewExact(0, nil, []float64{1}, nil) })},
+		{Name: "NewExact nv too large", Call: call(func() (*Exact, error) { return NewExact(MaxVisible+1, nil, []float64{1}, nil) })},
+		{Name: "NewExact ragged", Call: call(func() (*Exact, error) { return NewExact(2, nil, make([]float64, 5), nil) })},
+		{Name: "NewExact empty", Call: call(func() (*Exact, error) { return NewExact(2, nil, nil, nil) })},
+		{Name: "NewExact NaN", Call: call(func() (*Exact, error) { return NewExact(1, nil, []float64{nan, 1}, nil) })},
+		{Name: "NewExact negative", Call: call(func() (*Exact, error) { return NewExact(1, nil, []float64{-1, 1}, nil) })},
+		{Name: "NewExact Inf", Call: call(func() (*Exact, error) { return NewExact(1, nil, []float64{inf, 1}, nil) })},
+		{Name: "NewExact zero row", Call: call(func() (*Exact, error) { return NewExact(1, nil, []float64{0, 0}, nil) })},
+		{Name: "NewExact weights length", Call: call(func() (*Exact, error) { return NewExact(1, nil, []float64{1, 1}, []float64{1, 1}) })},
+		{Name: "NewExact NaN weight", Call: call(func() (*Exact, error) { return NewExact(1, nil, []float64{1, 1}, []float64{nan}) })},
+		{Name: "NewExact zero weights", Call: call(func() (*Exact, error) { return NewExact(1, nil, []float64{1, 1}, []float64{0}) })},
 		{Name: "NewExactChain NaN K", Call: call(func() (*Exact, error) { return NewExactChain(nan, 2, 1, 1) })},
 		{Name: "NewExactChain Inf K", Call: call(func() (*Exact, error) { return NewExactChain(inf, 2, 1, 1) })},
 		{Name: "NewExactChain zero block", Call: call(func() (*Exact, error) { return NewExactChain(1, 0, 1, 1) })},

@@ -219,7 +219,7 @@ func TestExactGradient(t *testing.T) {
 	for i := range w {
 		w[i] = rng.Float64()
 	}
-	rt, err := NewExact(4, pve, w)
+	rt, err := NewExact(4, nil, pve, w)
 	if err != nil {
 		t.Fatal(err)
 	}

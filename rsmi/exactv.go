@@ -168,7 +168,7 @@ func NewExactV(ctx context.Context, p *Pairs, src rand.Source, opts *ExactVOptio
 	if err != nil {
 		return nil, err
 	}
-	t, err := NewExact(p.NV, pve, envs.count)
+	t, err := NewExact(p.NV, nil, pve, envs.count)
 	if err != nil {
 		return nil, err
 	}

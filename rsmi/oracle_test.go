@@ -353,7 +353,7 @@ func TestOracleChainHiddenSpin(t *testing.T) {
 			marg[e*4+(s&1)|((s>>2)&1)<<1] += p
 		}
 	}
-	want, _ := NewExact(2, marg, nil)
+	want, _ := NewExact(2, nil, marg, nil)
 	for _, model := range []lattice.Model{m, hidden{m}} {
 		got, err := NewExactOracle(context.Background(), model, 1/K, r, ds, nil)
 		if err != nil {

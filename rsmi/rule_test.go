@@ -9,6 +9,9 @@ import (
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
+// decodeSpins writes the ±1 block configuration with index s into v.
+func decodeSpins(s int, v []int8) { decodeOutcome(v, s, spinStates) }
+
 // condOf returns P(h|v) of r for every block state of nv ±1 spins.
 func condOf(t *testing.T, r Rule, nv int) [][]float64 {
 	t.Helper()
