@@ -15,9 +15,9 @@ import (
 // implements encoding.BinaryMarshaler and whose type is registered with
 // RegisterRule is written by MarshalRule as its registered name followed by
 // its own bytes, and UnmarshalRule rebuilds it with the registered decoder.
-// The built-in rules (Majority, Decimation, *Filter, MostProbable and
-// Symmetrize of an encodable rule, *RuleTable) are registered by this
-// package; users register their own rules in an init function, as with
+// The built-in rules (Majority, Plurality, Decimation, *Filter,
+// *SoftmaxFilter, MostProbable, Symmetrize and SymmetrizeStates of an
+// encodable rule, *RuleTable) are registered by this package; users register their own rules in an init function, as with
 // encoding/gob.
 
 var ruleRegistry = struct {
@@ -110,6 +110,9 @@ func init() {
 	})
 	RegisterRule("symmetrized", &symmetrized{}, decodeSymmetrized)
 	RegisterRule("table", &RuleTable{}, decodeRuleTable)
+	RegisterRule("plurality", Plurality{}, decodePlurality)
+	RegisterRule("softmax-filter", &SoftmaxFilter{}, decodeSoftmaxFilter)
+	RegisterRule("symmetrized-states", &stateSymmetrized{}, decodeStateSymmetrized)
 }
 
 // MarshalBinary implements encoding.BinaryMarshaler (empty).
@@ -182,25 +185,29 @@ func (s *symmetrized) MarshalBinary() ([]byte, error) {
 	}
 	var e ckpt.Enc
 	e.Bytes(inner)
-	e.Int(len(s.perms))
-	for _, g := range s.perms {
+	encodePerms(&e, s.perms)
+	return e.B, nil
+}
+
+// encodePerms appends a list of permutations.
+func encodePerms(e *ckpt.Enc, perms [][]int) {
+	e.Int(len(perms))
+	for _, g := range perms {
 		p := make([]int32, len(g))
 		for i, x := range g {
 			p[i] = int32(x)
 		}
 		e.I32s(p)
 	}
-	return e.B, nil
 }
 
-func decodeSymmetrized(b []byte) (Rule, error) {
-	d := &ckpt.Dec{B: b}
-	inner := d.Bytes()
+// decodePerms reads what encodePerms wrote.
+func decodePerms(d *ckpt.Dec) ([][]int, error) {
 	n := d.Int()
 	if n < 1 || n > len(d.B) {
 		return nil, fmt.Errorf("%w: %d permutations", ckpt.ErrCorrupt, n)
 	}
-	perms := make([][]int, 0, max(n, 0))
+	perms := make([][]int, 0, n)
 	for k := 0; k < n; k++ {
 		p := d.I32s()
 		g := make([]int, len(p))
@@ -209,7 +216,14 @@ func decodeSymmetrized(b []byte) (Rule, error) {
 		}
 		perms = append(perms, g)
 	}
-	if err := d.Err(); err != nil {
+	return perms, d.Err()
+}
+
+func decodeSymmetrized(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	inner := d.Bytes()
+	perms, err := decodePerms(d)
+	if err != nil {
 		return nil, err
 	}
 	r, err := UnmarshalRule(inner)
@@ -246,4 +260,96 @@ func decodeRuleTable(b []byte) (Rule, error) {
 		return nil, err
 	}
 	return TabulateRule(r, nv, states)
+}
+
+// MarshalBinary implements encoding.BinaryMarshaler: the alphabet.
+func (p Plurality) MarshalBinary() ([]byte, error) {
+	var e ckpt.Enc
+	e.Bool(p.Values != nil)
+	e.I8s(p.Values)
+	return e.B, nil
+}
+
+func decodePlurality(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	has := d.Bool()
+	vals := d.I8s()
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	if !has {
+		return Plurality{}, nil
+	}
+	if err := checkAlphabet(vals); err != nil {
+		return nil, err
+	}
+	return Plurality{Values: vals}, nil
+}
+
+// MarshalBinary implements encoding.BinaryMarshaler: NH, NV, the
+// alphabets, the weights and the biases.
+func (f *SoftmaxFilter) MarshalBinary() ([]byte, error) {
+	var e ckpt.Enc
+	e.Int(f.NH)
+	e.Int(f.NV)
+	for _, st := range [][]int8{f.VStates, f.HStates} {
+		e.Bool(st != nil)
+		e.I8s(st)
+	}
+	e.F64s(f.W)
+	e.Bool(f.Bias != nil)
+	e.F64s(f.Bias)
+	return e.B, nil
+}
+
+func decodeSoftmaxFilter(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	f := &SoftmaxFilter{NH: d.Int(), NV: d.Int()}
+	hasV, vs := d.Bool(), d.I8s()
+	hasH, hs := d.Bool(), d.I8s()
+	f.W = d.F64s()
+	hasB, bias := d.Bool(), d.F64s()
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	if hasV {
+		f.VStates = vs
+	}
+	if hasH {
+		f.HStates = hs
+	}
+	if hasB {
+		f.Bias = bias
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (s *stateSymmetrized) MarshalBinary() ([]byte, error) {
+	inner, err := MarshalRule(s.r)
+	if err != nil {
+		return nil, err
+	}
+	var e ckpt.Enc
+	e.Bytes(inner)
+	e.I8s(s.states)
+	encodePerms(&e, s.perms)
+	return e.B, nil
+}
+
+func decodeStateSymmetrized(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	inner := d.Bytes()
+	states := d.I8s()
+	perms, err := decodePerms(d)
+	if err != nil {
+		return nil, err
+	}
+	r, err := UnmarshalRule(inner)
+	if err != nil {
+		return nil, err
+	}
+	return SymmetrizeStates(r, states, perms)
 }
