@@ -339,3 +339,62 @@ func (f *SoftmaxFilter) CondGrad(v []int8, p, g, grad []float64) {
 		}
 	}
 }
+
+// AlignStates relabels the hidden states of every unit of a filter whose
+// hidden and visible alphabets are the same: the hidden state that is most
+// probable for the uniform block v = (c, c, …, c) gets the label c. The
+// objective does not care which label a coarse state carries, so a learned
+// Potts filter comes out with its states permuted; aligned, a filter that
+// treats the states alike is equivariant (P(π(h)|π(v)) = P(h|v)), which
+// SymmetrizeStates needs to restore that symmetry exactly rather than mix
+// permuted copies of the rule. It returns an error, and leaves f as it is,
+// if the alphabets differ or two uniform blocks share their most probable
+// hidden state.
+func (f *SoftmaxFilter) AlignStates() error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	vs, hs := f.alphabets()
+	if !slices.Equal(vs, hs) {
+		return fmt.Errorf("rsmi: AlignStates needs equal visible and hidden alphabets, not %v and %v", vs, hs)
+	}
+	q := len(hs)
+	perm := make([][]int, f.NH) // perm[j][a]: the new label of hidden state a
+	v := make([]int8, f.NV)
+	x := make([]float64, q)
+	for j := range perm {
+		perm[j] = slices.Repeat([]int{-1}, q)
+		for c, s := range vs {
+			for i := range v {
+				v[i] = s
+			}
+			f.Logits(v, j, x)
+			a := 0
+			for k := range x {
+				if x[k] > x[a] {
+					a = k
+				}
+			}
+			if perm[j][a] >= 0 {
+				return fmt.Errorf("rsmi: AlignStates: hidden unit %d gives state %d most probably to the uniform blocks of %d and %d", j, hs[a], vs[perm[j][a]], s)
+			}
+			perm[j][a] = c
+		}
+	}
+	w := slices.Clone(f.W)
+	row := f.NV * q
+	for j, p := range perm {
+		for a, b := range p {
+			copy(f.W[(j*q+b)*row:(j*q+b+1)*row], w[(j*q+a)*row:(j*q+a+1)*row])
+		}
+	}
+	if f.Bias != nil {
+		bias := slices.Clone(f.Bias)
+		for j, p := range perm {
+			for a, b := range p {
+				f.Bias[j*q+b] = bias[j*q+a]
+			}
+		}
+	}
+	return nil
+}
