@@ -44,15 +44,21 @@ var (
 func (f *Filter) Visible() (int, []int8) { return f.NV, nil }
 
 // Params implements Learnable: W, then Bias.
-func (f *Filter) Params(dst []float64) {
-	n := copy(dst, f.W)
-	copy(dst[n:], f.Bias)
-}
+func (f *Filter) Params(dst []float64) { joinParams(dst, f.W, f.Bias) }
 
 // SetParams implements Learnable.
-func (f *Filter) SetParams(p []float64) {
-	n := copy(f.W, p)
-	copy(f.Bias, p[n:])
+func (f *Filter) SetParams(p []float64) { splitParams(p, f.W, f.Bias) }
+
+// joinParams copies the weights w and then the biases b into dst.
+func joinParams(dst, w, b []float64) {
+	n := copy(dst, w)
+	copy(dst[n:], b)
+}
+
+// splitParams copies p into the weights w and then the biases b.
+func splitParams(p, w, b []float64) {
+	n := copy(w, p)
+	copy(b, p[n:])
 }
 
 // WeightRows implements Learnable: one row of NV weights per hidden unit.

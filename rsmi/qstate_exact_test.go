@@ -270,15 +270,7 @@ func TestSoftmaxGradientQState(t *testing.T) {
 	if err := est.check(f, nil); err != nil {
 		t.Fatal(err)
 	}
-	for i := range est.crit {
-		est.crit[i] += 0.3 * rng.NormFloat64()
-	}
-	for b := range est.idx {
-		est.idx[b] = int32(5 * b)
-	}
-	for i := range est.unif {
-		est.unif[i] = uniform01(rng)
-	}
+	fixBatch(est, rng, 5)
 	const tau = 0.7
 	fgrad := make([]float64, f.NumParams())
 	clear(est.cgrad)

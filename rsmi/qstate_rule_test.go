@@ -59,8 +59,11 @@ func outcomeIndex(h, states []int8) int {
 	return s
 }
 
-// checkApplyMatchesCondQ is checkApplyMatchesCond for any alphabets.
-func checkApplyMatchesCondQ(t *testing.T, name string, r Rule, nv int, states []int8, draws int) {
+// checkApplyMatchesCond draws Apply many times for every block state of nv
+// dofs with values states (nil: ±1) and compares the frequencies with Cond
+// (a χ² test per state, generous bound: beyond the 99.999% point of χ² for
+// up to 16 degrees of freedom).
+func checkApplyMatchesCond(t *testing.T, name string, r Rule, nv int, states []int8, draws int) {
 	t.Helper()
 	cond := condTable(t, r, nv, states)
 	if states == nil {
@@ -126,8 +129,8 @@ func TestPlurality(t *testing.T) {
 			}
 		}
 	}
-	checkApplyMatchesCondQ(t, "plurality q=3", r, 4, st, 3000)
-	checkApplyMatchesCondQ(t, "plurality q=4, 3 dofs", Plurality{Values: pottsStates(4)}, 3, pottsStates(4), 3000)
+	checkApplyMatchesCond(t, "plurality q=3", r, 4, st, 3000)
+	checkApplyMatchesCond(t, "plurality q=4, 3 dofs", Plurality{Values: pottsStates(4)}, 3, pottsStates(4), 3000)
 	// ±1: Majority, draw for draw
 	maj := condTable(t, Majority{}, 4, nil)
 	for s, p := range condTable(t, Plurality{}, 4, nil) {
@@ -188,8 +191,8 @@ func TestSoftmaxFilterRule(t *testing.T) {
 			}
 		}
 	}
-	checkApplyMatchesCondQ(t, "softmax filter", f, 3, st, 2000)
-	checkApplyMatchesCondQ(t, "most probable softmax filter", MostProbable(f), 3, st, 200)
+	checkApplyMatchesCond(t, "softmax filter", f, 3, st, 2000)
+	checkApplyMatchesCond(t, "most probable softmax filter", MostProbable(f), 3, st, 200)
 	ising, _ := NewFilter(2, 4, rand.NewPCG(3, 4))
 	ising.Bias = []float64{0.3, -0.7}
 	g, err := FromFilter(ising)
@@ -300,7 +303,7 @@ func TestSymmetrizeStates(t *testing.T) {
 			}
 		}
 	}
-	checkApplyMatchesCondQ(t, "S_3 × point group", both, 4, st, 2000)
+	checkApplyMatchesCond(t, "S_3 × point group", both, 4, st, 2000)
 	plur := Plurality{Values: st}
 	ps, _ := SymmetrizeStates(plur, st, s3)
 	a, b := condTable(t, plur, 4, st), condTable(t, ps, 4, st)

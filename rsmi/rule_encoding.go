@@ -122,24 +122,35 @@ func (Majority) MarshalBinary() ([]byte, error) { return nil, nil }
 func (d Decimation) MarshalBinary() ([]byte, error) {
 	var e ckpt.Enc
 	e.Int(d.Site)
-	e.Bool(d.Values != nil)
-	e.I8s(d.Values)
+	encodeAlphabet(&e, d.Values)
 	return e.B, nil
+}
+
+// encodeAlphabet appends an alphabet, nil (±1) or not.
+func encodeAlphabet(e *ckpt.Enc, states []int8) {
+	e.Bool(states != nil)
+	e.I8s(states)
+}
+
+// decodeAlphabet reads what encodeAlphabet wrote (the caller checks
+// d.Err() and validates the alphabet).
+func decodeAlphabet(d *ckpt.Dec) []int8 {
+	has := d.Bool()
+	vals := d.I8s()
+	if !has {
+		return nil
+	}
+	return vals
 }
 
 func decodeDecimation(b []byte) (Rule, error) {
 	d := &ckpt.Dec{B: b}
-	r := Decimation{Site: d.Int()}
-	has := d.Bool()
-	vals := d.I8s()
+	r := Decimation{Site: d.Int(), Values: decodeAlphabet(d)}
 	if err := d.Err(); err != nil {
 		return nil, err
 	}
-	if has {
-		if err := checkAlphabet(vals); err != nil {
-			return nil, err
-		}
-		r.Values = vals
+	if err := checkAlphabet(r.Values); err != nil {
+		return nil, err
 	}
 	if r.Site < 0 {
 		return nil, fmt.Errorf("%w: decimation site %d", ckpt.ErrCorrupt, r.Site)
@@ -265,25 +276,20 @@ func decodeRuleTable(b []byte) (Rule, error) {
 // MarshalBinary implements encoding.BinaryMarshaler: the alphabet.
 func (p Plurality) MarshalBinary() ([]byte, error) {
 	var e ckpt.Enc
-	e.Bool(p.Values != nil)
-	e.I8s(p.Values)
+	encodeAlphabet(&e, p.Values)
 	return e.B, nil
 }
 
 func decodePlurality(b []byte) (Rule, error) {
 	d := &ckpt.Dec{B: b}
-	has := d.Bool()
-	vals := d.I8s()
+	p := Plurality{Values: decodeAlphabet(d)}
 	if err := d.Err(); err != nil {
 		return nil, err
 	}
-	if !has {
-		return Plurality{}, nil
-	}
-	if err := checkAlphabet(vals); err != nil {
+	if err := checkAlphabet(p.Values); err != nil {
 		return nil, err
 	}
-	return Plurality{Values: vals}, nil
+	return p, nil
 }
 
 // MarshalBinary implements encoding.BinaryMarshaler: NH, NV, the
@@ -292,10 +298,8 @@ func (f *SoftmaxFilter) MarshalBinary() ([]byte, error) {
 	var e ckpt.Enc
 	e.Int(f.NH)
 	e.Int(f.NV)
-	for _, st := range [][]int8{f.VStates, f.HStates} {
-		e.Bool(st != nil)
-		e.I8s(st)
-	}
+	encodeAlphabet(&e, f.VStates)
+	encodeAlphabet(&e, f.HStates)
 	e.F64s(f.W)
 	e.Bool(f.Bias != nil)
 	e.F64s(f.Bias)
@@ -304,19 +308,11 @@ func (f *SoftmaxFilter) MarshalBinary() ([]byte, error) {
 
 func decodeSoftmaxFilter(b []byte) (Rule, error) {
 	d := &ckpt.Dec{B: b}
-	f := &SoftmaxFilter{NH: d.Int(), NV: d.Int()}
-	hasV, vs := d.Bool(), d.I8s()
-	hasH, hs := d.Bool(), d.I8s()
+	f := &SoftmaxFilter{NH: d.Int(), NV: d.Int(), VStates: decodeAlphabet(d), HStates: decodeAlphabet(d)}
 	f.W = d.F64s()
 	hasB, bias := d.Bool(), d.F64s()
 	if err := d.Err(); err != nil {
 		return nil, err
-	}
-	if hasV {
-		f.VStates = vs
-	}
-	if hasH {
-		f.HStates = hs
 	}
 	if hasB {
 		f.Bias = bias

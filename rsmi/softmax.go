@@ -163,16 +163,10 @@ func (f *SoftmaxFilter) Clone() *SoftmaxFilter {
 func (f *SoftmaxFilter) NumParams() int { return len(f.W) + len(f.Bias) }
 
 // Params implements Learnable: W, then Bias.
-func (f *SoftmaxFilter) Params(dst []float64) {
-	n := copy(dst, f.W)
-	copy(dst[n:], f.Bias)
-}
+func (f *SoftmaxFilter) Params(dst []float64) { joinParams(dst, f.W, f.Bias) }
 
 // SetParams implements Learnable.
-func (f *SoftmaxFilter) SetParams(p []float64) {
-	n := copy(f.W, p)
-	copy(f.Bias, p[n:])
-}
+func (f *SoftmaxFilter) SetParams(p []float64) { splitParams(p, f.W, f.Bias) }
 
 // WeightRows implements Learnable: one row of QH·NV·QV weights per hidden
 // unit.
