@@ -123,15 +123,15 @@ func TestCollapseIsing2D(t *testing.T) {
 			seed++
 			ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 				return sample.NewSwendsenWang(m, T, src)
-			}, sample.Plan{Chains: 2, BurnIn: 100, Every: 1, PerChain: 1000, Src: rand.NewPCG(seed, 1)})
+			}, sample.Plan{Chains: 2, BurnIn: 100, Every: 1, PerChain: 1000}, rand.NewPCG(seed, 1))
 			if err != nil {
 				t.Fatal(err)
 			}
-			levels, err := rg.Flow(context.Background(), ds, lat, rg.FlowOptions{Levels: n, Src: rand.NewPCG(seed, 2)})
+			res, err := rg.Flow(context.Background(), ds, lat, rand.NewPCG(seed, 2), &rg.FlowOptions{Levels: n})
 			if err != nil {
 				t.Fatal(err)
 			}
-			last := levels[n]
+			last := res.Levels[n]
 			k, err := rg.FitCouplings(context.Background(), last.Data, last.Lattice, []lattice.Operator{lattice.NearestNeighbor(2)}, nil)
 			if err != nil {
 				t.Fatal(err)

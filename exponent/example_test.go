@@ -8,7 +8,7 @@ import (
 
 	"github.com/rsmi-go/rsmi/exponent"
 	"github.com/rsmi-go/rsmi/lattice"
-	"github.com/rsmi-go/rsmi/rg"
+	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -21,7 +21,7 @@ func ExampleMCRG() {
 	Tc := 2 / math.Log(1+math.Sqrt2)
 	ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 		return sample.NewSwendsenWang(model, Tc, src)
-	}, sample.Plan{Chains: 2, BurnIn: 100, Every: 1, PerChain: 4000, Src: rand.NewPCG(1, 2)})
+	}, sample.Plan{Chains: 2, BurnIn: 100, Every: 1, PerChain: 4000}, rand.NewPCG(1, 2))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -51,7 +51,7 @@ func ExampleMCRGStream() {
 	model, _ := lattice.NewNearestNeighborIsing(lat, 1)
 	Tc := 2 / math.Log(1+math.Sqrt2)
 	const n, batch = 8000, 1000
-	rules := []rg.Rule{rg.Majority{}, rg.Decimation{}}
+	rules := []rsmi.Rule{rsmi.Majority{}, rsmi.Decimation{}}
 	st, err := exponent.NewMCRGStream(lat, n, rules, rand.NewPCG(3, 4), &exponent.MCRGOptions{Levels: 2})
 	if err != nil {
 		fmt.Println(err)
@@ -62,7 +62,7 @@ func ExampleMCRGStream() {
 		// One batch of configurations, e.g. one shard of a long sampling run.
 		ds, err := sample.Collect(context.Background(), func(s rand.Source) (sample.Sampler, error) {
 			return sample.NewSwendsenWang(model, Tc, s)
-		}, sample.Plan{Chains: 1, BurnIn: 100, Every: 1, PerChain: batch, Src: src})
+		}, sample.Plan{Chains: 1, BurnIn: 100, Every: 1, PerChain: batch}, src)
 		if err != nil {
 			fmt.Println(err)
 			return

@@ -15,7 +15,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/rsmi-go/rsmi/lattice"
-	"github.com/rsmi-go/rsmi/rg"
+	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -23,9 +23,9 @@ import (
 type MCRGOptions struct {
 	// B is the block side of the RG step (default 2).
 	B int
-	// Rule maps a block to one coarse spin (default rg.Majority{}). Rules
+	// Rule maps a block to one coarse spin (default rsmi.Majority{}). Rules
 	// with several outputs per block are not supported.
-	Rule rg.Rule
+	Rule rsmi.Rule
 	// Levels is the number of RG steps. The default is the largest number
 	// for which the coarsest lattice has extents of at least 4.
 	Levels int
@@ -131,7 +131,7 @@ func MCRG(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, opts *M
 	if !ds.Geom.Equal(lat.Geometry()) {
 		return nil, fmt.Errorf("exponent: dataset geometry (extents %v) is not the lattice's (extents %v)", ds.Geom.Extents(), lat.Extents())
 	}
-	st, err := NewMCRGStream(lat, ds.N, []rg.Rule{o.Rule}, o.Src, &o)
+	st, err := NewMCRGStream(lat, ds.N, []rsmi.Rule{o.Rule}, o.Src, &o)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (o *MCRGOptions) setDefaults(lat *lattice.Lattice) error {
 		return fmt.Errorf("exponent: MCRG block side B = %d, want ≥ 2", o.B)
 	}
 	if o.Rule == nil {
-		o.Rule = rg.Majority{}
+		o.Rule = rsmi.Majority{}
 	}
 	if o.Rule.Outputs() != 1 {
 		return fmt.Errorf("exponent: MCRG needs a rule with one output per block, got %d", o.Rule.Outputs())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rg"
+	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -76,7 +77,7 @@ func (mo *refMoments) cov(idx []int, skip int) *mat.Dense {
 // refMCRG returns, per level n ≥ 1, the even and odd truncations of the
 // two-pass MCRG (serial; chunk c of 64 configurations seeded from src as
 // MCRG does).
-func refMCRG(t *testing.T, ds *sample.Dataset, lat *lattice.Lattice, rule rg.Rule, src rand.Source, levels, blocks int, even, odd []lattice.Operator) [][2][]Truncation {
+func refMCRG(t *testing.T, ds *sample.Dataset, lat *lattice.Lattice, rule rsmi.Rule, src rand.Source, levels, blocks int, even, odd []lattice.Operator) [][2][]Truncation {
 	ops := append(append([]lattice.Operator(nil), even...), odd...)
 	p := len(ops)
 	lats := []*lattice.Lattice{lat}

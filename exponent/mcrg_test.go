@@ -10,7 +10,7 @@ import (
 	"github.com/rsmi-go/rsmi/internal/chainsample"
 
 	"github.com/rsmi-go/rsmi/lattice"
-	"github.com/rsmi-go/rsmi/rg"
+	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -38,7 +38,7 @@ func criticalIsing(t *testing.T) (*lattice.Lattice, *sample.Dataset) {
 		Tc := 2 / math.Log(1+math.Sqrt2)
 		isingData, isingErr = sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 			return sample.NewSwendsenWang(m, Tc, src)
-		}, sample.Plan{Chains: 2, BurnIn: 200, Every: 1, PerChain: 10000, Src: rand.NewPCG(1, 2)})
+		}, sample.Plan{Chains: 2, BurnIn: 200, Every: 1, PerChain: 10000}, rand.NewPCG(1, 2))
 	})
 	if isingErr != nil {
 		t.Fatal(isingErr)
@@ -103,7 +103,7 @@ func TestMCRGIsing2D(t *testing.T) {
 func TestMCRGWrongLevelPairing(t *testing.T) {
 	lat, ds := criticalIsing(t)
 	even, _ := lattice.EvenOperators(2, 4)
-	st, err := NewMCRGStream(lat, ds.N, []rg.Rule{rg.Majority{}}, rand.NewPCG(3, 4), &MCRGOptions{Even: even, NoOdd: true})
+	st, err := NewMCRGStream(lat, ds.N, []rsmi.Rule{rsmi.Majority{}}, rand.NewPCG(3, 4), &MCRGOptions{Even: even, NoOdd: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestMCRGChainDecimation(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := MCRG(context.Background(), ds, lat, &MCRGOptions{
-		Rule: rg.Decimation{}, Levels: 2, Even: []lattice.Operator{lattice.NearestNeighbor(1)}, NoOdd: true,
+		Rule: rsmi.Decimation{}, Levels: 2, Even: []lattice.Operator{lattice.NearestNeighbor(1)}, NoOdd: true,
 		Src: rand.NewPCG(7, 8),
 	})
 	if err != nil {
@@ -214,7 +214,7 @@ func BenchmarkMCRG(b *testing.B) {
 	Tc := 2 / math.Log(1+math.Sqrt2)
 	ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 		return sample.NewSwendsenWang(m, Tc, src)
-	}, sample.Plan{Chains: 1, BurnIn: 100, Every: 1, PerChain: 1000, Src: rand.NewPCG(1, 2)})
+	}, sample.Plan{Chains: 1, BurnIn: 100, Every: 1, PerChain: 1000}, rand.NewPCG(1, 2))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rg"
+	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -43,7 +44,7 @@ type MCRGStream struct {
 	lat     *lattice.Lattice
 	n       int
 	o       MCRGOptions
-	rules   []rg.Rule
+	rules   []rsmi.Rule
 	lats    []*lattice.Lattice         // per level 0…Levels
 	sites   [][]int32                  // per level n ≥ 1 (index n−1): fine sites of every block, block-major
 	nv      int                        // sites per block
@@ -134,7 +135,7 @@ const maxStreamBytes = 1 << 30
 // It returns an error for invalid options or rules, fewer than two
 // configurations per jackknife block, or sizes whose seeds and moments would
 // exceed 1 GiB.
-func NewMCRGStream(lat *lattice.Lattice, n int, rules []rg.Rule, src rand.Source, opts *MCRGOptions) (*MCRGStream, error) {
+func NewMCRGStream(lat *lattice.Lattice, n int, rules []rsmi.Rule, src rand.Source, opts *MCRGOptions) (*MCRGStream, error) {
 	if lat == nil {
 		return nil, errors.New("exponent: MCRG stream needs a lattice")
 	}
@@ -155,7 +156,7 @@ func NewMCRGStream(lat *lattice.Lattice, n int, rules []rg.Rule, src rand.Source
 	if n < 2*o.Blocks {
 		return nil, fmt.Errorf("exponent: %d configurations for %d jackknife blocks, want at least 2 per block", n, o.Blocks)
 	}
-	st := &MCRGStream{lat: lat, n: n, o: o, rules: append([]rg.Rule(nil), rules...),
+	st := &MCRGStream{lat: lat, n: n, o: o, rules: append([]rsmi.Rule(nil), rules...),
 		lay: newLayout(len(o.Even), len(o.Odd)), nChunks: (n + chunkRows - 1) / chunkRows}
 	nLev := o.Levels - o.FirstLevel + 2
 	bytes := float64(len(rules)) * (16*float64(st.nChunks) + 16*float64(nLev*o.Blocks*st.lay.stride))

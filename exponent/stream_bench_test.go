@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/rsmi-go/rsmi/lattice"
-	"github.com/rsmi-go/rsmi/rg"
+	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -62,7 +62,7 @@ func benchCases(b *testing.B, n int, dims ...int) []benchCase {
 		}
 		ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 			return sample.NewSwendsenWang(m, 1/c.K, src)
-		}, sample.Plan{Chains: 1, BurnIn: 50, Every: 1, PerChain: n, Src: rand.NewPCG(1, 2)})
+		}, sample.Plan{Chains: 1, BurnIn: 50, Every: 1, PerChain: n}, rand.NewPCG(1, 2))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -104,15 +104,15 @@ func BenchmarkMCRGAccumulate(b *testing.B) {
 		for _, v := range []struct {
 			suffix string
 			first  int
-			rule   rg.Rule
-		}{{"", 1, rg.Majority{}}, {"-FirstLevel2", 2, rg.Majority{}}, {"-table", 1, condMajority{}}} {
+			rule   rsmi.Rule
+		}{{"", 1, rsmi.Majority{}}, {"-FirstLevel2", 2, rsmi.Majority{}}, {"-table", 1, condMajority{}}} {
 			name, first := c.name+v.suffix, v.first
 			b.Run(name, func(b *testing.B) {
 				o := &MCRGOptions{Levels: c.levels, Even: c.even, Odd: c.odd, Blocks: 10, FirstLevel: first}
 				b.ReportAllocs()
 				cpu0 := cpuTime()
 				for b.Loop() {
-					st, err := NewMCRGStream(c.lat, c.ds.N, []rg.Rule{v.rule}, rand.NewPCG(1, 2), o)
+					st, err := NewMCRGStream(c.lat, c.ds.N, []rsmi.Rule{v.rule}, rand.NewPCG(1, 2), o)
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -11,10 +11,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/rsmi-go/rsmi/internal/badinput"
 	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"github.com/rsmi-go/rsmi/internal/xrand"
 	"github.com/rsmi-go/rsmi/lattice"
-	"github.com/rsmi-go/rsmi/rg"
+	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -65,7 +66,7 @@ func TestMCRGMatchesTwoPass(t *testing.T) {
 	lat, ds := criticalIsing(t)
 	even, _ := lattice.EvenOperators(2, 6)
 	odd, _ := lattice.OddOperators(2, 5) // line5 wraps on the 4×4 lattice
-	ref := refMCRG(t, ds, lat, rg.Majority{}, rand.NewPCG(3, 4), 3, 20, even, odd)
+	ref := refMCRG(t, ds, lat, rsmi.Majority{}, rand.NewPCG(3, 4), 3, 20, even, odd)
 	res, err := MCRG(context.Background(), ds, lat, &MCRGOptions{Src: rand.NewPCG(3, 4), Even: even, Odd: odd})
 	if err != nil {
 		t.Fatal(err)
@@ -85,8 +86,14 @@ func TestMCRGMatchesTwoPass(t *testing.T) {
 // tieUp is majority rule with ties broken towards +1 (no draws).
 type tieUp struct{}
 
-func (tieUp) Outputs() int    { return 1 }
-func (tieUp) Check(int) error { return nil }
+func (tieUp) Outputs() int            { return 1 }
+func (tieUp) States() []int8          { return []int8{-1, 1} }
+func (tieUp) Check(int, []int8) error { return nil }
+func (t tieUp) Cond(v []int8, p []float64) {
+	h := []int8{0}
+	t.Apply(h, v, nil)
+	p[0], p[1] = float64(1-h[0])/2, float64(1+h[0])/2
+}
 func (tieUp) Apply(dst, v []int8, src rand.Source) {
 	s := 0
 	for _, x := range v {
@@ -126,7 +133,7 @@ func stateOf(t *testing.T, st *MCRGStream) []byte {
 func TestMCRGStreamDeterministic(t *testing.T) {
 	lat, ds := criticalIsing(t)
 	ds = subset(t, ds, 3000)
-	rules := []rg.Rule{rg.Majority{}, tieUp{}}
+	rules := []rsmi.Rule{rsmi.Majority{}, tieUp{}}
 	opts := &MCRGOptions{Blocks: 7, Levels: 3}
 	var states [][]byte
 	var results []*MCRGResult
@@ -178,7 +185,7 @@ func subset(t *testing.T, ds *sample.Dataset, n int) *sample.Dataset {
 func TestMCRGStreamResume(t *testing.T) {
 	lat, ds := criticalIsing(t)
 	ds = subset(t, ds, 2000)
-	rules := []rg.Rule{rg.Majority{}, rg.Decimation{}}
+	rules := []rsmi.Rule{rsmi.Majority{}, rsmi.Decimation{}}
 	opts := &MCRGOptions{Blocks: 10}
 	newStream := func() *MCRGStream {
 		st, err := NewMCRGStream(lat, ds.N, rules, rand.NewPCG(7, 8), opts)
@@ -237,7 +244,7 @@ func TestMCRGStreamStateErrors(t *testing.T) {
 	lat, ds := criticalIsing(t)
 	ds = subset(t, ds, 300)
 	mk := func(n int, seed uint64, o *MCRGOptions) *MCRGStream {
-		st, err := NewMCRGStream(lat, n, []rg.Rule{rg.Majority{}}, rand.NewPCG(seed, 1), o)
+		st, err := NewMCRGStream(lat, n, []rsmi.Rule{rsmi.Majority{}}, rand.NewPCG(seed, 1), o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,12 +352,12 @@ func TestMCRGStreamErrors(t *testing.T) {
 	ds = subset(t, ds, 200)
 	ctx := context.Background()
 	src := rand.NewPCG(1, 2)
-	maj := []rg.Rule{rg.Majority{}}
-	sweepBad(t, "exponent:", []badCall{
+	maj := []rsmi.Rule{rsmi.Majority{}}
+	badinput.Sweep(t, "exponent:", badinput.Calls{
 		{"NewMCRGStream nil lattice", func() (any, error) { return NewMCRGStream(nil, 100, maj, src, nil) }},
 		{"NewMCRGStream no rules", func() (any, error) { return NewMCRGStream(lat, 100, nil, src, nil) }},
-		{"NewMCRGStream nil rule", func() (any, error) { return NewMCRGStream(lat, 100, []rg.Rule{rg.Majority{}, nil}, src, nil) }},
-		{"NewMCRGStream two outputs", func() (any, error) { return NewMCRGStream(lat, 100, []rg.Rule{rg.Majority{}, twoOut{}}, src, nil) }},
+		{"NewMCRGStream nil rule", func() (any, error) { return NewMCRGStream(lat, 100, []rsmi.Rule{rsmi.Majority{}, nil}, src, nil) }},
+		{"NewMCRGStream two outputs", func() (any, error) { return NewMCRGStream(lat, 100, []rsmi.Rule{rsmi.Majority{}, twoOut{}}, src, nil) }},
 		{"NewMCRGStream nil source", func() (any, error) { return NewMCRGStream(lat, 100, maj, nil, nil) }},
 		{"NewMCRGStream few configurations", func() (any, error) { return NewMCRGStream(lat, 39, maj, src, nil) }},
 		{"NewMCRGStream huge", func() (any, error) { return NewMCRGStream(lat, 1<<40, maj, src, nil) }},
@@ -389,10 +396,11 @@ func TestMCRGStreamErrors(t *testing.T) {
 	if _, err := st.Result(1); err == nil {
 		t.Error("rule index 1 of 1 accepted")
 	}
-	bad, err := NewMCRGStream(lat, ds.N, []rg.Rule{badRule{}}, src, &MCRGOptions{Blocks: 4})
+	bad, err := NewMCRGStream(lat, ds.N, []rsmi.Rule{badRule{}}, src, &MCRGOptions{Blocks: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
+	bad.tables[0] = nil // the Apply path, which checks the outputs
 	if err := bad.Add(ctx, 0, ds.Data); err == nil {
 		t.Error("rule with output 0 accepted")
 	}
@@ -401,31 +409,17 @@ func TestMCRGStreamErrors(t *testing.T) {
 	}
 }
 
-// condMajority is majority rule that also gives its conditional
-// probabilities, so that MCRGStream tabulates it.
-type condMajority struct{ rg.Majority }
-
-func (condMajority) Cond(v []int8, p []float64) {
-	s := 0
-	for _, x := range v {
-		s += int(x)
-	}
-	switch {
-	case s > 0:
-		p[0], p[1] = 0, 1
-	case s < 0:
-		p[0], p[1] = 1, 0
-	default:
-		p[0], p[1] = 0.5, 0.5
-	}
-}
+// condMajority is majority rule as another type (every rsmi.Rule gives
+// its conditional probabilities, so MCRGStream tabulates it).
+type condMajority struct{ rsmi.Majority }
 
 // softRule draws h with P(h|v) ∝ exp(λ h Σv); its Apply uses the
 // tabulated path's convention, so both paths give the same bits.
 type softRule struct{ lambda float64 }
 
-func (softRule) Outputs() int    { return 1 }
-func (softRule) Check(int) error { return nil }
+func (softRule) Outputs() int            { return 1 }
+func (softRule) States() []int8          { return []int8{-1, 1} }
+func (softRule) Check(int, []int8) error { return nil }
 func (r softRule) Cond(v []int8, p []float64) {
 	s := 0
 	for _, x := range v {
@@ -443,36 +437,30 @@ func (r softRule) Apply(dst, v []int8, src rand.Source) {
 	}
 }
 
-// applyOnly hides a rule's Cond: the stream then calls Apply.
-type applyOnly struct{ r rg.Rule }
-
-func (a applyOnly) Outputs() int                         { return a.r.Outputs() }
-func (a applyOnly) Check(nv int) error                   { return a.r.Check(nv) }
-func (a applyOnly) Apply(dst, v []int8, src rand.Source) { a.r.Apply(dst, v, src) }
-
 // nanRule gives NaN probabilities.
 type nanRule struct{ softRule }
 
 func (nanRule) Cond(v []int8, p []float64) { p[0], p[1] = math.NaN(), math.NaN() }
 
 // TestMCRGStreamTabulatedRules checks the lookup-table path of rules that
-// give P(h|v): majority with Cond reproduces rg.Majority (Apply, fair coin
+// give P(h|v): majority with Cond reproduces rsmi.Majority (Apply, fair coin
 // on ties) bit for bit, and a soft rule gives the same bits through its
 // table and through Apply. A rule with invalid probabilities is refused.
 func TestMCRGStreamTabulatedRules(t *testing.T) {
 	lat, ds := criticalIsing(t)
 	ds = subset(t, ds, 1500)
-	tab, err := NewMCRGStream(lat, ds.N, []rg.Rule{condMajority{}, softRule{0.5}}, rand.NewPCG(3, 3), &MCRGOptions{Blocks: 5})
+	tab, err := NewMCRGStream(lat, ds.N, []rsmi.Rule{condMajority{}, softRule{0.5}}, rand.NewPCG(3, 3), &MCRGOptions{Blocks: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := NewMCRGStream(lat, ds.N, []rg.Rule{rg.Majority{}, applyOnly{softRule{0.5}}}, rand.NewPCG(3, 3), &MCRGOptions{Blocks: 5})
+	app, err := NewMCRGStream(lat, ds.N, []rsmi.Rule{rsmi.Majority{}, softRule{0.5}}, rand.NewPCG(3, 3), &MCRGOptions{Blocks: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tab.tables[0] == nil || tab.tables[1] == nil || app.tables[0] != nil || app.tables[1] != nil {
-		t.Fatal("wrong paths")
+	if tab.tables[0] == nil || tab.tables[1] == nil {
+		t.Fatal("rules with Cond not tabulated")
 	}
+	app.tables[0], app.tables[1] = nil, nil // the Apply path (the workers are built by the first Add)
 	feed(t, tab, ds, 0, ds.N, 300)
 	feed(t, app, ds, 0, ds.N, ds.N)
 	for r := 0; r < 2; r++ {
@@ -489,7 +477,7 @@ func TestMCRGStreamTabulatedRules(t *testing.T) {
 	if !bytes.Equal(stateOf(t, tab), stateOf(t, app)) {
 		t.Error("tabulated and applied rules give different moments")
 	}
-	if _, err := NewMCRGStream(lat, ds.N, []rg.Rule{nanRule{}}, rand.NewPCG(3, 3), nil); err == nil {
+	if _, err := NewMCRGStream(lat, ds.N, []rsmi.Rule{nanRule{}}, rand.NewPCG(3, 3), nil); err == nil {
 		t.Error("rule with NaN probabilities accepted")
 	}
 }
@@ -501,8 +489,8 @@ func TestMCRGStreamTabulatedRules(t *testing.T) {
 func TestMCRGStreamAllocs(t *testing.T) {
 	lat, ds := criticalIsing(t)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	for _, rule := range []rg.Rule{rg.Majority{}, condMajority{}} {
-		st, err := NewMCRGStream(lat, ds.N, []rg.Rule{rule}, rand.NewPCG(1, 1), &MCRGOptions{Blocks: 4})
+	for _, rule := range []rsmi.Rule{rsmi.Majority{}, condMajority{}} {
+		st, err := NewMCRGStream(lat, ds.N, []rsmi.Rule{rule}, rand.NewPCG(1, 1), &MCRGOptions{Blocks: 4})
 		if err != nil {
 			t.Fatal(err)
 		}

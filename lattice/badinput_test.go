@@ -7,28 +7,12 @@ import (
 	"github.com/rsmi-go/rsmi/internal/badinput"
 )
 
-// badCall is one invalid call of an exported constructor or long call (see
-// internal/badinput for what it must do).
-type badCall struct {
-	name string
-	call func() (any, error)
-}
-
-func sweepBad(t *testing.T, prefix string, cases []badCall) {
-	t.Helper()
-	calls := make([]badinput.Call, len(cases))
-	for i, c := range cases {
-		calls[i] = badinput.Call{Name: c.name, Call: c.call}
-	}
-	badinput.Sweep(t, prefix, calls)
-}
-
 // TestBadInputSweep feeds every exported constructor of the package invalid
 // values.
 func TestBadInputSweep(t *testing.T) {
 	sq, _ := NewSquare(4)
 	nan, inf := math.NaN(), math.Inf(1)
-	sweepBad(t, "lattice:", []badCall{
+	badinput.Sweep(t, "lattice:", badinput.Calls{
 		{"NewLattice no extents", func() (any, error) { return NewLattice() }},
 		{"NewLattice zero", func() (any, error) { return NewLattice(0, 4) }},
 		{"NewLattice negative", func() (any, error) { return NewLattice(4, -3) }},

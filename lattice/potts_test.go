@@ -5,6 +5,8 @@ import (
 	"math/cmplx"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/rsmi-go/rsmi/internal/badinput"
 )
 
 // pottsLattices are the geometries the Potts tests run on: chain, square,
@@ -195,7 +197,7 @@ func TestPottsCriticalPoints(t *testing.T) {
 func TestPottsBadInput(t *testing.T) {
 	sq, _ := NewSquare(4)
 	nan, inf := math.NaN(), math.Inf(1)
-	sweepBad(t, "lattice:", []badCall{
+	badinput.Sweep(t, "lattice:", badinput.Calls{
 		{"NewPotts nil lattice", func() (any, error) { return NewPotts(nil, 3, 1) }},
 		{"NewPotts q=1", func() (any, error) { return NewPotts(sq, 1, 1) }},
 		{"NewPotts q=0", func() (any, error) { return NewPotts(sq, 0, 1) }},

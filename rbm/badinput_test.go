@@ -11,22 +11,6 @@ import (
 	"github.com/rsmi-go/rsmi/run"
 )
 
-// badCall is one invalid call of an exported constructor or long call (see
-// internal/badinput for what it must do).
-type badCall struct {
-	name string
-	call func() (any, error)
-}
-
-func sweepBad(t *testing.T, prefix string, cases []badCall) {
-	t.Helper()
-	calls := make([]badinput.Call, len(cases))
-	for i, c := range cases {
-		calls[i] = badinput.Call{Name: c.name, Call: c.call}
-	}
-	badinput.Sweep(t, prefix, calls)
-}
-
 // TestBadInputSweep feeds New, NewFrom, Read, Train, AIS and LogLikelihood
 // invalid values.
 func TestBadInputSweep(t *testing.T) {
@@ -54,10 +38,12 @@ func TestBadInputSweep(t *testing.T) {
 			return nil, err
 		}
 	}
-	sweepBad(t, "rbm:", []badCall{
+	badinput.Sweep(t, "rbm:", badinput.Calls{
 		{"New zero visible", func() (any, error) { return New(0, 3, Binary, src) }},
 		{"New negative hidden", func() (any, error) { return New(4, -1, Binary, src) }},
 		{"New huge", func() (any, error) { return New(1<<30, 1, Binary, src) }},
+		{"New too many parameters (issue 14.3)", func() (any, error) { return New(1<<20, 1<<20, Binary, src) }},
+		{"NewFrom too many parameters", func() (any, error) { return NewFrom(1<<20, 1<<20, Binary, nil, nil, nil) }},
 		{"New unknown units", func() (any, error) { return New(4, 3, Units(7), src) }},
 		{"New nil source", func() (any, error) { return New(4, 3, Spin, nil) }},
 		{"NewFrom length mismatch", func() (any, error) {
@@ -74,6 +60,14 @@ func TestBadInputSweep(t *testing.T) {
 			return Read(bytes.NewReader(b))
 		}},
 		{"Train nil RBM", func() (any, error) { return Train(ctx, nil, data, &TrainOptions{Src: src}) }},
+		{"Train zero-value RBM", func() (any, error) { return Train(ctx, &RBM{}, data, &TrainOptions{Src: src}) }},
+		{"LogLikelihood zero-value RBM", func() (any, error) {
+			ll, err := (&RBM{}).LogLikelihood(data)
+			if err == nil {
+				return &ll, nil
+			}
+			return nil, err
+		}},
 		{"Train nil options", func() (any, error) { return Train(ctx, r.Clone(), data, nil) }},
 		{"Train nil source", func() (any, error) { return Train(ctx, r.Clone(), data, &TrainOptions{}) }},
 		{"Train empty data", func() (any, error) { return Train(ctx, r.Clone(), nil, &TrainOptions{Src: src}) }},

@@ -4,12 +4,43 @@ import (
 	"fmt"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/run"
 )
 
 const (
-	trainKind    = "rbm.Train"
-	trainVersion = 1
+	trainKind = "rbm.Train"
+	// trainVersion 3: the payload of ckpt.Loop (the number of epochs in the
+	// header). Version 2 is taken by the xoshiro256** generator change of
+	// branch rbm; a build with both keeps 3.
+	trainVersion = 3
 )
+
+// loop returns the resumable loop of the training over its epochs.
+func (tr *training) loop(ck *run.Checkpoint) *ckpt.Loop {
+	l := &ckpt.Loop{Checkpoint: ck, Name: "rbm-train.ckpt", Kind: trainKind, Version: trainVersion, Total: tr.cfg.epochs}
+	if ck == nil {
+		return l
+	}
+	fp := trainFingerprint{nv: tr.r.NumVisible(), nh: tr.r.NumHidden(), units: int(tr.r.units), rows: tr.n,
+		dataCRC: ckpt.CRCInt8(tr.data), paramCRC: paramCRC(tr.r), cfg: tr.cfg}
+	fp.cfg.epochs = 0 // the loop's total
+	t := tr.t
+	fp.seed = [8]uint64{t.rng.s0, t.rng.s1, t.rng.s2, t.rng.s3, tr.mon.s0, tr.mon.s1, tr.mon.s2, tr.mon.s3}
+	var e ckpt.Enc
+	fp.encode(&e)
+	l.Fingerprint = e.B
+	l.Explain = func(saved []byte) string {
+		d := &ckpt.Dec{B: saved}
+		old := decodeFingerprint(d)
+		if d.Err() != nil {
+			return ""
+		}
+		return old.mismatch(&fp)
+	}
+	l.Save = func(e *ckpt.Enc) error { tr.save(e); return nil }
+	l.Load = tr.load
+	return l
+}
 
 // trainFingerprint identifies the inputs of a training run: a checkpoint is
 // only resumed by a run with the same fingerprint.
@@ -55,8 +86,7 @@ func (f *trainFingerprint) mismatch(g *trainFingerprint) string {
 		return fmt.Sprintf("RBM %d×%d %v, this run %d×%d %v", f.nv, f.nh, Units(f.units), g.nv, g.nh, Units(g.units))
 	case f.rows != g.rows || f.dataCRC != g.dataCRC:
 		return fmt.Sprintf("data of %d rows (CRC %08x), this run %d rows (CRC %08x)", f.rows, f.dataCRC, g.rows, g.dataCRC)
-	case f.cfg.batch != g.cfg.batch || f.cfg.k != g.cfg.k || f.cfg.lr != g.cfg.lr || f.cfg.decay != g.cfg.decay ||
-		f.cfg.mom != g.cfg.mom || f.cfg.wd != g.cfg.wd || f.cfg.persistent != g.cfg.persistent || f.cfg.shuffle != g.cfg.shuffle:
+	case f.cfg != g.cfg:
 		return fmt.Sprintf("options %+v, this run %+v", f.cfg, g.cfg)
 	case f.paramCRC != g.paramCRC:
 		return "different initial parameters"
@@ -68,20 +98,27 @@ func (f *trainFingerprint) mismatch(g *trainFingerprint) string {
 
 // trainState is the state of a training run after a completed epoch.
 type trainState struct {
-	fp             trainFingerprint
-	epoch, updates int
-	recon, pll     float64
-	w, b, c        []float32
-	uw, ub, uc     []float32
-	hs             []float32
-	chainInit      bool
-	rng, mon       xoshiro
-	perm           []int32
+	epoch      int
+	updates    int
+	recon, pll float64
+	w, b, c    []float32
+	uw, ub, uc []float32
+	hs         []float32
+	chainInit  bool
+	rng, mon   xoshiro
+	perm       []int32
 }
 
-func (s *trainState) encode() []byte {
-	var e ckpt.Enc
-	s.fp.encode(&e)
+// save writes the state after a completed epoch.
+func (tr *training) save(e *ckpt.Enc) {
+	t := tr.t
+	s := trainState{epoch: tr.res.Epochs, updates: tr.res.Updates, recon: tr.res.ReconstructionError, pll: tr.res.PseudoLogLikelihood,
+		w: t.w, b: t.b, c: t.c, uw: t.uw, ub: t.ub, uc: t.uc, hs: t.hs, chainInit: t.chainInit,
+		rng: t.rng, mon: tr.mon, perm: tr.perm}
+	s.encode(e)
+}
+
+func (s *trainState) encode(e *ckpt.Enc) {
 	e.Int(s.epoch)
 	e.Int(s.updates)
 	e.F64(s.recon)
@@ -97,15 +134,28 @@ func (s *trainState) encode() []byte {
 		e.U64(x.s3)
 	}
 	e.I32s(s.perm)
-	return e.B
 }
 
-// decodeTrainState parses a checkpoint payload and checks its internal
-// consistency (lengths matching the sizes it declares, finite parameters, a
-// valid permutation); it never panics on malformed input.
-func decodeTrainState(p []byte) (*trainState, error) {
-	d := &ckpt.Dec{B: p}
-	s := &trainState{fp: decodeFingerprint(d)}
+// load restores the state after epoch (the loop's last completed step)
+// from d, checking it against the shapes of this run.
+func (tr *training) load(d *ckpt.Dec) error {
+	s := decodeTrainState(d)
+	if err := s.check(tr.t, tr.n, tr.cfg, tr.perm != nil); err != nil {
+		return err
+	}
+	tr.t.restore(s)
+	copy(tr.perm, s.perm)
+	tr.mon = s.mon
+	tr.t.store(tr.r)
+	tr.res.Epochs, tr.res.Updates, tr.res.ResumedFrom = s.epoch, s.updates, s.epoch
+	tr.res.ReconstructionError, tr.res.PseudoLogLikelihood = s.recon, s.pll
+	return nil
+}
+
+// decodeTrainState reads the fields written by encode; it never panics on
+// malformed input (a failure is reported by d.Err).
+func decodeTrainState(d *ckpt.Dec) *trainState {
+	s := &trainState{}
 	s.epoch, s.updates = d.Int(), d.Int()
 	s.recon, s.pll = d.F64(), d.F64()
 	s.w, s.b, s.c = d.F32s(), d.F32s(), d.F32s()
@@ -116,27 +166,30 @@ func decodeTrainState(p []byte) (*trainState, error) {
 		x.s0, x.s1, x.s2, x.s3 = d.U64(), d.U64(), d.U64(), d.U64()
 	}
 	s.perm = d.I32s()
-	if err := d.Err(); err != nil {
-		return nil, err
-	}
-	nv, nh, f := s.fp.nv, s.fp.nh, &s.fp
-	bad := func(what string) (*trainState, error) {
-		return nil, fmt.Errorf("%w: %s", ckpt.ErrCorrupt, what)
-	}
+	return s
+}
+
+// check validates a decoded state against the run's shapes: the epoch and
+// the number of updates, lengths,
+// finite parameters, generators and a valid permutation of n rows (or none
+// without shuffling).
+func (s *trainState) check(t *trainer, n int, cfg trainConfig, shuffle bool) error {
+	bad := func(what string) error { return fmt.Errorf("%w: %s", ckpt.ErrCorrupt, what) }
+	nv, nh := t.nv, t.nh
 	switch {
-	case nv <= 0 || nh <= 0 || nv > maxUnits || nh > maxUnits || f.rows <= 0 || f.cfg.batch <= 0 || f.cfg.k <= 0:
-		return bad("implausible sizes")
-	case s.epoch < 1 || s.updates < 0:
-		return bad(fmt.Sprintf("epoch %d, %d updates", s.epoch, s.updates))
+	case s.epoch < 1 || s.epoch > cfg.epochs || s.updates != s.epoch*((n+cfg.batch-1)/cfg.batch):
+		return bad(fmt.Sprintf("epoch %d after %d updates, or the state is truncated", s.epoch, s.updates))
 	case len(s.w) != nv*nh || len(s.b) != nv || len(s.c) != nh:
 		return bad("parameter lengths do not match the sizes")
+	case (t.uw != nil) != (len(s.uw) != 0):
+		return bad("momentum buffers do not match the options")
 	case len(s.uw) != 0 && (len(s.uw) != nv*nh || len(s.ub) != nv || len(s.uc) != nh):
 		return bad("momentum lengths do not match the sizes")
 	case len(s.uw) == 0 && (len(s.ub) != 0 || len(s.uc) != 0):
 		return bad("momentum buffers incomplete")
-	case len(s.hs) != nh*f.cfg.batch:
+	case len(s.hs) != len(t.hs):
 		return bad("persistent chain state does not match the sizes")
-	case len(s.perm) != 0 && len(s.perm) != f.rows:
+	case shuffle != (len(s.perm) != 0) || len(s.perm) != 0 && len(s.perm) != n:
 		return bad("data permutation does not match the number of rows")
 	case !finite32(s.w) || !finite32(s.b) || !finite32(s.c) || !finite32(s.uw) || !finite32(s.ub) || !finite32(s.uc):
 		return bad("non-finite parameters")
@@ -150,7 +203,7 @@ func decodeTrainState(p []byte) (*trainState, error) {
 		}
 		seen[x] = true
 	}
-	return s, nil
+	return nil
 }
 
 func paramCRC(r *RBM) uint32 {
@@ -170,18 +223,8 @@ func paramCRC(r *RBM) uint32 {
 	return ckpt.CRC(e.B)
 }
 
-// snapshot captures the trainer's state after epoch.
-func (t *trainer) snapshot(fp trainFingerprint, epoch int, res *TrainResult, mon xoshiro, perm []int32) *trainState {
-	return &trainState{fp: fp, epoch: epoch, updates: res.Updates, recon: res.ReconstructionError, pll: res.PseudoLogLikelihood,
-		w: t.w, b: t.b, c: t.c, uw: t.uw, ub: t.ub, uc: t.uc, hs: t.hs, chainInit: t.chainInit,
-		rng: t.rng, mon: mon, perm: perm}
-}
-
-// restore loads s into the trainer (same shapes, checked by the fingerprint).
-func (t *trainer) restore(s *trainState) error {
-	if (t.uw == nil) != (len(s.uw) == 0) {
-		return fmt.Errorf("%w: momentum buffers do not match the options", ckpt.ErrCorrupt)
-	}
+// restore loads s, checked by check, into the trainer.
+func (t *trainer) restore(s *trainState) {
 	copy(t.w, s.w)
 	copy(t.b, s.b)
 	copy(t.c, s.c)
@@ -192,5 +235,4 @@ func (t *trainer) restore(s *trainState) error {
 	t.chainInit = s.chainInit
 	t.rng = s.rng
 	t.transpose()
-	return nil
 }

@@ -53,7 +53,8 @@ func (r *RBM) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
-// maxParams bounds the parameter count accepted by Read (2^28 float64 = 2 GiB).
+// maxParams bounds the parameter count nv·nh + nv + nh accepted by New,
+// NewFrom and Read (2^28 float64 = 2 GiB).
 const maxParams = 1 << 28
 
 // Read reads an RBM written by WriteTo. It returns an error if the input is
@@ -77,8 +78,8 @@ func Read(rd io.Reader) (*RBM, error) {
 	if !units.valid() {
 		return nil, fmt.Errorf("rbm: RBM file has unknown units %d", int(units))
 	}
-	if nv <= 0 || nh <= 0 || nv > maxUnits || nh > maxUnits || nv*nh+nv+nh > maxParams {
-		return nil, fmt.Errorf("rbm: RBM file has implausible sizes %d×%d", nv, nh)
+	if err := checkSizes(nv, nh); err != nil {
+		return nil, fmt.Errorf("rbm: RBM file has implausible sizes %d×%d (%s)", nv, nh, err.Error()[len("rbm: "):])
 	}
 	np := nv*nh + nv + nh
 	// grow the buffer as data arrives: a truncated file claiming huge sizes

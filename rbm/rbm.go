@@ -63,16 +63,29 @@ type RBM struct {
 	units   Units
 }
 
-// New returns an RBM with nv visible and nh hidden units of the given alphabet.
+// checkSizes returns an error unless both layers have 1 … maxUnits units
+// and the parameters number at most maxParams (the bound Read applies).
+func checkSizes(nv, nh int) error {
+	if nv <= 0 || nv > maxUnits {
+		return fmt.Errorf("rbm: number of visible units %d outside [1,%d]", nv, maxUnits)
+	}
+	if nh <= 0 || nh > maxUnits {
+		return fmt.Errorf("rbm: number of hidden units %d outside [1,%d]", nh, maxUnits)
+	}
+	if np := nv*nh + nv + nh; np > maxParams {
+		return fmt.Errorf("rbm: %d×%d units have %d parameters, more than the %d (%d MiB of float64) an RBM may have", nv, nh, np, maxParams, maxParams>>17)
+	}
+	return nil
+}
+
+// New returns an RBM with nv visible and nh hidden units of the given
+// alphabet (at most 2^24 units per layer and 2^28 parameters).
 // As in scikit-learn's BernoulliRBM, the weights are drawn independently from
 // a normal distribution of mean 0 and standard deviation 0.01 using src, and
 // both biases start at zero.
 func New(nv, nh int, units Units, src rand.Source) (*RBM, error) {
-	if nv <= 0 || nv > maxUnits {
-		return nil, fmt.Errorf("rbm: number of visible units %d outside [1,%d]", nv, maxUnits)
-	}
-	if nh <= 0 || nh > maxUnits {
-		return nil, fmt.Errorf("rbm: number of hidden units %d outside [1,%d]", nh, maxUnits)
+	if err := checkSizes(nv, nh); err != nil {
+		return nil, err
 	}
 	if !units.valid() {
 		return nil, fmt.Errorf("rbm: unknown units %d (want Binary or Spin)", int(units))
@@ -96,8 +109,8 @@ func New(nv, nh int, units Units, src rand.Source) (*RBM, error) {
 // NewFrom returns an RBM with copies of the given parameters: w is nv×nh
 // (row-major, len nv·nh), vis has nv entries and hid nh.
 func NewFrom(nv, nh int, units Units, w, vis, hid []float64) (*RBM, error) {
-	if nv <= 0 || nv > maxUnits || nh <= 0 || nh > maxUnits {
-		return nil, fmt.Errorf("rbm: sizes %d×%d outside [1,%d]", nv, nh, maxUnits)
+	if err := checkSizes(nv, nh); err != nil {
+		return nil, err
 	}
 	if !units.valid() {
 		return nil, fmt.Errorf("rbm: unknown units %d (want Binary or Spin)", int(units))
@@ -411,6 +424,12 @@ func (r *RBM) FreeEnergyGrad(v []int8, dW *mat.Dense, dVis, dHid []float64) {
 // and returns the number of rows.
 func (r *RBM) checkData(data []int8) (int, error) {
 	nv := r.NumVisible()
+	if nv == 0 || r.NumHidden() == 0 || r.W == nil {
+		return 0, fmt.Errorf("rbm: an RBM of %d visible and %d hidden units (make it with New, NewFrom or Read)", nv, r.NumHidden())
+	}
+	if rows, cols := r.W.Dims(); rows != nv || cols != r.NumHidden() {
+		return 0, fmt.Errorf("rbm: weights of %d×%d for %d visible and %d hidden units", rows, cols, nv, r.NumHidden())
+	}
 	if len(data) == 0 {
 		return 0, errors.New("rbm: empty data set")
 	}

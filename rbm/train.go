@@ -6,16 +6,17 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 
-	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"github.com/rsmi-go/rsmi/run"
 )
 
 // TrainOptions configures Train. A zero field takes the default given in its
-// comment; negative or NaN values are errors.
+// comment; negative or NaN values are errors. Src is required, so the
+// options cannot be nil.
 type TrainOptions struct {
 	// Epochs is the number of passes over the data (default 10).
 	Epochs int
@@ -26,51 +27,47 @@ type TrainOptions struct {
 	// is scikit-learn's convention: its step is learning_rate/batch_size
 	// times the gradient summed over the batch.
 	LearningRate float64
-	// Decay makes the learning rate of epoch e (1-based) ε/(1+Decay·(e−1)).
+	// Decay makes the learning rate of epoch e (1-based) ε/(1+Decay·(e−1))
+	// (default 0: constant).
 	Decay float64
-	// Momentum μ ∈ [0,1): the update is u ← μu + ε(g − λW), θ ← θ + u.
+	// Momentum μ ∈ [0,1): the update is u ← μu + ε(g − λW), θ ← θ + u
+	// (default 0: plain gradient steps).
 	Momentum float64
 	// WeightDecay λ ≥ 0 adds the L2 penalty −λW to the weight gradient
-	// (biases are not decayed).
+	// (biases are not decayed; default 0).
 	WeightDecay float64
-	// K is the number of Gibbs steps of the negative phase (default 1).
+	// K is the number of Gibbs steps of the negative phase (default 1). The
+	// context is checked between Gibbs steps, so a large K delays a
+	// cancellation by at most one Gibbs step of one mini-batch.
 	K int
 	// Persistent selects persistent contrastive divergence (PCD, Tieleman
 	// 2008): BatchSize fantasy chains carry their hidden states from one
 	// update to the next, starting with all hidden units off (scikit-learn's
-	// BernoulliRBM rule). Otherwise the
-	// negative phase of CD-k starts from the data of the mini-batch.
+	// BernoulliRBM rule). Otherwise (default false) the negative phase of
+	// CD-k starts from the data of the mini-batch.
 	Persistent bool
 	// Shuffle draws a new random order of the rows in every epoch;
-	// otherwise the batches are taken in order.
+	// otherwise (default false) the batches are taken in order.
 	Shuffle bool
-	// Src drives the shuffling and the Gibbs sampling. Required.
+	// Src drives the shuffling and the Gibbs sampling (required).
 	Src rand.Source
-	// Progress, if not nil, is called after every epoch. It does not change
-	// the random streams of training: results are identical with or without.
-	Progress func(Progress)
+	// Progress, if not nil, receives Stage "rbm.Train", Done = the epoch
+	// just completed, Total = Epochs and Value = the pseudo-log-likelihood
+	// per row (TrainResult.PseudoLogLikelihood) after every epoch. It does
+	// not change the random streams of training: results are identical with
+	// or without. Default nil.
+	Progress run.ProgressFunc
 	// Checkpoint, if not nil, saves the training state after every
 	// Checkpoint.Every epochs to Checkpoint.Dir (file "rbm-train.ckpt"
 	// unless Checkpoint.Name is set) and, with Checkpoint.Resume, continues
 	// from it: r must then be initialized as for the interrupted run (same
-	// seed) and data, options and Src be the same; the resumed run ends with
-	// the same parameters, bit for bit, as an uninterrupted one. The
-	// monitoring figures of Progress and TrainResult are recomputed with
-	// their own stream and agree as well when Progress is set in both runs.
+	// seed) and data, options (Epochs included) and Src be the same; the
+	// resumed run ends with the same parameters, bit for bit, as an
+	// uninterrupted one. Resuming a run of another number of epochs is an
+	// error naming both. The monitoring figures of Progress and TrainResult
+	// are recomputed with their own stream and agree as well when Progress
+	// is set in both runs. Default nil: no checkpoints.
 	Checkpoint *run.Checkpoint
-}
-
-// Progress reports the state of a training run after an epoch.
-type Progress struct {
-	Epoch, Epochs int
-	LearningRate  float64 // rate used in this epoch
-	// ReconstructionError is the mean over monitored rows and units of
-	// (v_i − E[v_i | h])², h drawn from P(h | v).
-	ReconstructionError float64
-	// PseudoLogLikelihood is the stochastic pseudo-log-likelihood per row
-	// (scikit-learn's score_samples): nv·log σ(F(ṽ) − F(v)), ṽ being v with
-	// one random unit flipped, averaged over the monitored rows.
-	PseudoLogLikelihood float64
 }
 
 // TrainResult summarizes a training run.
@@ -80,14 +77,19 @@ type TrainResult struct {
 	// ResumedFrom is the epoch of the checkpoint the run resumed from (0 if
 	// it started from the beginning).
 	ResumedFrom int
-	// ReconstructionError and PseudoLogLikelihood as in Progress, after
-	// the last completed epoch.
+	// ReconstructionError is the mean over monitored rows and units of
+	// (v_i − E[v_i | h])², h drawn from P(h | v), after the last completed
+	// epoch.
 	ReconstructionError float64
+	// PseudoLogLikelihood is the stochastic pseudo-log-likelihood per row
+	// (scikit-learn's score_samples): nv·log σ(F(ṽ) − F(v)), ṽ being v with
+	// one random unit flipped, averaged over the monitored rows, after the
+	// last completed epoch.
 	PseudoLogLikelihood float64
 }
 
 // monitorRows is the number of rows (evenly spaced through the data) on
-// which the Progress figures are computed.
+// which the monitoring figures are computed.
 const monitorRows = 1000
 
 type trainConfig struct {
@@ -151,9 +153,9 @@ func (o *TrainOptions) config(n int) (trainConfig, error) {
 // opts.Src.
 //
 // Train returns an error for invalid options or data, if ctx is cancelled
-// (r then holds the parameters of the last completed epoch), or if the
-// parameters become NaN or Inf (the error names the epoch; r keeps the
-// parameters of the epoch before).
+// (r then holds the parameters of the last completed epoch, the result
+// those of its monitoring), or if the parameters become NaN or Inf (the
+// error names the epoch; r keeps the parameters of the epoch before).
 func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*TrainResult, error) {
 	if r == nil {
 		return nil, errors.New("rbm: Train needs an RBM")
@@ -169,115 +171,104 @@ func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*Train
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("rbm: training not started: %w", err)
 	}
-	t := newTrainer(r, cfg, opts.Src)
-	mon := newXoshiro(opts.Src) // monitoring stream, independent of training
-	nv := r.NumVisible()
-	var perm []int32
-	var dataT []int8 // unit-major copy of data for batches in order
-	if cfg.shuffle {
-		perm = make([]int32, n)
-		for i := range perm {
-			perm[i] = int32(i)
-		}
-	} else {
-		dataT = make([]int8, len(data))
-		for row := range n {
-			for i, x := range data[row*nv : row*nv+nv] {
-				dataT[i*n+row] = x
-			}
-		}
+	tr := newTraining(ctx, r, data, n, cfg, opts)
+	first, err := tr.loop(opts.Checkpoint).Run(ctx, tr.epoch)
+	switch {
+	case err != nil && first == 0: // the run did not start: resuming failed
+		return nil, prefixed(err)
+	case err != nil:
+		return tr.res, prefixed(err)
 	}
-	res := &TrainResult{}
-	first := 1
-	var ckPath string
-	var fp trainFingerprint
-	if ck := opts.Checkpoint; ck != nil {
-		if ckPath, err = ck.Path("rbm-train.ckpt"); err != nil {
-			return nil, fmt.Errorf("rbm: %w", err)
-		}
-		fp = trainFingerprint{nv: nv, nh: r.NumHidden(), units: int(r.units), rows: n,
-			dataCRC: ckpt.CRCInt8(data), paramCRC: paramCRC(r), cfg: cfg}
-		fp.cfg.epochs = 0
-		fp.seed = [8]uint64{t.rng.s0, t.rng.s1, t.rng.s2, t.rng.s3, mon.s0, mon.s1, mon.s2, mon.s3}
-		if ck.Resume && ckpt.Exists(ckPath) {
-			st, err := loadTrainState(ckPath)
-			if err != nil {
-				return nil, err
-			}
-			if m := st.fp.mismatch(&fp); m != "" {
-				return nil, fmt.Errorf("rbm: cannot resume from %s: it was written for %s", ckPath, m)
-			}
-			if err := t.restore(st); err != nil {
-				return nil, fmt.Errorf("rbm: cannot resume from %s: %w", ckPath, err)
-			}
-			if len(st.perm) != len(perm) {
-				return nil, fmt.Errorf("rbm: cannot resume from %s: shuffling differs", ckPath)
-			}
-			copy(perm, st.perm)
-			mon = st.mon
-			res.Epochs, res.Updates, res.ResumedFrom = st.epoch, st.updates, st.epoch
-			res.ReconstructionError, res.PseudoLogLikelihood = st.recon, st.pll
-			t.store(r)
-			first = st.epoch + 1
-		}
-	}
-	for e := first; e <= cfg.epochs; e++ {
-		lr := cfg.lr / (1 + cfg.decay*float64(e-1))
-		if perm != nil {
-			for i := n - 1; i > 0; i-- {
-				j := int((t.rng.next() >> 11) % uint64(i+1))
-				perm[i], perm[j] = perm[j], perm[i]
-			}
-		}
-		for start, nb := 0, 0; start < n; start, nb = start+cfg.batch, nb+1 {
-			if err := ctx.Err(); err != nil { // every batch: a batch costs ≥ rows·nv·nh multiply-adds
-				return res, fmt.Errorf("rbm: training interrupted in epoch %d: %w", e, err)
-			}
-			rows := min(cfg.batch, n-start)
-			if perm == nil {
-				t.loadT(dataT, n, start, rows)
-			} else {
-				t.loadPerm(data, perm[start:start+rows])
-			}
-			t.step(rows, lr)
-			res.Updates++
-			if nb%64 == 63 && !t.finite() {
-				return res, fmt.Errorf("rbm: training diverged in epoch %d, update %d: parameters became NaN or Inf (lower the learning rate)", e, res.Updates)
-			}
-		}
-		if !t.finite() {
-			return res, fmt.Errorf("rbm: training diverged in epoch %d: parameters became NaN or Inf (lower the learning rate)", e)
-		}
-		t.store(r)
-		res.Epochs = e
-		if opts.Progress != nil || e == cfg.epochs {
-			res.ReconstructionError, res.PseudoLogLikelihood = r.monitor(data, n, &mon)
-		}
-		if ckPath != "" && opts.Checkpoint.Due(e, cfg.epochs) {
-			st := t.snapshot(fp, e, res, mon, perm)
-			if err := ckpt.Write(ckPath, trainKind, trainVersion, st.encode()); err != nil {
-				return res, fmt.Errorf("rbm: writing checkpoint after epoch %d: %w", e, err)
-			}
-		}
-		if opts.Progress != nil {
-			opts.Progress(Progress{Epoch: e, Epochs: cfg.epochs, LearningRate: lr,
-				ReconstructionError: res.ReconstructionError, PseudoLogLikelihood: res.PseudoLogLikelihood})
-		}
-	}
-	return res, nil
+	return tr.res, nil
 }
 
-// loadTrainState reads and checks a training checkpoint.
-func loadTrainState(path string) (*trainState, error) {
-	p, err := ckpt.Read(path, trainKind, trainVersion)
-	if err != nil {
-		return nil, fmt.Errorf("rbm: cannot resume: %w", err)
+// prefixed adds the package prefix to errors of the resumable loop.
+func prefixed(err error) error {
+	if strings.HasPrefix(err.Error(), "rbm:") {
+		return err
 	}
-	st, err := decodeTrainState(p)
-	if err != nil {
-		return nil, fmt.Errorf("rbm: cannot resume from %s: %w", path, err)
+	return fmt.Errorf("rbm: training %w", err)
+}
+
+// training is the state of one Train call.
+type training struct {
+	ctx      context.Context
+	r        *RBM
+	data     []int8
+	n        int
+	cfg      trainConfig
+	progress run.ProgressFunc
+	t        *trainer
+	mon      xoshiro // monitoring stream, independent of training
+	perm     []int32 // the data order of the epoch (with shuffling)
+	dataT    []int8  // unit-major copy of data for batches in order
+	res      *TrainResult
+}
+
+func newTraining(ctx context.Context, r *RBM, data []int8, n int, cfg trainConfig, opts *TrainOptions) *training {
+	tr := &training{ctx: ctx, r: r, data: data, n: n, cfg: cfg, progress: opts.Progress, res: &TrainResult{}}
+	tr.t = newTrainer(r, cfg, opts.Src)
+	tr.t.ctx = ctx
+	tr.mon = newXoshiro(opts.Src)
+	nv := r.NumVisible()
+	if cfg.shuffle {
+		tr.perm = make([]int32, n)
+		for i := range tr.perm {
+			tr.perm[i] = int32(i)
+		}
+	} else {
+		tr.dataT = make([]int8, len(data))
+		for row := range n {
+			for i, x := range data[row*nv : row*nv+nv] {
+				tr.dataT[i*n+row] = x
+			}
+		}
 	}
-	return st, nil
+	return tr
+}
+
+// epoch runs epoch e: one pass over the data in mini-batches, then the
+// monitoring and the progress report.
+func (tr *training) epoch(e int) error {
+	t, cfg, n, res := tr.t, tr.cfg, tr.n, tr.res
+	lr := cfg.lr / (1 + cfg.decay*float64(e-1))
+	if tr.perm != nil {
+		for i := n - 1; i > 0; i-- {
+			j := int((t.rng.next() >> 11) % uint64(i+1))
+			tr.perm[i], tr.perm[j] = tr.perm[j], tr.perm[i]
+		}
+	}
+	for start, nb := 0, 0; start < n; start, nb = start+cfg.batch, nb+1 {
+		if err := tr.ctx.Err(); err != nil { // every batch, and t.step every Gibbs step
+			return fmt.Errorf("rbm: training interrupted in epoch %d: %w", e, err)
+		}
+		rows := min(cfg.batch, n-start)
+		if tr.perm == nil {
+			t.loadT(tr.dataT, n, start, rows)
+		} else {
+			t.loadPerm(tr.data, tr.perm[start:start+rows])
+		}
+		t.step(rows, lr)
+		if err := tr.ctx.Err(); err != nil { // the step may have stopped half-way
+			return fmt.Errorf("rbm: training interrupted in epoch %d: %w", e, err)
+		}
+		res.Updates++
+		if nb%64 == 63 && !t.finite() {
+			return fmt.Errorf("rbm: training diverged in epoch %d, update %d: parameters became NaN or Inf (lower the learning rate)", e, res.Updates)
+		}
+	}
+	if !t.finite() {
+		return fmt.Errorf("rbm: training diverged in epoch %d: parameters became NaN or Inf (lower the learning rate)", e)
+	}
+	t.store(tr.r)
+	res.Epochs = e
+	if tr.progress != nil || e == cfg.epochs {
+		res.ReconstructionError, res.PseudoLogLikelihood = tr.r.monitor(tr.data, n, &tr.mon)
+	}
+	if tr.progress != nil {
+		tr.progress(run.Progress{Stage: "rbm.Train", Done: e, Total: cfg.epochs, Value: res.PseudoLogLikelihood})
+	}
+	return nil
 }
 
 // monitor computes the reconstruction error and pseudo-log-likelihood on up
@@ -321,6 +312,7 @@ type trainer struct {
 	stride                   int // columns of vt and ht: batch + chains
 	persistent, chainInit    bool
 	mom, wd                  float32
+	ctx                      context.Context // checked between Gibbs steps (nil: never)
 
 	w, wt, b, c     []float32 // weights nv×nh, their transpose nh×nv, biases
 	uw, ub, uc      []float32 // momentum buffers (nil without momentum)
@@ -567,7 +559,14 @@ func (t *trainer) visible(col, n int) {
 	}
 }
 
-// step makes one update from the rows samples loaded by load.
+// cancelled reports whether the trainer's context is done: a step checks it
+// between Gibbs steps (beyond the first), so that a large K does not delay
+// a cancellation, and returns without updating the parameters.
+func (t *trainer) cancelled() bool { return t.ctx != nil && t.ctx.Err() != nil }
+
+// step makes one update from the rows samples loaded by load. It returns
+// early, without an update, if the trainer's context is cancelled between
+// Gibbs steps.
 func (t *trainer) step(rows int, lr float64) {
 	nv, nh, s := t.nv, t.nh, t.stride
 	chains := rows
@@ -585,6 +584,9 @@ func (t *trainer) step(rows int, lr float64) {
 		// k−1 Gibbs steps h → v → h of the fantasy chains, a last h → v,
 		// then the hidden statistics of data and chains in one product.
 		for st := 1; st < t.k; st++ {
+			if t.cancelled() {
+				return
+			}
 			t.visible(rows, chains)
 			t.hidden(rows, chains, 0, neg, neg, true, t.hNeg, t.hNeg)
 		}
@@ -594,6 +596,9 @@ func (t *trainer) step(rows int, lr float64) {
 		// CD-k: chains start from hidden samples of the data.
 		t.hidden(0, rows, 0, pos, pos, true, t.hPos, t.hPos)
 		for st := 1; st <= t.k; st++ {
+			if st > 1 && t.cancelled() {
+				return
+			}
 			t.visible(rows, chains)
 			t.hidden(rows, chains, 0, neg, neg, st < t.k, t.hNeg, t.hNeg)
 		}

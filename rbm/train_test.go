@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // isingRing returns the exact distribution of an n-spin periodic Ising ring
@@ -118,7 +120,7 @@ func TestTrainDeterministic(t *testing.T) {
 		o := &TrainOptions{Epochs: 3, BatchSize: 64, Momentum: 0.5, WeightDecay: 1e-3, Shuffle: true,
 			Persistent: true, K: 2, Src: rand.NewPCG(seed, 3)}
 		if progress {
-			o.Progress = func(Progress) {}
+			o.Progress = func(run.Progress) {}
 		}
 		if _, err := Train(context.Background(), r, data, o); err != nil {
 			t.Fatal(err)
@@ -156,10 +158,10 @@ func TestTrainLogLikelihoodRises(t *testing.T) {
 			lr = 0.03
 		}
 		lls := []float64{ll0}
-		var last Progress
-		_, err = Train(context.Background(), r, data, &TrainOptions{
+		var last run.Progress
+		res, err := Train(context.Background(), r, data, &TrainOptions{
 			Epochs: 8, BatchSize: 20, LearningRate: lr, Decay: 0.3, Momentum: 0.5, Persistent: true, Src: rand.NewPCG(3, 5),
-			Progress: func(p Progress) {
+			Progress: func(p run.Progress) {
 				ll, err := r.LogLikelihood(data)
 				if err != nil {
 					t.Fatal(err)
@@ -171,7 +173,7 @@ func TestTrainLogLikelihoodRises(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("%v: log-likelihood per epoch %.3f; last progress %+v", u, lls, last)
-		if len(lls) != 9 || last.Epoch != 8 || last.Epochs != 8 {
+		if len(lls) != 9 || last.Stage != "rbm.Train" || last.Done != 8 || last.Total != 8 {
 			t.Fatalf("%v: %d progress calls, last %+v", u, len(lls)-1, last)
 		}
 		// bound: the entropy of the generating process, 12.2024·(12/24)…
@@ -182,8 +184,8 @@ func TestTrainLogLikelihoodRises(t *testing.T) {
 		if lls[8] < lls[0]+1 || late < early+0.1 || lls[8] > hmin+0.05 {
 			t.Errorf("%v: log-likelihood did not rise as expected: %v (bound %v)", u, lls, hmin)
 		}
-		if last.PseudoLogLikelihood >= 0 || last.ReconstructionError <= 0 || last.ReconstructionError > 1 {
-			t.Errorf("%v: implausible progress figures %+v", u, last)
+		if last.Value >= 0 || last.Value != res.PseudoLogLikelihood || res.ReconstructionError <= 0 || res.ReconstructionError > 1 {
+			t.Errorf("%v: implausible progress figures %+v, result %+v", u, last, res)
 		}
 	}
 }
@@ -315,9 +317,9 @@ func TestTrainCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
 	res, err := Train(ctx, r, data, &TrainOptions{Epochs: 50, Src: rand.NewPCG(3, 3),
-		Progress: func(p Progress) {
+		Progress: func(p run.Progress) {
 			n++
-			if p.Epoch == 2 {
+			if p.Done == 2 {
 				cancel()
 			}
 		}})
@@ -367,5 +369,34 @@ func TestTrainerChain(t *testing.T) {
 				t.Errorf("%v: state %d frequency %.5f, exact %.5f (se %.5f)", u, k, f, p, se)
 			}
 		}
+	}
+}
+
+// TestTrainOptionsDefaults checks that zero fields are the defaults the
+// godoc states: 10 epochs, batches of 100, ε = 0.05, K = 1, no decay, no
+// momentum, no weight decay, CD (not persistent), batches in order.
+func TestTrainOptionsDefaults(t *testing.T) {
+	data := markovRows(300, 8, 0.2, false, rand.NewPCG(1, 1))
+	model := func(o *TrainOptions) []byte {
+		r, _ := New(8, 4, Binary, rand.NewPCG(1, 2))
+		res, err := Train(context.Background(), r, data, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Epochs != 10 || res.Updates != 30 {
+			t.Errorf("options %+v: %d epochs, %d updates, want 10 and 30", o, res.Epochs, res.Updates)
+		}
+		var b bytes.Buffer
+		r.WriteTo(&b)
+		return b.Bytes()
+	}
+	zero := model(&TrainOptions{Src: rand.NewPCG(3, 3)})
+	explicit := model(&TrainOptions{Epochs: 10, BatchSize: 100, LearningRate: 0.05, K: 1, Src: rand.NewPCG(3, 3)})
+	if !bytes.Equal(zero, explicit) {
+		t.Error("zero options differ from the documented defaults")
+	}
+	r, _ := New(8, 4, Binary, rand.NewPCG(1, 2))
+	if _, err := Train(context.Background(), r, data, nil); err == nil {
+		t.Error("nil options (no Src) accepted")
 	}
 }

@@ -2,18 +2,17 @@ package rg
 
 import (
 	"encoding"
-	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
-	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
 const (
 	flowKind    = "rg.Flow"
-	flowVersion = 1
+	flowVersion = 2 // 2: ckpt.Loop payload, rules by rsmi.MarshalRule, stop reason
 )
 
 // randState is a random source whose state can be saved (rand.PCG and
@@ -23,13 +22,49 @@ type randState interface {
 	encoding.BinaryUnmarshaler
 }
 
-// flowFingerprint identifies the inputs of a Flow run.
+// loop returns the resumable loop of the flow (without checkpoints if none
+// are asked for).
+func (f *flow) loop() (*ckpt.Loop, error) {
+	l := &ckpt.Loop{Checkpoint: f.o.Checkpoint, Name: "rg-flow.ckpt", Kind: flowKind, Version: flowVersion, Total: f.total}
+	if f.o.Checkpoint == nil {
+		return l, nil
+	}
+	rs, ok := f.src.(randState)
+	if !ok {
+		return nil, fmt.Errorf("rg: checkpointing needs a random source whose state can be saved (encoding.BinaryMarshaler and BinaryUnmarshaler, as *rand.PCG and *rand.ChaCha8), got %T", f.src)
+	}
+	seed, err := rs.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("rg: saving the state of the random source: %w", err)
+	}
+	ds := f.res.Levels[0].Data
+	fp := flowFingerprint{b: f.o.B, extents: f.res.Levels[0].Lattice.Extents(), rows: ds.N, dataCRC: ckpt.CRCInt8(ds.Data),
+		states: spinsAsNil(ds.States), ops: opsID(&f.o), seed: seed}
+	var e ckpt.Enc
+	fp.encode(&e)
+	l.Fingerprint = e.B
+	l.Explain = func(saved []byte) string {
+		d := &ckpt.Dec{B: saved}
+		old := decodeFlowFingerprint(d)
+		if d.Err() != nil {
+			return ""
+		}
+		return old.mismatch(&fp)
+	}
+	l.Save = func(e *ckpt.Enc) error { return f.save(e, rs) }
+	l.Load = func(d *ckpt.Dec) error { return f.load(d, rs) }
+	return l, nil
+}
+
+// flowFingerprint identifies the inputs of a Flow run (the number of levels
+// is the loop's total).
 type flowFingerprint struct {
 	b       int
 	extents []int
 	rows    int
 	dataCRC uint32
-	ops     string // operators and fit options
+	states  []int8
+	ops     string // operators, fit options, StopOnFitError
 	seed    []byte // the source's state at the start
 }
 
@@ -41,6 +76,7 @@ func (f *flowFingerprint) encode(e *ckpt.Enc) {
 	}
 	e.Int(f.rows)
 	e.Int(int(f.dataCRC))
+	e.I8s(f.states)
 	e.String(f.ops)
 	e.Bytes(f.seed)
 }
@@ -59,6 +95,7 @@ func decodeFlowFingerprint(d *ckpt.Dec) flowFingerprint {
 	}
 	f.rows = d.Int()
 	f.dataCRC = uint32(d.Int())
+	f.states = d.I8s()
 	f.ops = d.String()
 	f.seed = d.Bytes()
 	return f
@@ -68,74 +105,28 @@ func (f *flowFingerprint) mismatch(g *flowFingerprint) string {
 	switch {
 	case f.b != g.b:
 		return fmt.Sprintf("block side %d, this run %d", f.b, g.b)
-	case fmt.Sprint(f.extents) != fmt.Sprint(g.extents) || f.rows != g.rows || f.dataCRC != g.dataCRC:
+	case !slices.Equal(f.extents, g.extents) || f.rows != g.rows || f.dataCRC != g.dataCRC || !slices.Equal(f.states, g.states):
 		return fmt.Sprintf("data of %d configurations on %v (CRC %08x), this run %d on %v (CRC %08x)",
 			f.rows, f.extents, f.dataCRC, g.rows, g.extents, g.dataCRC)
 	case f.ops != g.ops:
-		return "different operators or fit options"
+		return fmt.Sprintf("other operators or fit options (%s), this run %s", f.ops, g.ops)
 	case string(f.seed) != string(g.seed):
 		return "a different random seed"
 	}
 	return ""
 }
 
-func opsID(ops []lattice.Operator, fit *FitOptions) string {
-	s := fmt.Sprint(ops)
-	if fit != nil {
-		s += fmt.Sprintf(" fit %+v", *fit)
+// opsID identifies the options that change the levels' content besides B
+// and the number of levels.
+func opsID(o *FlowOptions) string {
+	s := fmt.Sprint(o.Operators)
+	if o.Fit != nil {
+		s += fmt.Sprintf(" fit %+v", *o.Fit)
+	}
+	if o.StopOnFitError {
+		s += " stop on fit error"
 	}
 	return s
-}
-
-// encodeRule writes the rules Flow can checkpoint: Majority, Decimation and
-// FilterRule.
-func encodeRule(e *ckpt.Enc, r Rule) error {
-	switch r := r.(type) {
-	case Majority:
-		e.String("majority")
-	case Decimation:
-		e.String("decimation")
-	case FilterRule:
-		if r.Filter == nil {
-			return errors.New("rg: cannot checkpoint a FilterRule without a filter")
-		}
-		e.String("filter")
-		e.Bool(r.Stochastic)
-		e.Int(r.Filter.NH)
-		e.Int(r.Filter.NV)
-		e.F64s(r.Filter.W)
-		e.Bool(r.Filter.Bias != nil)
-		e.F64s(r.Filter.Bias)
-	default:
-		return fmt.Errorf("rg: cannot checkpoint a rule of type %T (only Majority, Decimation and FilterRule)", r)
-	}
-	return nil
-}
-
-func decodeRule(d *ckpt.Dec) Rule {
-	switch k := d.String(); k {
-	case "majority":
-		return Majority{}
-	case "decimation":
-		return Decimation{}
-	case "filter":
-		r := FilterRule{Stochastic: d.Bool()}
-		f := &rsmi.Filter{NH: d.Int(), NV: d.Int(), W: d.F64s()}
-		hasBias := d.Bool()
-		f.Bias = d.F64s()
-		if !hasBias {
-			f.Bias = nil
-		}
-		if err := f.Validate(); err != nil {
-			d.Fail(fmt.Errorf("%w: %v", ckpt.ErrCorrupt, err))
-			return nil
-		}
-		r.Filter = f
-		return r
-	default:
-		d.Fail(fmt.Errorf("%w: unknown rule %q", ckpt.ErrCorrupt, k))
-		return nil
-	}
 }
 
 func encodeCouplings(e *ckpt.Enc, c *Couplings) {
@@ -172,92 +163,97 @@ func decodeCouplings(d *ckpt.Dec) *Couplings {
 	return c
 }
 
-// flowLevelState is one saved level (≥ 1).
-type flowLevelState struct {
-	rule      Rule
-	mi        float64
-	data      []int8
-	couplings *Couplings
-}
-
-type flowState struct {
-	fp     flowFingerprint
-	src    []byte // the source's state after the last saved level
-	fit0   *Couplings
-	levels []flowLevelState
-}
-
-func (s *flowState) encode() ([]byte, error) {
-	var e ckpt.Enc
-	s.fp.encode(&e)
-	e.Bytes(s.src)
-	encodeCouplings(&e, s.fit0)
-	e.Int(len(s.levels))
-	for _, lv := range s.levels {
-		if err := encodeRule(&e, lv.rule); err != nil {
-			return nil, err
-		}
-		e.F64(lv.mi)
-		e.I8s(lv.data)
-		encodeCouplings(&e, lv.couplings)
+// save writes the state after a completed level: the source, the stop
+// reason, level 0's couplings and every later level.
+func (f *flow) save(e *ckpt.Enc, rs randState) error {
+	src, err := rs.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("rg: saving the state of the random source: %w", err)
 	}
-	return e.B, nil
+	e.Bytes(src)
+	stop := ""
+	if f.res.Stopped != nil {
+		stop = f.res.Stopped.Error()
+	}
+	e.String(stop)
+	e.Bool(f.res.Stopped == ErrStopped)
+	encodeCouplings(e, f.res.Levels[0].Couplings)
+	e.Int(len(f.res.Levels) - 1)
+	for _, lv := range f.res.Levels[1:] {
+		r, err := rsmi.MarshalRule(lv.Rule)
+		if err != nil {
+			return fmt.Errorf("rg: checkpointing the rule of level %d: %w", lv.Level, err)
+		}
+		var le ckpt.Enc
+		le.Bytes(r)
+		le.F64(lv.MI)
+		le.I8s(lv.Data.Data)
+		encodeCouplings(&le, lv.Couplings)
+		e.Bytes(le.B)
+	}
+	return nil
 }
 
-func decodeFlowState(p []byte) (*flowState, error) {
-	d := &ckpt.Dec{B: p}
-	s := &flowState{fp: decodeFlowFingerprint(d)}
-	s.src = d.Bytes()
-	s.fit0 = decodeCouplings(d)
+// load restores the state written by save, checking every saved dataset
+// against its level's lattice and rule.
+func (f *flow) load(d *ckpt.Dec, rs randState) error {
+	src := d.Bytes()
+	stop, byStop := d.String(), d.Bool()
+	fit0 := decodeCouplings(d)
 	n := d.Int()
-	if n < 1 || n > 64 {
-		d.Fail(fmt.Errorf("%w: %d levels", ckpt.ErrCorrupt, n))
-		n = 0
+	if n < 1 || n > f.total {
+		return fmt.Errorf("%w: it holds %d levels of %d, or is truncated", ckpt.ErrCorrupt, n, f.total)
 	}
-	for range n {
-		var lv flowLevelState
-		lv.rule = decodeRule(d)
-		lv.mi = d.F64()
-		lv.data = d.I8s()
-		lv.couplings = decodeCouplings(d)
-		s.levels = append(s.levels, lv)
+	for i := 1; i <= n; i++ {
+		if err := f.loadLevel(&ckpt.Dec{B: d.Bytes()}, i); err != nil {
+			return err
+		}
 	}
-	if err := d.Err(); err != nil {
-		return nil, err
+	if err := rs.UnmarshalBinary(src); err != nil {
+		return fmt.Errorf("restoring the random source: %w", err)
 	}
-	if s.fp.b < 1 || s.fp.rows < 1 {
-		return nil, fmt.Errorf("%w: block side %d, %d configurations", ckpt.ErrCorrupt, s.fp.b, s.fp.rows)
+	f.res.Levels[0].Couplings = fit0
+	f.fitted0 = true
+	f.res.ResumedFrom = n
+	switch {
+	case byStop:
+		f.res.Stopped = ErrStopped
+	case stop != "":
+		f.res.Stopped = &stopError{msg: stop, target: ErrFit}
 	}
-	return s, nil
+	return nil
 }
 
-// rebuild reconstructs the levels 1… of s on top of level 0, checking every
-// saved dataset against its lattice.
-func (s *flowState) rebuild(levels []FlowLevel, b int) ([]FlowLevel, error) {
-	for i, lv := range s.levels {
-		n := i + 1
-		prev := levels[n-1]
-		if lv.rule.Outputs() != 1 {
-			return nil, fmt.Errorf("%w: level %d has a rule with %d outputs", ckpt.ErrCorrupt, n, lv.rule.Outputs())
-		}
-		bl, err := NewBlocking(prev.Lattice, b, lv.rule)
-		if err != nil {
-			return nil, fmt.Errorf("level %d: %w", n, err)
-		}
-		g := bl.Geometry()
-		if len(lv.data) != prev.Data.N*g.NumDOF() {
-			return nil, fmt.Errorf("%w: level %d holds %d values, want %d×%d", ckpt.ErrCorrupt, n, len(lv.data), prev.Data.N, g.NumDOF())
-		}
-		for _, x := range lv.data {
-			if x != 1 && x != -1 {
-				return nil, fmt.Errorf("%w: level %d holds the value %d", ckpt.ErrCorrupt, n, x)
-			}
-		}
-		ds, err := sample.NewDataset(g, lv.data)
-		if err != nil {
-			return nil, err
-		}
-		levels = append(levels, FlowLevel{Level: n, Lattice: bl.Coarse(), Data: ds, Rule: lv.rule, MI: lv.mi, Couplings: lv.couplings})
+// loadLevel decodes level n from its own decoder and appends it.
+func (f *flow) loadLevel(d *ckpt.Dec, n int) error {
+	rb, mi, data, c := d.Bytes(), d.F64(), d.I8s(), decodeCouplings(d)
+	if err := d.Err(); err != nil {
+		return err
 	}
-	return levels, nil
+	rule, err := rsmi.UnmarshalRule(rb)
+	if err != nil {
+		return fmt.Errorf("%w: level %d: %v", ckpt.ErrCorrupt, n, err)
+	}
+	if rule.Outputs() != 1 {
+		return fmt.Errorf("%w: level %d has a rule with %d outputs", ckpt.ErrCorrupt, n, rule.Outputs())
+	}
+	prev := f.res.Levels[n-1]
+	bl, err := NewBlockingStates(prev.Lattice, f.o.B, rule, prev.Data.States)
+	if err != nil {
+		return fmt.Errorf("level %d: %w", n, err)
+	}
+	g := bl.Geometry()
+	if len(data) != prev.Data.N*g.NumDOF() {
+		return fmt.Errorf("%w: level %d holds %d values, want %d×%d", ckpt.ErrCorrupt, n, len(data), prev.Data.N, g.NumDOF())
+	}
+	ds, err := sample.NewDataset(g, data)
+	if err != nil {
+		return err
+	}
+	ds.States = slices.Clone(bl.out)
+	if err := checkValues(ds, bl.out); err != nil {
+		return fmt.Errorf("%w: level %d: %v", ckpt.ErrCorrupt, n, err)
+	}
+	f.res.Levels = append(f.res.Levels, FlowLevel{Level: n, Lattice: bl.Coarse(), Data: ds, Rule: rule, MI: mi, Couplings: c})
+	return nil
 }

@@ -9,23 +9,24 @@
 // on the lattice b times smaller. Niemeijer and van Leeuwen (1974) made
 // this a transformation of probability distributions by a conditional
 // P(h|block): the coarse Hamiltonian H'(h) is defined by
-// exp(H'(h)) = Σ_s P(h|s) exp(H(s)). A Rule is such a conditional (or a
-// deterministic map) acting on one block:
+// exp(H'(h)) = Σ_s P(h|s) exp(H(s)). The conditional of one block is an
+// rsmi.Rule — the one rule interface of the module, which the exact oracle
+// and the estimators of package rsmi score as well:
 //
-//   - Majority: the sign of the block sum, ties broken by a fair coin. The
-//     rule of Swendsen's Monte Carlo RG for the Ising model; a sharp rule, for
-//     which the linearized flow converges in a few operators.
-//   - Decimation: keep one spin per block. Exact in one dimension, where the
-//     nearest-neighbour chain flows as K' = ½ ln cosh 2K (b = 2), but in two
-//     and more dimensions it generates long-range couplings.
-//   - FilterRule: the filter Λ learned by maximizing the real-space mutual
-//     information between the coarse variables and the block's distant
-//     environment (Koch-Janusz and Ringel 2018; package rsmi), applied
-//     stochastically, h ~ P_Λ(h|V), or as its most probable value.
-//   - SymmetrizedFilterRule: a learned filter applied with its weights
-//     permuted by a uniformly random element of the block's point group
-//     (PointGroup) in every block, so the rule is statistically invariant
-//     under the block's rotations and reflections. Unconstrained RSMI
+//   - rsmi.Majority{}: the sign of the block sum, ties broken by a fair
+//     coin. The rule of Swendsen's Monte Carlo RG for the Ising model; a
+//     sharp rule, for which the linearized flow converges in a few
+//     operators.
+//   - rsmi.Decimation{}: keep one spin per block. Exact in one dimension,
+//     where the nearest-neighbour chain flows as K' = ½ ln cosh 2K (b = 2),
+//     but in two and more dimensions it generates long-range couplings.
+//   - A learned *rsmi.Filter Λ: the filter that maximizes the real-space
+//     mutual information between the coarse variables and the block's
+//     distant environment (Koch-Janusz and Ringel 2018; package rsmi),
+//     applied stochastically, h ~ P_Λ(h|V), or as its most probable value,
+//     rsmi.MostProbable(Λ).
+//   - rsmi.Symmetrize(rule, lattice.BlockSymmetries(b, d)): a rule averaged
+//     over the block's rotations and reflections. Unconstrained RSMI
 //     training ends on majority rule with a tie-break fixed by unequal
 //     weights, which breaks the square's symmetry; symmetrized, a sharp
 //     2×2 filter is exactly majority rule with fair-coin ties, and MCRG
@@ -34,7 +35,10 @@
 // Blocking tiles a periodic hypercubic lattice (any dimension, any block
 // side b dividing every extent) with blocks whose dofs are passed to the
 // rule in the order of rsmi.Regions' visible block: offsets from the block
-// origin, x fastest. Coarsen applies one step to a whole sample.Dataset.
+// origin, x fastest. Coarsen applies one step to a whole sample.Dataset;
+// small blocks use the rule tabulated over all block states
+// (rsmi.TabulateRule), which has the rule's distribution but draws other
+// random numbers than the rule's own Apply.
 //
 // # Effective couplings
 //
@@ -45,7 +49,8 @@
 // to coarse data on an operator set (lattice.EvenOperators: nearest
 // neighbour, next-nearest, plaquette, …) it measures the effective
 // Hamiltonian after an RG step; Flow iterates RG steps and fits at every
-// level.
+// level, checkpointed and resumable, down to a smallest lattice side or
+// until a level is too ordered to fit (FlowOptions.StopOnFitError).
 //
 // # References
 //

@@ -13,12 +13,20 @@ import (
 	"github.com/rsmi-go/rsmi/sample"
 )
 
-// FitOptions configures FitCouplings. The zero value (or nil) asks for the
-// defaults.
+// ErrFit is wrapped by the errors of FitCouplings for data on which the
+// couplings cannot be fitted: a singular pseudo-likelihood Hessian (an
+// operator that does not vary on the data, or operators that coincide), no
+// finite maximum (e.g. perfectly ordered data, as on the coarse lattices of
+// a flow below T_c) or no convergence. FlowOptions.StopOnFitError ends a
+// flow on such a level.
+var ErrFit = errors.New("rg: couplings cannot be fitted")
+
+// FitOptions configures FitCouplings. nil, and every zero field, asks for
+// the defaults.
 type FitOptions struct {
 	// Blocks is the number of contiguous blocks of configurations for the
-	// jackknife errors (default 20, at least 2; at most the number of
-	// configurations). Blocks should be longer than the autocorrelation time
+	// jackknife errors (default min(20, number of configurations); at least
+	// 2 and at most the number of configurations). Blocks should be longer than the autocorrelation time
 	// of the data.
 	Blocks int
 	// Tol is the convergence tolerance on the Newton step, max_α |ΔK_α|
@@ -52,42 +60,32 @@ type Couplings struct {
 // number of configurations grows. Standard errors are jackknife errors over
 // opts.Blocks contiguous blocks of configurations.
 //
-// The operators must be valid on lat and linearly independent on the data;
-// FitCouplings returns an error for a singular Hessian (an operator that
-// does not vary, or two that coincide on this lattice) or if the
+// The operators must be valid on lat (Operator.Validate): an operator whose
+// pattern spans more than half an extent equals one with a shorter
+// displacement (Pair(20, 0) on L = 16 is Pair(4, 0)) and is an error naming
+// the operator and the extent. The
+// operators must be linearly independent on the data; FitCouplings returns
+// an error wrapping ErrFit for a singular Hessian (an operator that does
+// not vary, or two that coincide on this lattice) or if the
 // pseudo-likelihood has no finite maximum (e.g. perfectly ordered data).
+// ds must hold ±1 spins.
 func FitCouplings(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, ops []lattice.Operator, opts *FitOptions) (*Couplings, error) {
 	if ds == nil || lat == nil {
 		return nil, errors.New("rg: FitCouplings needs a dataset and a lattice")
 	}
-	var o FitOptions
-	if opts != nil {
-		o = *opts
-	}
-	if o.Blocks == 0 {
-		o.Blocks = min(20, ds.N)
-	}
-	if o.Blocks < 2 || o.Blocks > ds.N {
-		return nil, fmt.Errorf("rg: FitCouplings jackknife blocks = %d, want 2 … %d (the number of configurations)", o.Blocks, ds.N)
-	}
-	if o.Tol == 0 {
-		o.Tol = 1e-10
-	}
-	if !(o.Tol > 0) || math.IsInf(o.Tol, 0) {
-		return nil, fmt.Errorf("rg: FitCouplings tolerance %v, want a finite value > 0", o.Tol)
-	}
-	if o.MaxIter == 0 {
-		o.MaxIter = 100
-	}
-	if o.MaxIter < 1 {
-		return nil, fmt.Errorf("rg: FitCouplings MaxIter = %d, want ≥ 1", o.MaxIter)
+	o, err := opts.withDefaults(ds.N)
+	if err != nil {
+		return nil, err
 	}
 	if !ds.Geom.Equal(lat.Geometry()) {
 		return nil, fmt.Errorf("rg: dataset geometry (extents %v) is not the lattice's (extents %v)", ds.Geom.Extents(), lat.Extents())
 	}
-	ev, err := lattice.NewEvaluator(lat, ops...)
+	if err := checkValues(ds, nil); err != nil {
+		return nil, err
+	}
+	ev, err := evaluator(lat, ops)
 	if err != nil {
-		return nil, fmt.Errorf("rg: FitCouplings operators: %w", err)
+		return nil, err
 	}
 	h, err := histogram(ctx, ds, ev, o.Blocks)
 	if err != nil {
@@ -119,6 +117,48 @@ func FitCouplings(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice,
 		})
 	}
 	return c, nil
+}
+
+// withDefaults validates the options for n configurations and fills in
+// the defaults.
+func (opts *FitOptions) withDefaults(n int) (FitOptions, error) {
+	var o FitOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Blocks == 0 {
+		o.Blocks = min(20, n)
+	}
+	if o.Blocks < 2 || o.Blocks > n {
+		return o, fmt.Errorf("rg: FitCouplings jackknife blocks = %d, want 2 … %d (the number of configurations)", o.Blocks, n)
+	}
+	if o.Tol == 0 {
+		o.Tol = 1e-10
+	}
+	if !(o.Tol > 0) || math.IsInf(o.Tol, 0) {
+		return o, fmt.Errorf("rg: FitCouplings tolerance %v, want a finite value > 0", o.Tol)
+	}
+	if o.MaxIter == 0 {
+		o.MaxIter = 100
+	}
+	if o.MaxIter < 1 {
+		return o, fmt.Errorf("rg: FitCouplings MaxIter = %d, want ≥ 1", o.MaxIter)
+	}
+	return o, nil
+}
+
+// evaluator returns the evaluator of the operators on lat, which validates
+// them (Operator.Validate also rejects operators that wrap around the
+// lattice).
+func evaluator(lat *lattice.Lattice, ops []lattice.Operator) (*lattice.Evaluator, error) {
+	if len(ops) == 0 {
+		return nil, errors.New("rg: FitCouplings needs at least one operator")
+	}
+	ev, err := lattice.NewEvaluator(lat, ops...)
+	if err != nil {
+		return nil, fmt.Errorf("rg: FitCouplings operators: %w", err)
+	}
+	return ev, nil
 }
 
 // plHistogram counts the distinct vectors g = s_i·∂O/∂s_i per jackknife
@@ -242,11 +282,11 @@ func (h *plHistogram) maximize(K []float64, skip int, o FitOptions) ([]float64, 
 	for it := 0; it < o.MaxIter; it++ {
 		var chol mat.Cholesky
 		if !chol.Factorize(hess) {
-			return nil, 0, errors.New("rg: pseudo-likelihood Hessian is singular: an operator does not vary on the data or operators coincide on this lattice")
+			return nil, 0, fmt.Errorf("%w: the pseudo-likelihood Hessian is singular (an operator does not vary on the data or operators coincide on this lattice)", ErrFit)
 		}
 		var step mat.VecDense
 		if err := chol.SolveVecTo(&step, mat.NewVecDense(p, grad)); err != nil {
-			return nil, 0, fmt.Errorf("rg: pseudo-likelihood Newton step: %w", err)
+			return nil, 0, fmt.Errorf("%w: pseudo-likelihood Newton step: %v", ErrFit, err)
 		}
 		size := 0.0
 		for a := 0; a < p; a++ {
@@ -269,12 +309,12 @@ func (h *plHistogram) maximize(K []float64, skip int, o FitOptions) ([]float64, 
 		f = h.objective(K, skip, grad, hess)
 		for _, k := range K {
 			if math.IsNaN(k) || math.Abs(k) > 1e3 {
-				return nil, 0, errors.New("rg: pseudo-likelihood has no finite maximum (the data look perfectly ordered)")
+				return nil, 0, fmt.Errorf("%w: the pseudo-likelihood has no finite maximum (the data look perfectly ordered)", ErrFit)
 			}
 		}
 		if t*size < o.Tol {
 			return K, f, nil
 		}
 	}
-	return nil, 0, fmt.Errorf("rg: pseudo-likelihood did not converge in %d Newton steps", o.MaxIter)
+	return nil, 0, fmt.Errorf("%w: the pseudo-likelihood did not converge in %d Newton steps", ErrFit, o.MaxIter)
 }

@@ -48,7 +48,7 @@ func TestDecimationChainFlow(t *testing.T) {
 	}
 	src := rand.NewPCG(3, 4)
 	for level := 1; level <= 4; level++ {
-		coarse, err := Coarsen(ds, lat, 2, Decimation{}, src)
+		coarse, err := Coarsen(ds, lat, 2, rsmi.Decimation{}, src)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func TestMajorityBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	lat, _ := lattice.NewLattice(9, 6)
 	ds := randomDataset(t, lat, 50, r)
-	coarse, err := Coarsen(ds, lat, 3, Majority{}, rand.NewPCG(7, 8))
+	coarse, err := Coarsen(ds, lat, 3, rsmi.Majority{}, rand.NewPCG(7, 8))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestMajorityTieBreak(t *testing.T) {
 		data[i] = int8(1 - 2*(i%2))
 	}
 	ds, _ := sample.NewDataset(lat.Geometry(), data)
-	coarse, err := Coarsen(ds, lat, 2, Majority{}, rand.NewPCG(9, 10))
+	coarse, err := Coarsen(ds, lat, 2, rsmi.Majority{}, rand.NewPCG(9, 10))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestDecimation3D(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	lat, _ := lattice.NewLattice(4, 6, 8)
 	ds := randomDataset(t, lat, 3, r)
-	coarse, err := Coarsen(ds, lat, 2, Decimation{}, rand.NewPCG(1, 1))
+	coarse, err := Coarsen(ds, lat, 2, rsmi.Decimation{}, rand.NewPCG(1, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,22 +160,22 @@ func TestCoarsenErrors(t *testing.T) {
 	ds := randomDataset(t, lat, 2, rand.New(rand.NewPCG(1, 2)))
 	src := rand.NewPCG(1, 2)
 	for _, b := range []int{0, 3, 5, 8} {
-		if _, err := Coarsen(ds, lat, b, Majority{}, src); err == nil {
+		if _, err := Coarsen(ds, lat, b, rsmi.Majority{}, src); err == nil {
 			t.Errorf("b = %d accepted on L = 8", b)
 		}
 	}
 	other, _ := lattice.NewSquare(4)
-	if _, err := Coarsen(ds, other, 2, Majority{}, src); err == nil {
+	if _, err := Coarsen(ds, other, 2, rsmi.Majority{}, src); err == nil {
 		t.Error("dataset on another lattice accepted")
 	}
 	if _, err := Coarsen(ds, lat, 2, nil, src); err == nil {
 		t.Error("nil rule accepted")
 	}
-	if _, err := Coarsen(ds, lat, 2, Majority{}, nil); err == nil {
+	if _, err := Coarsen(ds, lat, 2, rsmi.Majority{}, nil); err == nil {
 		t.Error("nil source accepted")
 	}
 	f := &rsmi.Filter{NH: 1, NV: 9, W: make([]float64, 9)}
-	if _, err := Coarsen(ds, lat, 2, FilterRule{Filter: f}, src); err == nil {
+	if _, err := Coarsen(ds, lat, 2, rsmi.MostProbable(f), src); err == nil {
 		t.Error("filter with NV = 9 accepted for 2×2 blocks")
 	}
 }
@@ -188,7 +188,7 @@ func TestCoarsenDeterministic(t *testing.T) {
 	run := func(procs int) []int8 {
 		old := runtime.GOMAXPROCS(procs)
 		defer runtime.GOMAXPROCS(old)
-		c, err := Coarsen(ds, lat, 2, Majority{}, rand.NewPCG(5, 5))
+		c, err := Coarsen(ds, lat, 2, rsmi.Majority{}, rand.NewPCG(5, 5))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +198,7 @@ func TestCoarsenDeterministic(t *testing.T) {
 	if !bytes.Equal(int8Bytes(a), int8Bytes(b)) {
 		t.Error("Coarsen depends on GOMAXPROCS")
 	}
-	c, _ := Coarsen(ds, lat, 2, Majority{}, rand.NewPCG(6, 6))
+	c, _ := Coarsen(ds, lat, 2, rsmi.Majority{}, rand.NewPCG(6, 6))
 	if bytes.Equal(int8Bytes(a), int8Bytes(c.Data)) {
 		t.Error("different seeds gave identical tie-breaks")
 	}
@@ -212,24 +212,24 @@ func int8Bytes(x []int8) []byte {
 	return b
 }
 
-func TestFilterRule(t *testing.T) {
+func TestCoarsenFilter(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	lat, _ := lattice.NewSquare(6)
 	ds := randomDataset(t, lat, 100, r)
 	// Equal weights on a 3×3 block: most probable = majority (no ties).
 	f := &rsmi.Filter{NH: 1, NV: 9, W: []float64{1, 1, 1, 1, 1, 1, 1, 1, 1}}
-	a, err := Coarsen(ds, lat, 3, FilterRule{Filter: f}, rand.NewPCG(1, 1))
+	a, err := Coarsen(ds, lat, 3, rsmi.MostProbable(f), rand.NewPCG(1, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := Coarsen(ds, lat, 3, Majority{}, rand.NewPCG(1, 1))
+	b, _ := Coarsen(ds, lat, 3, rsmi.Majority{}, rand.NewPCG(1, 1))
 	if !bytes.Equal(int8Bytes(a.Data), int8Bytes(b.Data)) {
 		t.Error("equal-weight filter differs from the majority rule")
 	}
 	// A filter reading only the spin at offset (1,2) of each block.
 	g := &rsmi.Filter{NH: 1, NV: 9, W: make([]float64, 9)}
 	g.W[1+3*2] = 2
-	c, _ := Coarsen(ds, lat, 3, FilterRule{Filter: g}, rand.NewPCG(1, 1))
+	c, _ := Coarsen(ds, lat, 3, rsmi.MostProbable(g), rand.NewPCG(1, 1))
 	for i := 0; i < ds.N; i++ {
 		for Y := 0; Y < 2; Y++ {
 			for X := 0; X < 2; X++ {
@@ -243,7 +243,7 @@ func TestFilterRule(t *testing.T) {
 	w := 0.4
 	g.W[1+3*2] = w
 	big := randomDataset(t, lat, 2000, r)
-	d, _ := Coarsen(big, lat, 3, FilterRule{Filter: g, Stochastic: true}, rand.NewPCG(2, 2))
+	d, _ := Coarsen(big, lat, 3, g, rand.NewPCG(2, 2))
 	agree, m := 0, 0
 	for i := 0; i < big.N; i++ {
 		for Y := 0; Y < 2; Y++ {
@@ -262,13 +262,13 @@ func TestFilterRule(t *testing.T) {
 	}
 }
 
-// TestFilterRuleSeveralOutputs checks the coarse geometry of a two-output
+// TestCoarsenSeveralOutputs checks the coarse geometry of a two-output
 // rule: output h of block X sits at (2·X_0 + h, X_1).
-func TestFilterRuleSeveralOutputs(t *testing.T) {
+func TestCoarsenSeveralOutputs(t *testing.T) {
 	lat, _ := lattice.NewLattice(4, 6)
 	ds := randomDataset(t, lat, 10, rand.New(rand.NewPCG(1, 3)))
 	f := &rsmi.Filter{NH: 2, NV: 4, W: []float64{1, 0, 0, 0, 0, 0, 0, 1}} // h0 = origin, h1 = (1,1)
-	bl, err := NewBlocking(lat, 2, FilterRule{Filter: f})
+	bl, err := NewBlocking(lat, 2, rsmi.MostProbable(f))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ func BenchmarkCoarsenMajority(b *testing.B) {
 	src := rand.NewPCG(1, 2)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Coarsen(ds, lat, 2, Majority{}, src); err != nil {
+		if _, err := Coarsen(ds, lat, 2, rsmi.Majority{}, src); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -249,7 +249,7 @@ var defaultRBMTraining = rbm.TrainOptions{Epochs: 20, BatchSize: 64, LearningRat
 // "est: name".
 //
 // INTEGRATOR: rsmi's one call of rbm.Train; adapt it here when rbm.Train
-// takes its source positionally and reports run.Progress.
+// takes its source positionally.
 func trainRBM(ctx context.Context, r *rbm.RBM, data []int8, src rand.Source, to *rbm.TrainOptions, ck *run.Checkpoint, est, name string, progress run.ProgressFunc) error {
 	stage := est + ": " + name
 	t := defaultRBMTraining
@@ -262,8 +262,8 @@ func trainRBM(ctx context.Context, r *rbm.RBM, data []int8, src rand.Source, to 
 	}
 	t.Progress = nil
 	if progress != nil {
-		t.Progress = func(p rbm.Progress) {
-			progress(run.Progress{Stage: stage, Done: p.Epoch, Total: p.Epochs, Value: p.PseudoLogLikelihood})
+		t.Progress = func(p run.Progress) {
+			progress(run.Progress{Stage: stage, Done: p.Done, Total: p.Total, Value: p.Value})
 		}
 	}
 	if _, err := rbm.Train(ctx, r, data, &t); err != nil {

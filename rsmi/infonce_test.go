@@ -314,7 +314,7 @@ func dimerPairs(t testing.TB, L, n, pstride int, seed uint64) (*Regions, *Pairs)
 	every := p.SweepSteps()
 	ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 		return sample.NewDimerLoop(m, 1, src)
-	}, sample.Plan{Chains: 2, BurnIn: 50 * every, Every: every, PerChain: n / 2, Src: rand.NewPCG(seed, 1)})
+	}, sample.Plan{Chains: 2, BurnIn: 50 * every, Every: every, PerChain: n / 2}, rand.NewPCG(seed, 1))
 	if err != nil {
 		t.Fatal(err)
 	}

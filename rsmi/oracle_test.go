@@ -38,7 +38,7 @@ func isingSamples(t testing.TB, L int, T float64, n int, seed uint64) (*lattice.
 	}
 	ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 		return sample.NewWolff(m, T, src)
-	}, sample.Plan{Chains: 2, BurnIn: 200, Every: 10, PerChain: n / 2, Src: rand.NewPCG(seed, 99)})
+	}, sample.Plan{Chains: 2, BurnIn: 200, Every: 10, PerChain: n / 2}, rand.NewPCG(seed, 99))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,22 +14,6 @@ import (
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
-// badCall is one invalid call of an exported constructor or long call (see
-// internal/badinput for what it must do).
-type badCall struct {
-	name string
-	call func() (any, error)
-}
-
-func sweepBad(t *testing.T, prefix string, cases []badCall) {
-	t.Helper()
-	calls := make([]badinput.Call, len(cases))
-	for i, c := range cases {
-		calls[i] = badinput.Call{Name: c.name, Call: c.call}
-	}
-	badinput.Sweep(t, prefix, calls)
-}
-
 // TestBadInputSweep feeds every exported constructor and options type of
 // the package invalid values.
 func TestBadInputSweep(t *testing.T) {
@@ -41,85 +25,96 @@ func TestBadInputSweep(t *testing.T) {
 	good, _ := NewDataset(sq.Geometry(), make([]int8, 2*16))
 	other, _ := NewDataset(ch.Geometry(), make([]int8, 8))
 	nan, inf := math.NaN(), math.Inf(1)
-	var cases []badCall
+	var cases badinput.Calls
 	for _, T := range []float64{0, -1, nan, inf} {
-		cases = append(cases,
-			badCall{"NewMetropolis T=" + ftoa(T), func() (any, error) { return NewMetropolis(is, T, src) }},
-			badCall{"NewHeatBath T=" + ftoa(T), func() (any, error) { return NewHeatBath(is, T, src) }},
-			badCall{"NewMultispin T=" + ftoa(T), func() (any, error) { return NewMultispin(is, T, src) }},
-			badCall{"NewWolff T=" + ftoa(T), func() (any, error) { return NewWolff(is, T, src) }},
-			badCall{"NewSwendsenWang T=" + ftoa(T), func() (any, error) { return NewSwendsenWang(is, T, src) }},
-			badCall{"NewDimerLoop T=" + ftoa(T), func() (any, error) { return NewDimerLoop(dm, T, src) }},
-		)
+		cases = append(cases, badinput.Calls{
+			{"NewMetropolis T=" + ftoa(T), func() (any, error) { return NewMetropolis(is, T, src) }},
+			{"NewHeatBath T=" + ftoa(T), func() (any, error) { return NewHeatBath(is, T, src) }},
+			{"NewMultispin T=" + ftoa(T), func() (any, error) { return NewMultispin(is, T, src) }},
+			{"NewWolff T=" + ftoa(T), func() (any, error) { return NewWolff(is, T, src) }},
+			{"NewSwendsenWang T=" + ftoa(T), func() (any, error) { return NewSwendsenWang(is, T, src) }},
+			{"NewDimerLoop T=" + ftoa(T), func() (any, error) { return NewDimerLoop(dm, T, src) }},
+		}...)
 	}
-	plan := Plan{Chains: 2, BurnIn: 1, Every: 1, PerChain: 2, Src: src}
+	plan := Plan{Chains: 2, BurnIn: 1, Every: 1, PerChain: 2}
 	factory := func(s rand.Source) (Sampler, error) { return NewMetropolis(is, 2, s) }
-	badPlan := func(name string, edit func(p *Plan)) badCall {
-		return badCall{"Collect " + name, func() (any, error) {
+	badPlan := func(edit func(p *Plan)) func() (any, error) {
+		return func() (any, error) {
 			p := plan
 			edit(&p)
-			return Collect(context.Background(), factory, p)
-		}}
+			return Collect(context.Background(), factory, p, src)
+		}
 	}
-	cases = append(cases,
-		badCall{"NewDataset nil geometry", func() (any, error) { return NewDataset(nil, make([]int8, 16)) }},
-		badCall{"NewDataset empty", func() (any, error) { return NewDataset(sq.Geometry(), nil) }},
-		badCall{"NewDataset length mismatch", func() (any, error) { return NewDataset(sq.Geometry(), make([]int8, 17)) }},
-		badCall{"NewMetropolis nil model", func() (any, error) { return NewMetropolis(nil, 1, src) }},
-		badCall{"NewMetropolis nil source", func() (any, error) { return NewMetropolis(is, 1, nil) }},
-		badCall{"NewHeatBath nil model", func() (any, error) { return NewHeatBath(nil, 1, src) }},
-		badCall{"NewHeatBath nil source", func() (any, error) { return NewHeatBath(is, 1, nil) }},
-		badCall{"NewMultispin nil model", func() (any, error) { return NewMultispin(nil, 1, src) }},
-		badCall{"NewMultispin nil source", func() (any, error) { return NewMultispin(is, 1, nil) }},
-		badCall{"NewWolff nil model", func() (any, error) { return NewWolff(nil, 1, src) }},
-		badCall{"NewWolff nil source", func() (any, error) { return NewWolff(is, 1, nil) }},
-		badCall{"NewSwendsenWang nil model", func() (any, error) { return NewSwendsenWang(nil, 1, src) }},
-		badCall{"NewSwendsenWang nil source", func() (any, error) { return NewSwendsenWang(is, 1, nil) }},
-		badCall{"NewDimerLoop nil model", func() (any, error) { return NewDimerLoop(nil, 1, src) }},
-		badCall{"NewDimerLoop nil source", func() (any, error) { return NewDimerLoop(dm, 1, nil) }},
-		badCall{"ShardSource negative shard", func() (any, error) { return ShardSource(1, -1) }},
-		badCall{"Merge no parts", func() (any, error) { return Merge() }},
-		badCall{"Merge nil part", func() (any, error) { return Merge(good, nil) }},
-		badCall{"Merge geometry mismatch", func() (any, error) { return Merge(good, other) }},
-		badCall{"Merge inconsistent part", func() (any, error) {
+	cases = append(cases, badinput.Calls{
+		{"NewDataset nil geometry", func() (any, error) { return NewDataset(nil, make([]int8, 16)) }},
+		{"NewDataset empty", func() (any, error) { return NewDataset(sq.Geometry(), nil) }},
+		{"NewDataset length mismatch", func() (any, error) { return NewDataset(sq.Geometry(), make([]int8, 17)) }},
+		{"NewMetropolis nil model", func() (any, error) { return NewMetropolis(nil, 1, src) }},
+		{"NewMetropolis nil source", func() (any, error) { return NewMetropolis(is, 1, nil) }},
+		{"NewHeatBath nil model", func() (any, error) { return NewHeatBath(nil, 1, src) }},
+		{"NewHeatBath nil source", func() (any, error) { return NewHeatBath(is, 1, nil) }},
+		{"NewMultispin nil model", func() (any, error) { return NewMultispin(nil, 1, src) }},
+		{"NewMultispin nil source", func() (any, error) { return NewMultispin(is, 1, nil) }},
+		{"NewWolff nil model", func() (any, error) { return NewWolff(nil, 1, src) }},
+		{"NewWolff nil source", func() (any, error) { return NewWolff(is, 1, nil) }},
+		{"NewSwendsenWang nil model", func() (any, error) { return NewSwendsenWang(nil, 1, src) }},
+		{"NewSwendsenWang nil source", func() (any, error) { return NewSwendsenWang(is, 1, nil) }},
+		{"NewDimerLoop nil model", func() (any, error) { return NewDimerLoop(nil, 1, src) }},
+		{"NewDimerLoop nil source", func() (any, error) { return NewDimerLoop(dm, 1, nil) }},
+		{"ShardSource negative shard", func() (any, error) { return ShardSource(1, -1) }},
+		{"Merge no parts", func() (any, error) { return Merge() }},
+		{"Merge nil part", func() (any, error) { return Merge(good, nil) }},
+		{"Merge geometry mismatch", func() (any, error) { return Merge(good, other) }},
+		{"Merge inconsistent part", func() (any, error) {
 			return Merge(good, &Dataset{N: 3, D: 16, Data: make([]int8, 16), Geom: sq.Geometry()})
 		}},
-		badCall{"ReadNPY garbage", func() (any, error) { return ReadNPY(strings.NewReader("not an npy file"), nil) }},
-		badCall{"ReadNPY empty", func() (any, error) { return ReadNPY(bytes.NewReader(nil), nil) }},
-		badCall{"ReadNPY geometry mismatch", func() (any, error) {
+		{"ReadNPY garbage", func() (any, error) { return ReadNPY(strings.NewReader("not an npy file"), nil) }},
+		{"ReadNPY empty", func() (any, error) { return ReadNPY(bytes.NewReader(nil), nil) }},
+		{"ReadNPY geometry mismatch", func() (any, error) {
 			var b bytes.Buffer
 			if err := good.WriteNPY(&b); err != nil {
 				return nil, err
 			}
 			return ReadNPY(&b, ch.Geometry())
 		}},
-		badCall{"ReadNPY truncated", func() (any, error) {
+		{"ReadNPY truncated", func() (any, error) {
 			var b bytes.Buffer
 			if err := good.WriteNPY(&b); err != nil {
 				return nil, err
 			}
 			return ReadNPY(bytes.NewReader(b.Bytes()[:b.Len()-3]), nil)
 		}},
-		badCall{"ReadGeometry garbage", func() (any, error) { return ReadGeometry(strings.NewReader("{")) }},
-		badCall{"LoadDataset missing", func() (any, error) { return LoadDataset(filepath.Join(t.TempDir(), "none.npy")) }},
-		badCall{"SaveDataset nil", func() (any, error) { return nil, SaveDataset(filepath.Join(t.TempDir(), "x.npy"), nil) }},
-		badCall{"SaveDataset missing directory", func() (any, error) {
+		{"ReadGeometry garbage", func() (any, error) { return ReadGeometry(strings.NewReader("{")) }},
+		{"LoadDataset missing", func() (any, error) { return LoadDataset(filepath.Join(t.TempDir(), "none.npy")) }},
+		{"SaveDataset nil", func() (any, error) { return nil, SaveDataset(filepath.Join(t.TempDir(), "x.npy"), nil) }},
+		{"SaveDataset missing directory", func() (any, error) {
 			return nil, SaveDataset(filepath.Join(t.TempDir(), "no", "x.npy"), good)
 		}},
-		badCall{"Collect nil factory", func() (any, error) { return Collect(context.Background(), nil, plan) }},
-		badPlan("zero chains", func(p *Plan) { p.Chains = 0 }),
-		badPlan("negative chains", func(p *Plan) { p.Chains = -1 }),
-		badPlan("negative burn-in", func(p *Plan) { p.BurnIn = -1 }),
-		badPlan("zero every", func(p *Plan) { p.Every = 0 }),
-		badPlan("zero per chain", func(p *Plan) { p.PerChain = 0 }),
-		badPlan("nil source", func(p *Plan) { p.Src = nil }),
-		badPlan("replicas of a plain sampler", func(p *Plan) { p.Replicas = true }),
-		badCall{"Collect failing factory", func() (any, error) {
-			return Collect(context.Background(), func(rand.Source) (Sampler, error) { return NewMetropolis(nil, 1, nil) }, plan)
+		{"Collect nil factory", func() (any, error) { return Collect(context.Background(), nil, plan, src) }},
+		{"Collect nil source", func() (any, error) { return Collect(context.Background(), factory, plan, nil) }},
+		{"Collect 2^40 samples (issue 14.3)", badPlan(func(p *Plan) { p.PerChain = 1 << 40 })},
+		{"PilotEvery nil factory", func() (any, error) { return nil, pilotErr(PilotEvery(context.Background(), nil, src, nil)) }},
+		{"PilotEvery NaN sweeps", func() (any, error) {
+			return nil, pilotErr(PilotEvery(context.Background(), factory, src, &PilotOptions{Sweeps: nan}))
 		}},
-	)
-	sweepBad(t, "sample", cases)
+		{"PilotEvery negative warm-up", func() (any, error) {
+			return nil, pilotErr(PilotEvery(context.Background(), factory, src, &PilotOptions{Warm: -1}))
+		}},
+		{"Collect zero chains", badPlan(func(p *Plan) { p.Chains = 0 })},
+		{"Collect negative chains", badPlan(func(p *Plan) { p.Chains = -1 })},
+		{"Collect negative burn-in", badPlan(func(p *Plan) { p.BurnIn = -1 })},
+		{"Collect zero every", badPlan(func(p *Plan) { p.Every = 0 })},
+		{"Collect zero per chain", badPlan(func(p *Plan) { p.PerChain = 0 })},
+		{"Collect replicas of a plain sampler", badPlan(func(p *Plan) { p.Replicas = true })},
+		{"Collect failing factory", func() (any, error) {
+			return Collect(context.Background(), func(rand.Source) (Sampler, error) { return NewMetropolis(nil, 1, nil) }, plan, src)
+		}},
+	}...)
+	badinput.Sweep(t, "sample", cases)
 }
+
+// pilotErr drops PilotEvery's interval, which is 0 with an error.
+func pilotErr(_ int, err error) error { return err }
 
 // ftoa names the invalid temperatures of the sweep.
 func ftoa(x float64) string {

@@ -19,8 +19,8 @@ func TestCollectReplicas(t *testing.T) {
 		last = s
 		return s, err
 	}
-	plan := Plan{Chains: 2, BurnIn: 10, Every: 2, PerChain: 3, Replicas: true, Src: rand.NewPCG(5, 6)}
-	ds, err := Collect(context.Background(), factory, plan)
+	plan := Plan{Chains: 2, BurnIn: 10, Every: 2, PerChain: 3, Replicas: true}
+	ds, err := Collect(context.Background(), factory, plan, rand.NewPCG(5, 6))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,15 +38,13 @@ func TestCollectReplicas(t *testing.T) {
 	if bytes.Equal(int8Bytes(ds.Row(0)), int8Bytes(ds.Row(1))) {
 		t.Error("replicas 0 and 1 stored identical configurations")
 	}
-	plan.Src = rand.NewPCG(5, 6)
-	again, err := Collect(context.Background(), factory, plan)
+	again, err := Collect(context.Background(), factory, plan, rand.NewPCG(5, 6))
 	if err != nil || !bytes.Equal(int8Bytes(again.Data), int8Bytes(ds.Data)) {
 		t.Fatalf("not reproducible: %v", err)
 	}
 	// a scalar sampler cannot serve replicas
-	plan.Src = rand.NewPCG(5, 6)
-	_, err = Collect(context.Background(), func(src rand.Source) (Sampler, error) { return NewMetropolis(m, 2, src) }, plan)
-	if err == nil || !strings.Contains(err.Error(), "not a MultiSampler") {
-		t.Fatalf("error %v, want one naming MultiSampler", err)
+	_, err = Collect(context.Background(), func(src rand.Source) (Sampler, error) { return NewMetropolis(m, 2, src) }, plan, rand.NewPCG(5, 6))
+	if err == nil || !strings.Contains(err.Error(), "not a ReplicaSampler") {
+		t.Fatalf("error %v, want one naming ReplicaSampler", err)
 	}
 }

@@ -19,7 +19,7 @@ func BenchmarkCollectScaling(b *testing.B) {
 	factory := func(src rand.Source) (Sampler, error) { return NewMetropolis(m, 2.269185, src) }
 	run := func(chains int) time.Duration {
 		start := time.Now()
-		_, err := Collect(context.Background(), factory, Plan{Chains: chains, BurnIn: 0, Every: 10, PerChain: 1000, Src: rand.NewPCG(1, 2)})
+		_, err := Collect(context.Background(), factory, Plan{Chains: chains, BurnIn: 0, Every: 10, PerChain: 1000}, rand.NewPCG(1, 2))
 		if err != nil {
 			b.Fatal(err)
 		}

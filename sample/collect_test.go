@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	exprand "golang.org/x/exp/rand"
 
 	"github.com/rsmi-go/rsmi/lattice"
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // The golang.org/x/exp/rand sources satisfy math/rand/v2's Source.
@@ -66,8 +68,7 @@ func TestCollectDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	var ref []byte
 	for _, procs := range []int{1, 2, 4} {
 		runtime.GOMAXPROCS(procs)
-		plan.Src = rand.NewPCG(1, 2)
-		ds, err := Collect(context.Background(), f, plan)
+		ds, err := Collect(context.Background(), f, plan, rand.NewPCG(1, 2))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,8 +86,7 @@ func TestCollectDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	}
 	// A different seed must give different data (the test would be vacuous
 	// if the fake ignored its source).
-	plan.Src = rand.NewPCG(1, 3)
-	ds, err := Collect(context.Background(), f, plan)
+	ds, err := Collect(context.Background(), f, plan, rand.NewPCG(1, 3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,8 +108,8 @@ func int8Bytes(x []int8) []byte {
 func TestCollectChainOrder(t *testing.T) {
 	const L = 9
 	f := newWalkerFactory(t, L)
-	plan := Plan{Chains: 3, BurnIn: 5, Every: 2, PerChain: 11, Src: rand.NewPCG(7, 8)}
-	ds, err := Collect(context.Background(), f, plan)
+	plan := Plan{Chains: 3, BurnIn: 5, Every: 2, PerChain: 11}
+	ds, err := Collect(context.Background(), f, plan, rand.NewPCG(7, 8))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,12 +147,12 @@ func mustChain(t testing.TB, L int) *lattice.Lattice {
 }
 
 // TestCollectExpRandSource: a golang.org/x/exp/rand source plugs into
-// Plan.Src and gives deterministic output.
+// Collect as its source and gives deterministic output.
 func TestCollectExpRandSource(t *testing.T) {
 	f := newWalkerFactory(t, 10)
 	run := func(seed uint64) []byte {
-		plan := Plan{Chains: 4, BurnIn: 3, Every: 2, PerChain: 25, Src: exprand.NewSource(seed)}
-		ds, err := Collect(context.Background(), f, plan)
+		plan := Plan{Chains: 4, BurnIn: 3, Every: 2, PerChain: 25}
+		ds, err := Collect(context.Background(), f, plan, exprand.NewSource(seed))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +168,7 @@ func TestCollectExpRandSource(t *testing.T) {
 	// The concrete *PCGSource works the same way.
 	pcg := &exprand.PCGSource{}
 	pcg.Seed(1)
-	ds, err := Collect(context.Background(), f, Plan{Chains: 4, BurnIn: 3, Every: 2, PerChain: 25, Src: pcg})
+	ds, err := Collect(context.Background(), f, Plan{Chains: 4, BurnIn: 3, Every: 2, PerChain: 25}, pcg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,8 +192,8 @@ func TestCollectCancel(t *testing.T) {
 		}
 		return w, nil
 	}
-	plan := Plan{Chains: 4, BurnIn: 1 << 40, Every: 1, PerChain: 1, Src: rand.NewPCG(1, 1)}
-	ds, err := Collect(ctx, f, plan)
+	plan := Plan{Chains: 4, BurnIn: 1 << 40, Every: 1, PerChain: 1}
+	ds, err := Collect(ctx, f, plan, rand.NewPCG(1, 1))
 	if ds != nil || !errors.Is(err, context.Canceled) {
 		t.Fatalf("Collect after cancel = (%v, %v), want (nil, context.Canceled)", ds, err)
 	}
@@ -204,7 +204,7 @@ func TestCollectCancel(t *testing.T) {
 
 	// An already-cancelled context: no chain is even built.
 	built := false
-	_, err = Collect(ctx, func(rand.Source) (Sampler, error) { built = true; return nil, nil }, plan)
+	_, err = Collect(ctx, func(rand.Source) (Sampler, error) { built = true; return nil, nil }, plan, rand.NewPCG(1, 1))
 	if !errors.Is(err, context.Canceled) || built {
 		t.Errorf("pre-cancelled: err %v, factory called %v", err, built)
 	}
@@ -215,22 +215,24 @@ func TestCollectValidation(t *testing.T) {
 	src := rand.NewPCG(1, 1)
 	for _, c := range []struct {
 		plan Plan
+		src  rand.Source
 		want string
 	}{
-		{Plan{Chains: 0, Every: 1, PerChain: 1, Src: src}, "Chains"},
-		{Plan{Chains: 1, BurnIn: -1, Every: 1, PerChain: 1, Src: src}, "BurnIn"},
-		{Plan{Chains: 1, Every: 0, PerChain: 1, Src: src}, "Every"},
-		{Plan{Chains: 1, Every: 1, PerChain: 0, Src: src}, "PerChain"},
-		{Plan{Chains: 1, Every: 1, PerChain: 1}, "Src"},
-		{Plan{Chains: 2, Every: 1 << 62, PerChain: 4, Src: src}, "overflow"},
+		{Plan{Chains: 0, Every: 1, PerChain: 1}, src, "Chains"},
+		{Plan{Chains: 1, BurnIn: -1, Every: 1, PerChain: 1}, src, "BurnIn"},
+		{Plan{Chains: 1, Every: 0, PerChain: 1}, src, "Every"},
+		{Plan{Chains: 1, Every: 1, PerChain: 0}, src, "PerChain"},
+		{Plan{Chains: 1, Every: 1, PerChain: 1}, nil, "random source"},
+		{Plan{Chains: 2, Every: 1 << 62, PerChain: 4}, src, "overflow"},
+		{Plan{Chains: 2, Every: 1, PerChain: 1 << 40}, src, "memory budget"},
 	} {
-		_, err := Collect(context.Background(), f, c.plan)
+		_, err := Collect(context.Background(), f, c.plan, c.src)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("plan %+v: err %v, want one naming %q", c.plan, err, c.want)
 		}
 	}
-	good := Plan{Chains: 2, Every: 1, PerChain: 1, Src: src}
-	if _, err := Collect(context.Background(), nil, good); err == nil {
+	good := Plan{Chains: 2, Every: 1, PerChain: 1}
+	if _, err := Collect(context.Background(), nil, good, src); err == nil {
 		t.Error("nil factory accepted")
 	}
 	boom := errors.New("boom")
@@ -240,7 +242,7 @@ func TestCollectValidation(t *testing.T) {
 			return nil, boom
 		}
 		return f(s)
-	}, good)
+	}, good, src)
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "chain 1") {
 		t.Errorf("factory error: %v, want wrapped boom naming chain 1", err)
 	}
@@ -252,7 +254,7 @@ func TestCollectValidation(t *testing.T) {
 			return g5(s)
 		}
 		return f(s)
-	}, good)
+	}, good, src)
 	if err == nil || !strings.Contains(err.Error(), "geometry") {
 		t.Errorf("geometry mismatch: err %v", err)
 	}
@@ -261,7 +263,7 @@ func TestCollectValidation(t *testing.T) {
 		w, _ := f(s)
 		w.(*walker).x = w.(*walker).x[:3]
 		return w, nil
-	}, good)
+	}, good, src)
 	if err == nil || !strings.Contains(err.Error(), "3 values") {
 		t.Errorf("short configuration: err %v", err)
 	}
@@ -270,9 +272,14 @@ func TestCollectValidation(t *testing.T) {
 func TestCollectProgress(t *testing.T) {
 	f := newWalkerFactory(t, 6)
 	var calls [][2]int
-	plan := Plan{Chains: 3, BurnIn: 10, Every: 4, PerChain: 50, Src: rand.NewPCG(2, 2),
-		Progress: func(done, total int) { calls = append(calls, [2]int{done, total}) }}
-	if _, err := Collect(context.Background(), f, plan); err != nil {
+	plan := Plan{Chains: 3, BurnIn: 10, Every: 4, PerChain: 50,
+		Progress: func(p run.Progress) {
+			if p.Stage != "sample.Collect" || !math.IsNaN(p.Value) {
+				t.Errorf("progress %+v", p)
+			}
+			calls = append(calls, [2]int{p.Done, p.Total})
+		}}
+	if _, err := Collect(context.Background(), f, plan, rand.NewPCG(2, 2)); err != nil {
 		t.Fatal(err)
 	}
 	total := 3 * (10 + 4*50)
@@ -290,7 +297,7 @@ func BenchmarkCollect(b *testing.B) {
 	f := newWalkerFactory(b, 256)
 	b.ReportAllocs()
 	for b.Loop() {
-		_, err := Collect(context.Background(), f, Plan{Chains: 4, BurnIn: 100, Every: 10, PerChain: 100, Src: rand.NewPCG(1, 2)})
+		_, err := Collect(context.Background(), f, Plan{Chains: 4, BurnIn: 100, Every: 10, PerChain: 100}, rand.NewPCG(1, 2))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -40,7 +40,7 @@
 //     cluster is recoloured to a uniformly drawn different state, every
 //     Swendsen–Wang cluster to a uniformly drawn state.
 //   - Multispin: multi-spin-coded Metropolis for the nearest-neighbour Ising
-//     model, 64 independent replicas in the bits of a word (MultiSampler).
+//     model, 64 independent replicas in the bits of a word (a ReplicaSampler).
 //   - DimerLoop: directed-loop (worm) updates for close-packed dimers,
 //     ergodic across winding sectors; a step is one loop.
 //
@@ -67,8 +67,10 @@
 // with the lattice.Geometry of the dofs. Each chain's random stream is derived
 // from one master source before any chain starts and results are merged in
 // chain order, so a seed determines the dataset byte for byte whatever the
-// number of CPUs. With Plan.Replicas a MultiSampler contributes all its
-// replicas at every stored step.
+// number of CPUs. With Plan.Replicas a ReplicaSampler contributes all its
+// replicas at every stored step. PilotEvery chooses the thinning interval of
+// a cluster or loop sampler, whose step is not a sweep, from a pilot run
+// before sampling, so that the schedule stays fixed in advance.
 //
 // For more samples than one machine makes, run shards of a job anywhere
 // (each with the master source ShardSource(seed, k), distinct for every

@@ -62,8 +62,8 @@ func ExampleCollect() {
 		x := []int8{1, 1, 1, 1, 1, 1}
 		return &flipper{r: rand.New(src), g: lat.Geometry(), x: x}, nil
 	}
-	plan := sample.Plan{Chains: 3, BurnIn: 10, Every: 4, PerChain: 2, Src: rand.NewPCG(1, 2)}
-	ds, err := sample.Collect(context.Background(), newChain, plan)
+	plan := sample.Plan{Chains: 3, BurnIn: 10, Every: 4, PerChain: 2}
+	ds, err := sample.Collect(context.Background(), newChain, plan, rand.NewPCG(1, 2))
 	if err != nil {
 		panic(err)
 	}

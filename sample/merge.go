@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
+
+	"github.com/rsmi-go/rsmi/internal/size"
 )
 
 // Sharded sampling. A long sampling job can be split into shards — separate
 // processes, one per shard index k = 0, 1, …, run by any batch scheduler in
 // any order or in parallel — each collecting its own Dataset with
 //
-//	Plan{…, Src: ShardSource(seed, k)}
+//	Collect(ctx, newChain, plan, ShardSource(seed, k))
 //
 // and saving it (SaveDataset). Merge then concatenates the shards in shard
 // order: the same seed and shard count give the same merged bytes however
@@ -25,7 +28,7 @@ const MaxShards = 1 << 24
 const maxShardDraws = 1 << 40
 
 // ShardSource returns the master source of shard k of a sharded run with the
-// given seed, for Plan.Src (or anything else that derives its streams from
+// given seed, for Collect (or anything else that derives its streams from
 // one source).
 //
 // It is a SplitMix64 generator (Steele, Lea & Flood, OOPSLA 2014) whose i-th
@@ -70,9 +73,11 @@ func (s *shardSource) Uint64() uint64 {
 // reproducible result). The data are copied; the parts are not modified.
 //
 // It returns an error naming the part if there are no parts, if a part is
-// nil or inconsistent (N·D values, D = its geometry's dofs), or if a part's
+// nil or inconsistent (N·D values, D = its geometry's dofs), if a part's
 // geometry differs from part 0's (lattice.Geometry.Equal: same box, same dofs
-// at the same coordinates in the same order).
+// at the same coordinates in the same order), or if its States differ from
+// part 0's (nil and {−1, 1} both mean ±1 spins). The result has part 0's
+// States.
 func Merge(parts ...*Dataset) (*Dataset, error) {
 	if len(parts) == 0 {
 		return nil, errors.New("sample: Merge needs at least one dataset")
@@ -89,19 +94,30 @@ func Merge(parts ...*Dataset) (*Dataset, error) {
 			}
 			return nil, fmt.Errorf("sample: Merge part %d has a different geometry from part 0: %s", k, what)
 		}
+		if k > 0 && !slices.Equal(spinsNil(p.States), spinsNil(parts[0].States)) {
+			return nil, fmt.Errorf("sample: Merge part %d holds values %v, part 0 %v (nil: ±1)", k, p.States, parts[0].States)
+		}
 		if total > math.MaxInt-p.N {
 			return nil, fmt.Errorf("sample: Merge: %d + %d samples overflow", total, p.N)
 		}
 		total += p.N
 	}
 	d := parts[0].D
-	size, ok := mulInt(total, d)
-	if !ok {
-		return nil, fmt.Errorf("sample: Merge: %d samples × %d dofs overflow", total, d)
+	n, err := size.Elements(fmt.Sprintf("merged dataset of %d samples × %d dofs", total, d), 1, total, d)
+	if err != nil {
+		return nil, fmt.Errorf("sample: Merge: %w", err)
 	}
-	data := make([]int8, 0, size)
+	data := make([]int8, 0, n)
 	for _, p := range parts {
 		data = append(data, p.Data...)
 	}
-	return &Dataset{N: total, D: d, Data: data, Geom: parts[0].Geom}, nil
+	return &Dataset{N: total, D: d, Data: data, Geom: parts[0].Geom, States: slices.Clone(parts[0].States)}, nil
+}
+
+// spinsNil returns nil for the ±1 alphabet and states otherwise.
+func spinsNil(states []int8) []int8 {
+	if slices.Equal(states, []int8{-1, 1}) {
+		return nil
+	}
+	return states
 }

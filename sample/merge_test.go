@@ -145,7 +145,7 @@ func TestShardsExact(t *testing.T) {
 			t.Fatal(err)
 		}
 		ds, err := Collect(context.Background(), func(src rand.Source) (Sampler, error) { return NewMetropolis(m, T, src) },
-			Plan{Chains: 2, BurnIn: 100, Every: 2, PerChain: 5000, Src: src})
+			Plan{Chains: 2, BurnIn: 100, Every: 2, PerChain: 5000}, src)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +184,7 @@ func ExampleMerge() {
 	for k := 0; k < 2; k++ {
 		src, _ := ShardSource(2026, k) // shard k of the run with seed 2026
 		ds, err := Collect(context.Background(), func(src rand.Source) (Sampler, error) { return NewWolff(m, 2.5, src) },
-			Plan{Chains: 2, BurnIn: 50, Every: 5, PerChain: 100, Src: src})
+			Plan{Chains: 2, BurnIn: 50, Every: 5, PerChain: 100}, src)
 		if err != nil {
 			panic(err)
 		}

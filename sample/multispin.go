@@ -9,22 +9,7 @@ import (
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
-// MultiSampler is a Sampler that runs several independent chains (replicas)
-// of the same model in lock step: one Step advances every replica by one
-// update unit. Config returns replica 0; Replica unpacks any of them. A
-// collector may harvest all Replicas() configurations after each Step, since
-// the replicas are statistically independent chains.
-type MultiSampler interface {
-	Sampler
-	// Replicas returns the number of replicas.
-	Replicas() int
-	// Replica writes the current configuration of replica r into dst
-	// (reallocated if its capacity is short of Geometry().NumDOF()) and
-	// returns it. It panics if r is outside [0, Replicas()).
-	Replica(r int, dst []int8) []int8
-}
-
-var _ MultiSampler = (*Multispin)(nil)
+var _ ReplicaSampler = (*Multispin)(nil)
 
 // MultispinReplicas is the number of replicas a Multispin runs: one per bit
 // of a uint64.
@@ -240,7 +225,7 @@ func (s *Multispin) Model() *lattice.Ising { return s.model }
 // Geometry implements Sampler.
 func (s *Multispin) Geometry() *lattice.Geometry { return s.geom }
 
-// Replicas implements MultiSampler: 64.
+// Replicas implements ReplicaSampler: 64.
 func (s *Multispin) Replicas() int { return MultispinReplicas }
 
 // Step implements Sampler: one checkerboard sweep of all 64 replicas.
@@ -260,7 +245,7 @@ func (s *Multispin) Config() []int8 {
 	return s.cfg
 }
 
-// Replica implements MultiSampler: it writes replica r's configuration into
+// Replica implements ReplicaSampler: it writes replica r's configuration into
 // dst (reallocated if its capacity is short of the number of sites) and
 // returns it.
 func (s *Multispin) Replica(r int, dst []int8) []int8 {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/rsmi-go/rsmi/internal/badinput"
 	"github.com/rsmi-go/rsmi/internal/pottsexact"
 	"github.com/rsmi-go/rsmi/lattice"
 )
@@ -280,7 +281,7 @@ func TestPottsClusterBadInput(t *testing.T) {
 	anti, _ := lattice.NewPotts(sq, 3, -1)
 	field, _ := lattice.NewPottsField(sq, 3, 1, 0.1)
 	src := rand.NewPCG(1, 2)
-	var cases []badCall
+	var cases badinput.Calls
 	for _, c := range []struct {
 		name string
 		m    *lattice.Potts
@@ -291,12 +292,12 @@ func TestPottsClusterBadInput(t *testing.T) {
 		{"T=0", good, 0, src}, {"T=-1", good, -1, src}, {"T=NaN", good, math.NaN(), src}, {"T=Inf", good, math.Inf(1), src},
 		{"J<0", anti, 1, src}, {"field", field, 1, src},
 	} {
-		cases = append(cases,
-			badCall{"NewPottsWolff " + c.name, func() (any, error) { return NewPottsWolff(c.m, c.T, c.src) }},
-			badCall{"NewPottsSwendsenWang " + c.name, func() (any, error) { return NewPottsSwendsenWang(c.m, c.T, c.src) }},
-		)
+		cases = append(cases, badinput.Calls{
+			{"NewPottsWolff " + c.name, func() (any, error) { return NewPottsWolff(c.m, c.T, c.src) }},
+			{"NewPottsSwendsenWang " + c.name, func() (any, error) { return NewPottsSwendsenWang(c.m, c.T, c.src) }},
+		}...)
 	}
-	sweepBad(t, "sample:", cases)
+	badinput.Sweep(t, "sample:", cases)
 }
 
 // TestPottsClusterAgree checks PottsWolff and PottsSwendsenWang against

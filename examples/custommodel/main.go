@@ -240,8 +240,7 @@ func dataset(ctx context.Context, c config) (*sample.Dataset, *Antiferromagnet, 
 	bar := cli.NewBar("sampling")
 	defer bar.Done()
 	ds, err := sample.Collect(ctx, func(src rand.Source) (sample.Sampler, error) { return sample.NewMetropolis(m, c.T, src) },
-		sample.Plan{Chains: c.chains, BurnIn: burn, Every: c.every, PerChain: (c.n + c.chains - 1) / c.chains,
-			Src: rand.NewPCG(c.seed, 1), Progress: bar.Update})
+		sample.Plan{Chains: c.chains, BurnIn: burn, Every: c.every, PerChain: (c.n + c.chains - 1) / c.chains, Progress: bar.Progress}, rand.NewPCG(c.seed, 1))
 	return ds, m, err
 }
 

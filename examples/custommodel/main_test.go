@@ -55,7 +55,7 @@ func TestRunData(t *testing.T) {
 		t.Fatal(err)
 	}
 	ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) { return sample.NewMetropolis(m, c.T, src) },
-		sample.Plan{Chains: c.chains, BurnIn: c.burn, Every: c.every, PerChain: c.n / c.chains, Src: rand.NewPCG(7, 8)})
+		sample.Plan{Chains: c.chains, BurnIn: c.burn, Every: c.every, PerChain: c.n / c.chains}, rand.NewPCG(7, 8))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -282,13 +282,27 @@ func symmetrize(ds *sample.Dataset) (*sample.Dataset, error) {
 		return nil, fmt.Errorf("-sym needs a square doubled grid, got extents %v", ext)
 	}
 	n := ext[0]
+	// The 90° rotation (X, Y) → (−Y, X) of the square's point group
+	// (lattice.PointGroup), acting on the doubled grid about a site: sites
+	// go to sites, right links to up links and back, faces to faces.
+	group, err := lattice.PointGroup(2)
+	if err != nil {
+		return nil, err
+	}
+	var quarter lattice.Symmetry
+	for _, e := range group {
+		if e.Perm[0] == 1 && e.Flip[0] && !e.Flip[1] {
+			quarter = e
+		}
+	}
 	// permutations on dof indices: the image's dof perm[i] takes the value of dof i
 	rot := make([]int, ds.D)
 	shift := make([]int, ds.D)
-	var c []int
+	var c, r []int
 	for i := 0; i < ds.D; i++ {
 		c = g.Coord(i, c)
-		rot[i] = g.At((n-c[1])%n, c[0]) // (X, Y) → (−Y, X): sites to sites, right links ↔ up links
+		r = quarter.Apply(r, c)
+		rot[i] = g.At((r[0]%n+n)%n, (r[1]%n+n)%n)
 		shift[i] = g.At((c[0]+2)%n, (c[1]+2)%n)
 		if rot[i] < 0 || shift[i] < 0 {
 			return nil, fmt.Errorf("-sym: the geometry is not invariant under rotation and translation (dof %d)", i)
@@ -371,8 +385,7 @@ func dataset(ctx context.Context, c config) (*sample.Dataset, error) {
 	defer bar.Done()
 	return sample.Collect(ctx, func(src rand.Source) (sample.Sampler, error) {
 		return sample.NewDimerLoop(m, c.T, src)
-	}, sample.Plan{Chains: c.chains, BurnIn: 50 * every, Every: every, PerChain: c.n / c.chains,
-		Src: rand.NewPCG(c.seed, 1), Progress: bar.Update})
+	}, sample.Plan{Chains: c.chains, BurnIn: 50 * every, Every: every, PerChain: c.n / c.chains, Progress: bar.Progress}, rand.NewPCG(c.seed, 1))
 }
 
 type analysis struct {

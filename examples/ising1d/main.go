@@ -246,7 +246,7 @@ func samples(ctx context.Context, path string, K float64, L, n, every, burn, cha
 	defer bar.Done()
 	return sample.Collect(ctx, func(s rand.Source) (sample.Sampler, error) {
 		return sample.NewWolff(m, 1/K, s)
-	}, sample.Plan{Chains: chains, BurnIn: burn, Every: every, PerChain: n / chains, Src: src, Progress: bar.Update})
+	}, sample.Plan{Chains: chains, BurnIn: burn, Every: every, PerChain: n / chains, Progress: bar.Progress}, src)
 }
 
 // decimation returns, minimized over hidden units, the ratio of the largest

@@ -230,7 +230,8 @@ func dataset(ctx context.Context, c config) (*sample.Dataset, *lattice.Ising, er
 	// One stored configuration per ~N flipped spins: the mean cluster size
 	// is measured in a pilot run before sampling (the schedule is fixed in
 	// advance).
-	every, err := learn.WolffEvery(m, c.T, rand.NewPCG(c.seed, 4), 200, 200, 1)
+	wolff := func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, c.T, src) }
+	every, err := sample.PilotEvery(ctx, wolff, rand.NewPCG(c.seed, 4), nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -240,9 +241,8 @@ func dataset(ctx context.Context, c config) (*sample.Dataset, *lattice.Ising, er
 	const chains = 2
 	bar := cli.NewBar("sampling")
 	defer bar.Done()
-	ds, err := sample.Collect(ctx, func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, c.T, src) },
-		sample.Plan{Chains: chains, BurnIn: 50*every + lat.N()/4, Every: every, PerChain: (c.n + chains - 1) / chains,
-			Src: rand.NewPCG(c.seed, 1), Progress: bar.Update})
+	ds, err := sample.Collect(ctx, wolff,
+		sample.Plan{Chains: chains, BurnIn: 50*every + lat.N()/4, Every: every, PerChain: (c.n + chains - 1) / chains, Progress: bar.Progress}, rand.NewPCG(c.seed, 1))
 	return ds, m, err
 }
 

@@ -25,7 +25,7 @@ func TestData(t *testing.T) {
 	lat, _ := lattice.NewSquare(L)
 	m, _ := lattice.NewNearestNeighborIsing(lat, 1)
 	ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, T, src) },
-		sample.Plan{Chains: 2, BurnIn: 100, Every: 5, PerChain: 400, Src: rand.NewPCG(3, 4)})
+		sample.Plan{Chains: 2, BurnIn: 100, Every: 5, PerChain: 400}, rand.NewPCG(3, 4))
 	if err != nil {
 		t.Fatal(err)
 	}

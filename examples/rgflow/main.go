@@ -19,8 +19,9 @@
 //     ties are broken by the small differences between the weights. The
 //     sign of h is a convention (I(H:E) does not see it); the program fixes
 //     Σ λ_i > 0 so that the coarse spin follows the block magnetization.
-//  3. Symmetrize it: the RG rule is rg.SymmetrizedFilterRule, the learned
-//     filter applied to every block after a rotation or reflection drawn
+//  3. Symmetrize it: the RG rule is rsmi.Symmetrize of the learned filter's
+//     most probable rule over lattice.BlockSymmetries(2, 2), the filter
+//     applied to every block after a rotation or reflection drawn
 //     uniformly from the square's point group (8 elements). The fixed
 //     tie-break of the raw filter prefers some spins of the block and breaks
 //     the square symmetry, which would generate anisotropic couplings
@@ -33,7 +34,7 @@
 //     -checkpoint DIR (and -resume) checkpoints the Θ-RBM's and the
 //     filter's training.
 //  4. Swendsen's Monte Carlo RG (exponent.MCRG) with the learned rule and,
-//     on the same samples, with rg.Majority (the baseline): y_t and y_h at
+//     on the same samples, with rsmi.Majority (the baseline): y_t and y_h at
 //     every level and every truncation to the first k operators.
 //  5. The RG flow: separate, smaller samples at the -flowT temperatures
 //     below, at and above T_c are coarse-grained by the learned rule down to
@@ -296,7 +297,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		return nil, err
 	}
 	lap("learning the filter", t0, c0)
-	rule, err := rg.NewSymmetrizedFilterRule(filter, 2, 2, c.stoch)
+	rule, err := symmetrized(filter, c.stoch)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +326,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	mcrg := func(r rg.Rule, label string, stream uint64) (*exponent.MCRGResult, error) {
+	mcrg := func(r rsmi.Rule, label string, stream uint64) (*exponent.MCRGResult, error) {
 		t0, c0 := time.Now(), cpuSeconds()
 		bar := cli.NewBar(label)
 		defer bar.Done()
@@ -339,7 +340,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	major, err := mcrg(rg.Majority{}, "MCRG majority rule", 21)
+	major, err := mcrg(rsmi.Majority{}, "MCRG majority rule", 21)
 	if err != nil {
 		return nil, err
 	}
@@ -510,23 +511,21 @@ func dataset(ctx context.Context, c config, T float64, n int, path string, strea
 	if err != nil {
 		return nil, nil, err
 	}
-	var (
-		factory sample.Factory
-		every   int
-	)
+	var factory sample.Factory
 	switch c.sampler {
 	case "wolff":
-		// One sweep ≈ N/⟨C⟩ clusters, ⟨C⟩ measured in a pilot run; the
-		// schedule is fixed before sampling.
-		if every, err = learn.WolffEvery(m, T, rand.NewPCG(c.seed, 100+stream), 1000, 1000, c.sweeps); err != nil {
-			return nil, nil, err
-		}
 		factory = func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, T, src) }
 	case "sw":
-		every = max(1, int(math.Round(c.sweeps)))
 		factory = func(src rand.Source) (sample.Sampler, error) { return sample.NewSwendsenWang(m, T, src) }
 	default:
 		return nil, nil, fmt.Errorf("-sampler %q: want wolff or sw", c.sampler)
+	}
+	// Wolff: one sweep ≈ N/⟨C⟩ clusters, ⟨C⟩ measured in a pilot run; the
+	// schedule is fixed before sampling. Swendsen–Wang: -sweeps sweeps.
+	every, err := sample.PilotEvery(ctx, factory, rand.NewPCG(c.seed, 100+stream),
+		&sample.PilotOptions{Sweeps: c.sweeps, Warm: 1000, Measure: 1000})
+	if err != nil {
+		return nil, nil, err
 	}
 	bar := cli.NewBar(fmt.Sprintf("sampling T=%.3f", T))
 	defer bar.Done()
@@ -542,7 +541,7 @@ func dataset(ctx context.Context, c config, T float64, n int, path string, strea
 		burn += lat.N() / 4
 	}
 	ds, err := sample.Collect(ctx, factory, sample.Plan{Chains: c.chains, BurnIn: burn, Every: every,
-		PerChain: (n + c.chains - 1) / c.chains, Src: rand.NewPCG(c.seed, stream), Progress: bar.Update})
+		PerChain: (n + c.chains - 1) / c.chains, Progress: bar.Progress}, rand.NewPCG(c.seed, stream))
 	return ds, lat, err
 }
 
@@ -592,13 +591,28 @@ func learnFilter(ctx context.Context, c config, ds *sample.Dataset) (*rsmi.Filte
 	return f, res.MI, nil
 }
 
-// symmetrizedIsMajority reports whether the symmetrized single-output rule
-// on 2×2 blocks is exactly majority rule with a fair coin on ties.
-func symmetrizedIsMajority(r *rg.SymmetrizedFilterRule) bool {
-	if r.Outputs() != 1 || r.Filter().NV != 4 {
+// symmetrized returns the learned rule: the filter's most probable rule
+// (or, stochastic, the filter itself) averaged over the square's point
+// group.
+func symmetrized(f *rsmi.Filter, stochastic bool) (rsmi.Rule, error) {
+	g, err := lattice.BlockSymmetries(2, 2)
+	if err != nil {
+		return nil, err
+	}
+	var base rsmi.Rule = rsmi.MostProbable(f)
+	if stochastic {
+		base = f
+	}
+	return rsmi.Symmetrize(base, g)
+}
+
+// symmetrizedIsMajority reports whether the single-output rule on 2×2
+// blocks is exactly majority rule with a fair coin on ties.
+func symmetrizedIsMajority(r rsmi.Rule) bool {
+	if r.Outputs() != 1 || r.Check(4, nil) != nil {
 		return false
 	}
-	v, h := make([]int8, 4), []int8{1}
+	v, p := make([]int8, 4), make([]float64, 2)
 	for s := 0; s < 16; s++ {
 		sum := 0
 		for i := range v {
@@ -611,7 +625,8 @@ func symmetrizedIsMajority(r *rg.SymmetrizedFilterRule) bool {
 		} else if sum < 0 {
 			want = 0
 		}
-		if math.Abs(r.Prob(v, h)-want) > 1e-12 {
+		r.Cond(v, p)
+		if math.Abs(p[1]-want) > 1e-12 {
 			return false
 		}
 	}
@@ -619,10 +634,11 @@ func symmetrizedIsMajority(r *rg.SymmetrizedFilterRule) bool {
 }
 
 // flowLines samples at every flow temperature, coarse-grains with rule down
-// to a 4×4 lattice (or the last even side) and fits the first c.flowOps even couplings per level. A
-// level whose data are too ordered for a finite pseudo-likelihood maximum
-// ends its line.
-func flowLines(ctx context.Context, c config, rule rg.Rule) ([]FlowLine, error) {
+// to a 4×4 lattice (rg.Flow with MinSide 4) and fits the first c.flowOps
+// even couplings per level. A level whose data are too ordered for a
+// finite pseudo-likelihood maximum ends its line
+// (FlowOptions.StopOnFitError).
+func flowLines(ctx context.Context, c config, rule rsmi.Rule) ([]FlowLine, error) {
 	ops, err := lattice.EvenOperators(2, c.flowOps)
 	if err != nil {
 		return nil, err
@@ -633,32 +649,20 @@ func flowLines(ctx context.Context, c config, rule rg.Rule) ([]FlowLine, error) 
 		if err != nil {
 			return nil, err
 		}
+		res, err := rg.Flow(ctx, ds, lat, rand.NewPCG(c.seed, 300+uint64(i)), &rg.FlowOptions{MinSide: 4,
+			Rule: rg.Fixed(rule), Operators: ops, StopOnFitError: true})
+		if err != nil {
+			return nil, err
+		}
+		if res.Stopped != nil && !c.quiet {
+			fmt.Fprintf(os.Stderr, "  flow T=%.4f: %v (line ends)\n", T, res.Stopped)
+		}
 		line := FlowLine{T: T, N: ds.N}
-		src := rand.NewPCG(c.seed, 300+uint64(i))
-		for level := 0; ; level++ {
-			cp, err := rg.FitCouplings(ctx, ds, lat, ops, &rg.FitOptions{Blocks: min(20, ds.N)})
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, err
-				}
-				if !c.quiet {
-					fmt.Fprintf(os.Stderr, "  flow T=%.4f: level %d: %v (line ends)\n", T, level, err)
-				}
-				break
+		for _, lv := range res.Levels {
+			if lv.Couplings != nil {
+				line.Knn = append(line.Knn, lv.Couplings.K[0])
+				line.KnnErr = append(line.KnnErr, lv.Couplings.StdErr[0])
 			}
-			line.Knn = append(line.Knn, cp.K[0])
-			line.KnnErr = append(line.KnnErr, cp.StdErr[0])
-			if side := lat.Extents()[0]; side%2 != 0 || side/2 < 4 {
-				break
-			}
-			bl, err := rg.NewBlocking(lat, 2, rule)
-			if err != nil {
-				return nil, err
-			}
-			if ds, err = bl.Dataset(ds, src); err != nil {
-				return nil, err
-			}
-			lat = bl.Coarse()
 		}
 		out = append(out, line)
 	}

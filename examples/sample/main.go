@@ -15,7 +15,8 @@
 // dimers.
 // -every is the number of sampler steps between stored samples: sweeps for
 // metropolis, heatbath and sw, clusters for wolff, loops for the dimer loop
-// sampler; 0 chooses about one sweep's worth of work (see autoEvery).
+// sampler; 0 chooses about one sweep's worth of work (sample.PilotEvery: a
+// pilot run of the cluster or loop sampler before sampling).
 //
 // With -json it prints one line on stdout:
 //
@@ -214,8 +215,7 @@ func runIsing(ctx context.Context, c config) (*summary, error) {
 		return nil, fmt.Errorf("unknown -sampler %q for %s (want metropolis, heatbath, wolff, sw or multispin)", c.sampler, c.model)
 	}
 	if c.every == 0 {
-		c.every, err = autoEvery(c.sampler, factory, lat.N(), c.seed)
-		if err != nil {
+		if c.every, err = pilotEvery(ctx, factory, c.seed, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -248,30 +248,13 @@ func runIsing(ctx context.Context, c config) (*summary, error) {
 	return s, save(c, ds, s)
 }
 
-// autoEvery picks the number of steps between stored samples so that one
-// interval does about one sweep's worth of work: 1 for sweep-based samplers;
-// for Wolff, N divided by the mean cluster size measured in a short pilot run
-// on its own stream (done before sampling starts, so the schedule is fixed in
-// advance and unbiased).
-func autoEvery(sampler string, factory sample.Factory, N int, seed uint64) (int, error) {
-	if sampler != "wolff" {
-		return 1, nil
-	}
-	s, err := factory(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	if err != nil {
-		return 0, err
-	}
-	w := s.(*sample.Wolff)
-	for i := 0; i < 200; i++ {
-		w.Step()
-	}
-	total := 0
-	for i := 0; i < 200; i++ {
-		w.Step()
-		total += w.LastClusterSize()
-	}
-	mean := float64(total) / 200
-	return max(1, int(math.Round(float64(N)/mean))), nil
+// pilotEvery picks the number of steps between stored samples so that one
+// interval does about one sweep's worth of work (sample.PilotEvery: 1 for
+// sweep-based samplers, from a short pilot run on its own stream for the
+// cluster and loop samplers), before sampling starts, so the schedule is
+// fixed in advance and unbiased.
+func pilotEvery(ctx context.Context, factory sample.Factory, seed uint64, opts *sample.PilotOptions) (int, error) {
+	return sample.PilotEvery(ctx, factory, rand.NewPCG(seed, 0x9e3779b97f4a7c15), opts)
 }
 
 func collect(ctx context.Context, c config, factory sample.Factory) (*sample.Dataset, error) {
@@ -304,9 +287,8 @@ func collect(ctx context.Context, c config, factory sample.Factory) (*sample.Dat
 		Every:    c.every,
 		PerChain: c.n / (c.chains * reps),
 		Replicas: reps > 1,
-		Src:      src,
-		Progress: bar.Update,
-	})
+		Progress: bar.Progress,
+	}, src)
 }
 
 // energySummary fills the energy, its binning error, the specific heat per
@@ -350,18 +332,11 @@ func runDimer(ctx context.Context, c config) (*summary, error) {
 	}
 	factory := func(src rand.Source) (sample.Sampler, error) { return sample.NewDimerLoop(m, c.T, src) }
 	if c.every == 0 {
-		// Pilot run on its own stream, before sampling: the number of loops
-		// that make about one sweep, fixed in advance for all chains.
-		s, err := sample.NewDimerLoop(m, c.T, rand.NewPCG(c.seed, 0x9e3779b97f4a7c15))
-		if err != nil {
-			return nil, err
-		}
 		// 100 loops estimate the mean loop length well; at V ≠ 0 each Step
 		// also carries L² plaquette-flip attempts.
-		for i := 0; i < 100 && ctx.Err() == nil; i++ {
-			s.Step()
+		if c.every, err = pilotEvery(ctx, factory, c.seed, &sample.PilotOptions{Warm: 50, Measure: 50}); err != nil {
+			return nil, err
 		}
-		c.every = s.SweepSteps()
 	}
 	ds, err := collect(ctx, c, factory)
 	if err != nil {

@@ -9,11 +9,18 @@ import (
 	"testing"
 )
 
-// Call is one invalid call.
-type Call struct {
+// Call is one invalid call: a name and the call, which returns the call's
+// result and error. It is an alias of an unnamed struct type so that the
+// packages may write their lists as {"name", func() (any, error) {…}}
+// without field keys (vet asks for keys in literals of other packages'
+// named struct types), or with them.
+type Call = struct {
 	Name string
 	Call func() (any, error)
 }
+
+// Calls is a list of invalid calls.
+type Calls = []Call
 
 // minDetail is how many characters an error must say beyond its prefix.
 const minDetail = 12

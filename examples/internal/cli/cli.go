@@ -69,6 +69,9 @@ func (b *Bar) Update(done, total int) {
 	fmt.Fprintf(b.w, "\r%-14s [%s%s] %3.0f%% %s%s   ", b.label, strings.Repeat("=", n), strings.Repeat(" ", width-n), 100*frac, el.Round(time.Second), eta)
 }
 
+// Progress draws a library call's progress report (a run.ProgressFunc).
+func (b *Bar) Progress(p run.Progress) { b.Update(p.Done, p.Total) }
+
 // Done finishes the line if the bar was drawn.
 func (b *Bar) Done() {
 	if b == nil {

@@ -1,8 +1,8 @@
 // Package learn holds the program concerns the example programs share on
 // the way from samples to a learned RSMI filter (Koch-Janusz & Ringel,
-// Nature Physics 14, 578 (2018)): the Wolff sampling interval from a pilot
-// run, progress bars for the library's long calls, and the checks and
-// printing of a learned filter. The learning itself is package rsmi's
+// Nature Physics 14, 578 (2018)): progress bars for the library's long
+// calls, and the checks and printing of a learned filter. The thinning of
+// the Wolff sampler is sample.PilotEvery's. The learning itself is package rsmi's
 // (Regions.SpreadPairs, NewExactV, NewExactOracle, Train, TrainBest).
 package learn
 
@@ -13,31 +13,9 @@ import (
 	"strings"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
-	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/run"
-	"github.com/rsmi-go/rsmi/sample"
 )
-
-// WolffEvery returns the number of Wolff clusters that flip sweeps·N spins
-// on average, N the number of spins of m: a pilot run on src of warm +
-// measure clusters measures the mean cluster size over its last measure
-// clusters, so that the sampling schedule is fixed before sampling. The
-// result is at least 1.
-func WolffEvery(m *lattice.Ising, T float64, src rand.Source, warm, measure int, sweeps float64) (int, error) {
-	pilot, err := sample.NewWolff(m, T, src)
-	if err != nil {
-		return 0, err
-	}
-	flipped := 0
-	for i := 0; i < warm+measure; i++ {
-		pilot.Step()
-		if i >= warm {
-			flipped += pilot.LastClusterSize()
-		}
-	}
-	return max(1, int(math.Round(sweeps*float64(m.Lattice().N())*float64(measure)/float64(flipped)))), nil
-}
 
 // Bars returns a run.ProgressFunc that draws one progress bar on stderr per
 // stage of a long library call, and a function that finishes the last bar.

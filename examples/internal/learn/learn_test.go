@@ -1,11 +1,9 @@
 package learn
 
 import (
-	"math/rand/v2"
 	"reflect"
 	"testing"
 
-	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/run"
 )
@@ -51,27 +49,6 @@ func TestRowsGrid(t *testing.T) {
 	}
 	if s := FmtRows(rows); s != "[-1.000 2.000 3.000 4.000][5.000 6.000 7.000 8.000]" {
 		t.Errorf("FmtRows = %q", s)
-	}
-}
-
-// TestWolffEvery checks the pilot run's interval against its definition:
-// at T → ∞ (tiny T⁻¹ coupling) every Wolff cluster is one spin, so one
-// sweep of an L×L lattice is L² clusters; at low T a cluster is nearly the
-// whole lattice, so a sweep is about one cluster.
-func TestWolffEvery(t *testing.T) {
-	sq, _ := lattice.NewSquare(8)
-	m, _ := lattice.NewNearestNeighborIsing(sq, 1)
-	if got, err := WolffEvery(m, 1e9, rand.NewPCG(1, 2), 10, 100, 1); err != nil || got != 64 {
-		t.Errorf("T = 1e9: WolffEvery = %d, %v; want 64", got, err)
-	}
-	if got, err := WolffEvery(m, 1e9, rand.NewPCG(1, 2), 10, 100, 2.5); err != nil || got != 160 {
-		t.Errorf("T = 1e9, 2.5 sweeps: WolffEvery = %d, %v; want 160", got, err)
-	}
-	if got, err := WolffEvery(m, 0.5, rand.NewPCG(1, 2), 100, 100, 1); err != nil || got != 1 {
-		t.Errorf("T = 0.5: WolffEvery = %d, %v; want 1", got, err)
-	}
-	if _, err := WolffEvery(m, -1, rand.NewPCG(1, 2), 10, 10, 1); err == nil {
-		t.Error("T = −1: no error")
 	}
 }
 
