@@ -235,6 +235,76 @@ func TestPottsOracle2DBruteForce(t *testing.T) {
 	}
 }
 
+// plainPotts hides the concrete *lattice.Potts from the oracle, which
+// then enumerates; pairPotts adds PairTerms (S = δ, u(a) = −h δ(a, 0)), a
+// user's opt-in to the elimination path; wrongPotts forgets the field.
+type plainPotts struct{ m *lattice.Potts }
+
+func (p plainPotts) Geometry() *lattice.Geometry            { return p.m.Geometry() }
+func (p plainPotts) States() []int8                         { return p.m.States() }
+func (p plainPotts) Range() int                             { return 1 }
+func (p plainPotts) Energy(x []int8) float64                { return p.m.Energy(x) }
+func (p plainPotts) DeltaE(x []int8, i int, v int8) float64 { return p.m.DeltaE(x, i, v) }
+
+type pairPotts struct{ plainPotts }
+
+func (p pairPotts) PairTerms() ([]lattice.Bond, []float64, []float64) {
+	g := pottsGraph(p.m)
+	var bonds []lattice.Bond
+	for i := range g.start[:len(g.start)-1] {
+		for e := g.start[i]; e < g.start[i+1]; e++ {
+			if int32(i) < g.nbr[e] {
+				bonds = append(bonds, lattice.Bond{I: int32(i), J: g.nbr[e], K: g.j[e]})
+			}
+		}
+	}
+	return bonds, g.shape, g.site
+}
+
+type wrongPotts struct{ pairPotts }
+
+func (p wrongPotts) PairTerms() ([]lattice.Bond, []float64, []float64) {
+	b, s, u := p.pairPotts.PairTerms()
+	return b, s, make([]float64, len(u))
+}
+
+// TestOraclePairModel checks the PairModel path (a user's model with
+// PairTerms) against the built-in Potts path and the generic enumeration
+// (6×6, field h = 0.5, 2×1 block, buffer 1: 3^12 configurations per
+// environment), and that PairTerms that do not match DeltaE are refused.
+func TestOraclePairModel(t *testing.T) {
+	l, _ := lattice.NewSquare(6)
+	m, _ := lattice.NewPottsField(l, 3, 1, 0.5)
+	r, _ := NewRegions(l.Geometry(), []int{2, 1}, &RegionOptions{Buffer: 1, Env: 1})
+	rng := rand.New(rand.NewPCG(8, 9))
+	data := make([]int8, 4*36)
+	for i := range data {
+		data[i] = int8(rng.IntN(3))
+	}
+	ds, _ := sample.NewDataset(l.Geometry(), data)
+	ds.States = m.States()
+	o := &OracleOptions{Positions: []int{0, 7}}
+	ctx := context.Background()
+	var tables []*Exact
+	for _, model := range []lattice.Model{plainPotts{m}, pairPotts{plainPotts{m}}, m} {
+		tb, err := NewExactOracle(ctx, model, 1.3, r, ds, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, tb)
+	}
+	for e := 0; e < tables[0].NumEnvironments(); e++ {
+		for _, tb := range tables[1:] {
+			if !slices.EqualFunc(tables[0].Cond(e), tb.Cond(e), func(a, b float64) bool { return math.Abs(a-b) < 1e-12 }) {
+				t.Fatalf("environment %d: enumeration %v, elimination %v", e, tables[0].Cond(e), tb.Cond(e))
+			}
+		}
+	}
+	if _, err := NewExactOracle(ctx, wrongPotts{pairPotts{plainPotts{m}}}, 1.3, r, ds, o); err == nil || !strings.Contains(err.Error(), "PairTerms") {
+		t.Errorf("wrong PairTerms: error %v", err)
+	}
+}
+
 // TestSoftmaxGradientQState checks the analytic gradient of Exact for a
 // softmax filter with biases on a 3-state table, and of InfoNCE's
 // Gumbel-softmax path with one-hot environments, against finite

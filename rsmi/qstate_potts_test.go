@@ -16,7 +16,7 @@ import (
 var pottsTc = lattice.PottsSquareTc(3, 1)
 
 // pottsSamples returns n Swendsen–Wang samples of the L×L q-state Potts
-// model at T, with the dataset's States set.
+// model at T (the dataset's States are the model's).
 func pottsSamples(t testing.TB, L, q int, T float64, n int, seed uint64) (*lattice.Potts, *sample.Dataset) {
 	t.Helper()
 	l, err := lattice.NewSquare(L)
@@ -29,11 +29,10 @@ func pottsSamples(t testing.TB, L, q int, T float64, n int, seed uint64) (*latti
 	}
 	ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 		return sample.NewPottsSwendsenWang(m, T, src)
-	}, sample.Plan{Chains: 2, BurnIn: 200, Every: 2, PerChain: n / 2, Src: rand.NewPCG(seed, 77)})
+	}, sample.Plan{Chains: 2, BurnIn: 200, Every: 2, PerChain: n / 2}, rand.NewPCG(seed, 77))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds.States = m.States()
 	return m, ds
 }
 
