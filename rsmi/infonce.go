@@ -68,7 +68,8 @@ type InfoNCEOptions struct {
 // below the MI by a gap that closes as K grows (small where I ≪ ln K, as for
 // the few bits nh ≤ 4 units can carry at K = 256). A critic short of the
 // optimum lowers it further (measured: 0.004–0.03 bit below the exact MI for
-// 2D Ising blocks, see the tests); noise enters through the finite held-out set
+// 2D Ising blocks, 0.03–0.04 bit for 3-state Potts blocks, see the tests);
+// noise enters through the finite held-out set
 // (about ±σ/√N for N held-out pairs, σ the spread of the per-pair log ratio),
 // and, for pairs cut from the same configurations at different positions,
 // through the weak correlation of negatives with positives.
@@ -87,6 +88,16 @@ type InfoNCEOptions struct {
 // two nearly equal. The gradient is written out by hand (reverse mode
 // through the bound, the two networks and the relaxation) on gonum's vector
 // kernels, checked against finite differences in the tests.
+//
+// A SoftmaxFilter's hidden units enter the critic g as one-hot codes of
+// their states, relaxed during training by the Gumbel-softmax ("Concrete",
+// Jang et al. 2017; Maddison et al. 2017)
+//
+//	y_{j,a} = softmax_a((x_{j,a} + γ_{j,a})/τ),   γ = −ln(−ln u),  u ~ U(0,1),
+//
+// which tends to the one-hot code of a state drawn from softmax_a(x_{j,a})
+// as τ → 0 (the Gumbel-max draw argmax_a(x_{j,a} + γ_{j,a}), which MI uses
+// for its hard units).
 //
 // InfoNCE implements Estimator with two deviations, both documented here:
 //
@@ -148,9 +159,12 @@ type InfoNCE struct {
 	fgrad           []float64
 }
 
-// NewInfoNCE returns the InfoNCE estimator for the pairs p (±1 spins, in
-// sample order as Regions.Pairs returns them, so that the held-out tail
-// consists of whole samples). The random source src seeds the critic's
+// NewInfoNCE returns the InfoNCE estimator for the pairs p (in sample order
+// as Regions.Pairs returns them, so that the held-out tail consists of whole
+// samples). ±1 environments enter the critic as their values, those of any
+// other alphabet as one-hot codes of their states (|E|·q inputs); a ±1
+// Filter trains on ±1 pairs, a SoftmaxFilter on pairs of its visible
+// alphabet. The random source src seeds the critic's
 // initialization, the batches and the noise of the hidden units; the
 // estimator keeps it (a *rand.PCG or *rand.ChaCha8 lets Train checkpoint
 // it).

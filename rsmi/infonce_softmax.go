@@ -2,16 +2,7 @@ package rsmi
 
 import "math"
 
-// InfoNCE with a SoftmaxFilter: the hidden critic g sees every hidden unit
-// as a one-hot code of its QH states, relaxed during training by the
-// Gumbel-softmax ("Concrete", Jang et al. 2017; Maddison et al. 2017)
-//
-//	y_{j,a} = softmax_a((x_{j,a} + γ_{j,a})/τ),   γ = −ln(−ln u),  u ~ U(0,1),
-//
-// which tends to the one-hot code of a state drawn from softmax_a(x_{j,a})
-// as τ → 0 (the Gumbel-max draw argmax_a(x_{j,a} + γ_{j,a}), which MI uses
-// with hard units). For two states and a ±1 filter's fields this is the
-// relaxed Bernoulli of the ±1 path in another parametrization.
+// InfoNCE's Gumbel-softmax path for a SoftmaxFilter (see InfoNCE).
 
 // blockIndex returns the position of the visible value s in the data's
 // alphabet.
