@@ -2,6 +2,7 @@ package rsmi
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/lattice"
+	"github.com/rsmi-go/rsmi/run"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -189,6 +191,7 @@ func (r identityRule) Apply(dst, v []int8, _ rand.Source) { copy(dst, v) }
 // sum of exp(−Energy/T) over the 3^12 configurations of block and buffer,
 // for three random environments, by elimination and by enumeration.
 func TestPottsOracle2DBruteForce(t *testing.T) {
+	skipShort(t)
 	t.Parallel()
 	const q, L, T = 3, 6, 1.1
 	st := pottsStates(q)
@@ -409,5 +412,67 @@ func TestQStateBadInput(t *testing.T) {
 	dsb.States = st
 	if _, err := NewExactOracle(ctx, mb, 1, rb, dsb, nil); err == nil || !strings.Contains(err.Error(), "3^16") {
 		t.Errorf("4×4 Potts block: %v", err)
+	}
+}
+
+// TestSoftmaxTrainCheckpointAndBest trains a 3-state softmax filter with
+// checkpoints, interrupts it, resumes it and requires the uninterrupted
+// run's parameters and history bit for bit; a checkpoint written for a
+// softmax filter is refused for a ±1 filter; TrainBest keeps the best of
+// two softmax runs with their concrete type.
+func TestSoftmaxTrainCheckpointAndBest(t *testing.T) {
+	st := pottsStates(3)
+	rng := rand.New(rand.NewPCG(4, 4))
+	pve := make([]float64, 40*27)
+	for i := range pve {
+		pve[i] = rng.Float64() * rng.Float64()
+	}
+	tb, _ := NewExact(3, st, pve, nil)
+	newFilter := func() *SoftmaxFilter {
+		f, _ := NewSoftmaxFilter(1, 3, st, st, rand.NewPCG(7, 7))
+		f.Bias = []float64{0, 0.1, 0.2}
+		return f
+	}
+	ctx := context.Background()
+	const steps = 60
+	ref := newFilter()
+	refRes, err := Train(ctx, tb, ref, &TrainOptions{Steps: steps, LearningRate: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cctx, cancel := context.WithCancel(ctx)
+	ck := &run.Checkpoint{Dir: dir, Every: 7}
+	if _, err := Train(cctx, tb, newFilter(), &TrainOptions{Steps: steps, LearningRate: 0.05, Checkpoint: ck,
+		Progress: func(p run.Progress) {
+			if p.Done == 25 {
+				cancel()
+			}
+		}}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	got := newFilter()
+	ck.Resume = true
+	res, err := Train(ctx, tb, got, &TrainOptions{Steps: steps, LearningRate: 0.05, Checkpoint: ck})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ResumedFrom != 21 || !slices.Equal(got.W, ref.W) || !slices.Equal(got.Bias, ref.Bias) || !slices.Equal(res.History, refRes.History) {
+		t.Errorf("resumed from %d: parameters or history differ from the uninterrupted run", res.ResumedFrom)
+	}
+	ising, _ := NewFilter(1, 3, rand.NewPCG(7, 7))
+	ch, _ := NewExactChain(1, 3, 1, 1)
+	if _, err := Train(ctx, ch, ising, &TrainOptions{Steps: steps, LearningRate: 0.05, Checkpoint: ck}); err == nil || !strings.Contains(err.Error(), "type") {
+		t.Errorf("a softmax checkpoint resumed for a ±1 filter: %v", err)
+	}
+	best, err := TrainBest(ctx, 2, func(_ context.Context, k int) (Estimator, *SoftmaxFilter, error) {
+		f, err := NewSoftmaxFilter(1, 3, st, st, rand.NewPCG(uint64(k), 1))
+		return tb, f, err
+	}, &BestOptions{Train: &TrainOptions{Steps: 30, LearningRate: 0.05}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mi, _ := tb.MI(best.Filter); mi != best.Runs[best.Best].MI || best.Runs[best.Best].MI < best.Runs[1-best.Best].MI {
+		t.Errorf("TrainBest kept run %d (MI %v of %v)", best.Best, mi, []float64{best.Runs[0].MI, best.Runs[1].MI})
 	}
 }

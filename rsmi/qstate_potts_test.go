@@ -36,13 +36,13 @@ func pottsSamples(t testing.TB, L, q int, T float64, n int, seed uint64) (*latti
 	return m, ds
 }
 
-// criticalPotts returns 3-state Potts samples at T_c on a 16×16 lattice,
-// the 2×2-block regions (L_B = 1, L_E = 1), the positions on the even
-// sublattice of origins and the exact oracle there, built once.
-func criticalPotts(t testing.TB) (*lattice.Potts, *sample.Dataset, *Regions, []int, *Exact) {
+// criticalPottsData returns 3-state Potts samples at T_c on a 16×16
+// lattice, the 2×2-block regions (L_B = 1, L_E = 1) and the positions on
+// the even sublattice of origins, built once.
+func criticalPottsData(t testing.TB) (*lattice.Potts, *sample.Dataset, *Regions, []int) {
 	t.Helper()
 	c := &critPotts
-	c.once.Do(func() {
+	c.data.Do(func() {
 		c.m, c.ds = pottsSamples(t, 16, 3, pottsTc, 400, 1)
 		c.r, c.err = NewRegions(c.m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
 		for p := 0; c.err == nil && p < c.r.NumPositions(); p++ {
@@ -50,24 +50,50 @@ func criticalPotts(t testing.TB) (*lattice.Potts, *sample.Dataset, *Regions, []i
 				c.pos = append(c.pos, p)
 			}
 		}
-		if c.err == nil {
-			c.exact, c.err = NewExactOracle(context.Background(), c.m, pottsTc, c.r, c.ds, &OracleOptions{Positions: c.pos})
-		}
 	})
 	if c.err != nil {
 		t.Fatal(c.err)
 	}
-	return c.m, c.ds, c.r, c.pos, c.exact
+	return c.m, c.ds, c.r, c.pos
+}
+
+// criticalPotts returns criticalPottsData and the exact oracle at its
+// positions, built once.
+func criticalPotts(t testing.TB) (*lattice.Potts, *sample.Dataset, *Regions, []int, *Exact) {
+	t.Helper()
+	m, ds, r, pos := criticalPottsData(t)
+	c := &critPotts
+	c.oracle.Do(func() {
+		c.exact, c.oracleErr = NewExactOracle(context.Background(), m, pottsTc, r, ds, &OracleOptions{Positions: pos})
+	})
+	if c.oracleErr != nil {
+		t.Fatal(c.oracleErr)
+	}
+	return m, ds, r, pos, c.exact
 }
 
 var critPotts struct {
-	once  sync.Once
-	m     *lattice.Potts
-	ds    *sample.Dataset
-	r     *Regions
-	pos   []int
-	exact *Exact
-	err   error
+	data, oracle   sync.Once
+	m              *lattice.Potts
+	ds             *sample.Dataset
+	r              *Regions
+	pos            []int
+	exact          *Exact
+	err, oracleErr error
+}
+
+// BenchmarkExactOraclePotts times the exact oracle of the 3-state Potts
+// model (2×2 block, L_B = 1: 3^16 configurations of block and buffer,
+// summed out dof by dof) per environment.
+func BenchmarkExactOraclePotts(b *testing.B) {
+	m, ds, r, pos := criticalPottsData(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewExactOracle(context.Background(), m, pottsTc, r, ds, &OracleOptions{Positions: pos, MaxPairs: 2000}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/2000, "µs/env")
 }
 
 // TestPottsLearnedRule trains a 3-state softmax filter on the exact oracle
