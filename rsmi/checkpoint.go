@@ -187,6 +187,7 @@ func estimatorID(est Estimator) (string, error) {
 func exactCRC(t *Exact) uint32 {
 	var e ckpt.Enc
 	e.Int(t.nv)
+	e.I8s(t.states)
 	e.F64s(t.w)
 	e.F64s(t.pve)
 	return ckpt.CRC(e.B)

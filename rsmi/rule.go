@@ -228,7 +228,7 @@ func (f *Filter) Check(nv int, states []int8) error {
 		return fmt.Errorf("rsmi: filter has NH = %d hidden units, a rule has at most %d", f.NH, MaxHidden)
 	}
 	if !isSpins(states) {
-		return fmt.Errorf("rsmi: the ±1 filter cannot act on values %v", states)
+		return fmt.Errorf("rsmi: the ±1 filter cannot act on values %v (use a SoftmaxFilter)", states)
 	}
 	return nil
 }
@@ -435,15 +435,8 @@ func Symmetrize(r Rule, perms [][]int) (Rule, error) {
 	}
 	s := &symmetrized{r: r, perms: make([][]int, len(perms))}
 	for k, g := range perms {
-		if len(g) != nv {
-			return nil, fmt.Errorf("rsmi: Symmetrize: permutation %d has length %d, permutation 0 has %d", k, len(g), nv)
-		}
-		seen := make([]bool, nv)
-		for _, x := range g {
-			if x < 0 || x >= nv || seen[x] {
-				return nil, fmt.Errorf("rsmi: Symmetrize: element %d, %v, is not a permutation of 0..%d", k, g, nv-1)
-			}
-			seen[x] = true
+		if err := checkPermutation(g, nv); err != nil {
+			return nil, fmt.Errorf("rsmi: Symmetrize: element %d: %w", k, err)
 		}
 		s.perms[k] = slices.Clone(g)
 	}
