@@ -182,7 +182,7 @@ func (r identityRule) States() []int8               { return r.st }
 func (r identityRule) Check(nv int, _ []int8) error { return nil }
 func (r identityRule) Cond(v []int8, p []float64) {
 	clear(p)
-	p[outcomeIndex(v, r.st)] = 1
+	p[blockIndex(v, r.st)] = 1
 }
 func (r identityRule) Apply(dst, v []int8, _ rand.Source) { copy(dst, v) }
 

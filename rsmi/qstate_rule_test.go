@@ -49,16 +49,6 @@ func condTable(t *testing.T, r Rule, nv int, states []int8) [][]float64 {
 	return out
 }
 
-// outcomeIndex returns Σ_j idx(h_j) q^j.
-func outcomeIndex(h, states []int8) int {
-	s, m := 0, 1
-	for _, x := range h {
-		s += stateIndex(states, x) * m
-		m *= len(states)
-	}
-	return s
-}
-
 // checkApplyMatchesCond draws Apply many times for every block state of nv
 // dofs with values states (nil: ±1) and compares the frequencies with Cond
 // (a χ² test per state, generous bound: beyond the 99.999% point of χ² for
@@ -77,7 +67,7 @@ func checkApplyMatchesCond(t *testing.T, name string, r Rule, nv int, states []i
 		count := make([]float64, len(p))
 		for k := 0; k < draws; k++ {
 			r.Apply(h, v, src)
-			count[outcomeIndex(h, r.States())]++
+			count[blockIndex(h, r.States())]++
 		}
 		var chi2 float64
 		dof := 0
@@ -286,7 +276,7 @@ func TestSymmetrizeStates(t *testing.T) {
 		decodeOutcome(v, s, st)
 		for _, g := range s3 {
 			permuteValues(w, v, g, st)
-			sw := outcomeIndex(w, st)
+			sw := blockIndex(w, st)
 			for h := 0; h < 3; h++ {
 				if d := math.Abs(ptab[sw][g[h]] - ptab[s][h]); d > 1e-14 {
 					t.Fatalf("S_3 average not invariant: block %v, π %v, h %d: %v vs %v", v, g, h, ptab[sw][g[h]], ptab[s][h])
@@ -298,7 +288,7 @@ func TestSymmetrizeStates(t *testing.T) {
 		}
 		for _, g := range pg {
 			permute(w, v, g)
-			if sw := outcomeIndex(w, st); !slices.EqualFunc(tab[sw], tab[s], func(a, b float64) bool { return math.Abs(a-b) < 1e-14 }) {
+			if sw := blockIndex(w, st); !slices.EqualFunc(tab[sw], tab[s], func(a, b float64) bool { return math.Abs(a-b) < 1e-14 }) {
 				t.Fatalf("S_3 × point group average not invariant under the block symmetry %v", g)
 			}
 		}
@@ -327,7 +317,7 @@ func TestSymmetrizeStates(t *testing.T) {
 	for s := range ft {
 		decodeOutcome(v[:2], s, bc)
 		w[0], w[1] = -v[0], -v[1]
-		sw := outcomeIndex(w[:2], bc)
+		sw := blockIndex(w[:2], bc)
 		if math.Abs(ft[sw][2]-ft[s][0]) > 1e-15 || math.Abs(ft[sw][1]-ft[s][1]) > 1e-15 {
 			t.Fatalf("flip average not flip invariant at %v", v[:2])
 		}

@@ -64,6 +64,21 @@ func stateIndex(states []int8, x int8) int {
 	return -1
 }
 
+// blockIndex returns the index Σ_i idx(v_i)·q^i of the configuration v of
+// values of the alphabet states (nil: ±1), as blocks and joint coarse
+// configurations are numbered.
+func blockIndex(v, states []int8) int {
+	if states == nil {
+		states = spinStates
+	}
+	s, m := 0, 1
+	for _, x := range v {
+		s += stateIndex(states, x) * m
+		m *= len(states)
+	}
+	return s
+}
+
 // checkAlphabet validates a states alphabet: at least two values, sorted
 // and distinct.
 func checkAlphabet(states []int8) error {
