@@ -308,6 +308,21 @@ func TestOraclePairModel(t *testing.T) {
 	}
 }
 
+// randomExact returns an Exact of ne environments with random P(v|e) over
+// blocks of nv dofs with values st.
+func randomExact(t *testing.T, ne, nv int, st []int8, rng *rand.Rand) *Exact {
+	t.Helper()
+	pve := make([]float64, ne*ipow(len(st), nv))
+	for i := range pve {
+		pve[i] = rng.Float64() * rng.Float64()
+	}
+	tb, err := NewExact(nv, st, pve, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
 // TestSoftmaxGradientQState checks the analytic gradient of Exact for a
 // softmax filter with biases on a 3-state table, and of InfoNCE's
 // Gumbel-softmax path with one-hot environments, against finite
@@ -315,14 +330,7 @@ func TestOraclePairModel(t *testing.T) {
 func TestSoftmaxGradientQState(t *testing.T) {
 	st := pottsStates(3)
 	rng := rand.New(rand.NewPCG(1, 2))
-	pve := make([]float64, 5*27)
-	for i := range pve {
-		pve[i] = rng.Float64()
-	}
-	tb, err := NewExact(3, st, pve, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := randomExact(t, 5, 3, st, rng)
 	f, _ := NewSoftmaxFilter(2, 3, st, st, rand.NewPCG(3, 4))
 	f.Bias = []float64{0.1, -0.2, 0.3, 0.4, 0, -0.1}
 	checkGrad(t, tb, f)
@@ -422,12 +430,7 @@ func TestQStateBadInput(t *testing.T) {
 // two softmax runs with their concrete type.
 func TestSoftmaxTrainCheckpointAndBest(t *testing.T) {
 	st := pottsStates(3)
-	rng := rand.New(rand.NewPCG(4, 4))
-	pve := make([]float64, 40*27)
-	for i := range pve {
-		pve[i] = rng.Float64() * rng.Float64()
-	}
-	tb, _ := NewExact(3, st, pve, nil)
+	tb := randomExact(t, 40, 3, st, rand.New(rand.NewPCG(4, 4)))
 	newFilter := func() *SoftmaxFilter {
 		f, _ := NewSoftmaxFilter(1, 3, st, st, rand.NewPCG(7, 7))
 		f.Bias = []float64{0, 0.1, 0.2}

@@ -44,12 +44,7 @@ func criticalPottsData(t testing.TB) (*lattice.Potts, *sample.Dataset, *Regions,
 	c := &critPotts
 	c.data.Do(func() {
 		c.m, c.ds = pottsSamples(t, 16, 3, pottsTc, 400, 1)
-		c.r, c.err = NewRegions(c.m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
-		for p := 0; c.err == nil && p < c.r.NumPositions(); p++ {
-			if o := c.r.Origin(p); o[0]%2 == 0 && o[1]%2 == 0 {
-				c.pos = append(c.pos, p)
-			}
-		}
+		c.r, c.pos, c.err = evenBlocks(c.m.Geometry())
 	})
 	if c.err != nil {
 		t.Fatal(c.err)
@@ -87,13 +82,7 @@ var critPotts struct {
 // summed out dof by dof) per environment.
 func BenchmarkExactOraclePotts(b *testing.B) {
 	m, ds, r, pos := criticalPottsData(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := NewExactOracle(context.Background(), m, pottsTc, r, ds, &OracleOptions{Positions: pos, MaxPairs: 2000}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/2000, "µs/env")
+	benchOracle(b, m, pottsTc, r, ds, pos)
 }
 
 // TestPottsLearnedRule trains a 3-state softmax filter on the exact oracle

@@ -164,27 +164,38 @@ func (f *Filter) MarshalBinary() ([]byte, error) {
 	var e ckpt.Enc
 	e.Int(f.NH)
 	e.Int(f.NV)
-	e.F64s(f.W)
-	e.Bool(f.Bias != nil)
-	e.F64s(f.Bias)
+	encodeWeights(&e, f.W, f.Bias)
 	return e.B, nil
 }
 
 func decodeFilter(b []byte) (Rule, error) {
 	d := &ckpt.Dec{B: b}
-	f := &Filter{NH: d.Int(), NV: d.Int(), W: d.F64s()}
-	has := d.Bool()
-	bias := d.F64s()
+	f := &Filter{NH: d.Int(), NV: d.Int()}
+	f.W, f.Bias = decodeWeights(d)
 	if err := d.Err(); err != nil {
 		return nil, err
-	}
-	if has {
-		f.Bias = bias
 	}
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// encodeWeights appends weights and optional biases (nil: none).
+func encodeWeights(e *ckpt.Enc, w, bias []float64) {
+	e.F64s(w)
+	e.Bool(bias != nil)
+	e.F64s(bias)
+}
+
+// decodeWeights reads what encodeWeights wrote.
+func decodeWeights(d *ckpt.Dec) (w, bias []float64) {
+	w = d.F64s()
+	has, b := d.Bool(), d.F64s()
+	if has {
+		bias = b
+	}
+	return w, bias
 }
 
 func (m *mostProbable) MarshalBinary() ([]byte, error) { return MarshalRule(m.r) }
@@ -300,22 +311,16 @@ func (f *SoftmaxFilter) MarshalBinary() ([]byte, error) {
 	e.Int(f.NV)
 	encodeAlphabet(&e, f.VStates)
 	encodeAlphabet(&e, f.HStates)
-	e.F64s(f.W)
-	e.Bool(f.Bias != nil)
-	e.F64s(f.Bias)
+	encodeWeights(&e, f.W, f.Bias)
 	return e.B, nil
 }
 
 func decodeSoftmaxFilter(b []byte) (Rule, error) {
 	d := &ckpt.Dec{B: b}
 	f := &SoftmaxFilter{NH: d.Int(), NV: d.Int(), VStates: decodeAlphabet(d), HStates: decodeAlphabet(d)}
-	f.W = d.F64s()
-	hasB, bias := d.Bool(), d.F64s()
+	f.W, f.Bias = decodeWeights(d)
 	if err := d.Err(); err != nil {
 		return nil, err
-	}
-	if hasB {
-		f.Bias = bias
 	}
 	if err := f.Validate(); err != nil {
 		return nil, err
