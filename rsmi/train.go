@@ -21,14 +21,16 @@ type TrainOptions struct {
 	// Beta1, Beta2 and Epsilon are Adam's moment decay rates and
 	// regularizer (defaults 0.9, 0.999, 1e-8).
 	Beta1, Beta2, Epsilon float64
-	// Norm, if positive, fixes ‖λ_j‖ = Norm for every hidden unit: the
-	// weights are projected onto that sphere before the first step and after
-	// every step, and the gradient's radial component (along λ_j) is removed
-	// before Adam sees it (projected gradient ascent on the sphere). Biases
-	// are not constrained. (Default 0: no constraint.)
+	// Norm, if positive, fixes ‖λ_j‖ = Norm for every hidden unit (every
+	// weight row of Learnable.WeightRows: for a SoftmaxFilter all QH·NV·QV
+	// weights of a unit): the weights are projected onto that sphere before
+	// the first step and after every step, and the gradient's radial
+	// component (along λ_j) is removed before Adam sees it (projected
+	// gradient ascent on the sphere). Biases are not constrained. (Default
+	// 0: no constraint.)
 	Norm float64
-	// L2, if positive, maximizes I − L2·Σλ² instead of I (weights only). It
-	// cannot be combined with Norm. (Default 0: no penalty.)
+	// L2, if positive, maximizes I − L2·Σλ² instead of I (weight rows
+	// only). It cannot be combined with Norm. (Default 0: no penalty.)
 	L2 float64
 	// Progress, if not nil, is called after every step with Stage
 	// "rsmi.Train", Done the step (1-based), Total = Steps and Value the MI
