@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
+	"github.com/rsmi-go/rsmi/run"
 
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
@@ -33,12 +34,7 @@ func TestBadInputSweep(t *testing.T) {
 	ds, _ := sample.NewDataset(sq.Geometry(), spins(40*256, 1))
 	dsChain, _ := sample.NewDataset(ch.Geometry(), spins(16, 2))
 	mcrg := func(d *sample.Dataset, l *lattice.Lattice, o *MCRGOptions) func() (any, error) {
-		return func() (any, error) {
-			if o != nil && o.Src == nil {
-				o.Src = src
-			}
-			return MCRG(ctx, d, l, o)
-		}
+		return func() (any, error) { return MCRG(ctx, d, l, src, o) }
 	}
 	curve := func(level int, T, Q, E []float64) Curve { return Curve{Level: level, T: T, Q: Q, Err: E} }
 	good := []Curve{
@@ -47,9 +43,9 @@ func TestBadInputSweep(t *testing.T) {
 	}
 	collapse := func(c []Curve, edit func(o *CollapseOptions)) func() (any, error) {
 		return func() (any, error) {
-			o := CollapseOptions{B: 2, Tc: 2, Nu: 1, Resamples: 10, Src: src}
+			o := CollapseOptions{B: 2, Tc: 2, Nu: 1, Resamples: 10}
 			edit(&o)
-			return Collapse(c, o)
+			return Collapse(c, src, &o)
 		}
 	}
 	keep := func(*CollapseOptions) {}
@@ -66,7 +62,7 @@ func TestBadInputSweep(t *testing.T) {
 		{"MCRG two-output rule", mcrg(ds, sq, &MCRGOptions{Rule: twoOut{}})},
 		{"MCRG no operators", mcrg(ds, sq, &MCRGOptions{NoEven: true, NoOdd: true})},
 		{"MCRG operator dimension", mcrg(ds, sq, &MCRGOptions{Even: []lattice.Operator{lattice.NearestNeighbor(3)}})},
-		{"MCRG nil source", func() (any, error) { return MCRG(ctx, ds, sq, &MCRGOptions{}) }},
+		{"MCRG nil source", func() (any, error) { return MCRG(ctx, ds, sq, nil, &MCRGOptions{}) }},
 		{"Collapse no curves", collapse(nil, keep)},
 		{"Collapse one curve", collapse(good[:1], keep)},
 		{"Collapse B 1", collapse(good, func(o *CollapseOptions) { o.B = 1 })},
@@ -76,7 +72,7 @@ func TestBadInputSweep(t *testing.T) {
 		{"Collapse NaN nu", collapse(good, func(o *CollapseOptions) { o.Nu = nan })},
 		{"Collapse NaN Tc", collapse(good, func(o *CollapseOptions) { o.Tc = nan })},
 		{"Collapse one resample", collapse(good, func(o *CollapseOptions) { o.Resamples = 1 })},
-		{"Collapse nil source", collapse(good, func(o *CollapseOptions) { o.Src = nil })},
+		{"Collapse nil source", func() (any, error) { return Collapse(good, nil, nil) }},
 		{"Collapse length mismatch", collapse([]Curve{good[0], curve(1, []float64{1, 2}, []float64{0.1}, []float64{0.1})}, keep)},
 		{"Collapse NaN value", collapse([]Curve{good[0], curve(1, []float64{1, 2}, []float64{nan, 1}, []float64{0.1, 0.1})}, keep)},
 		{"Collapse negative error", collapse([]Curve{good[0], curve(1, []float64{1, 2}, []float64{0, 1}, []float64{-0.1, 0.1})}, keep)},
@@ -100,9 +96,9 @@ func TestMCRGCancelPrompt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	finished := false
-	_, err := MCRG(ctx, ds, lat, &MCRGOptions{Levels: 3, Src: rand.NewPCG(1, 1), Progress: func(done, total int) {
+	_, err := MCRG(ctx, ds, lat, rand.NewPCG(1, 1), &MCRGOptions{Levels: 3, Progress: func(p run.Progress) {
 		cancel()
-		finished = finished || done == total
+		finished = finished || p.Done == p.Total
 	}})
 	if !errors.Is(err, context.Canceled) || finished {
 		t.Errorf("MCRG cancelled at its first progress report: error %v, all configurations done: %v", err, finished)

@@ -20,21 +20,20 @@ type Curve struct {
 	T, Q, Err []float64
 }
 
-// CollapseOptions configures Collapse.
+// CollapseOptions configures Collapse. nil, and every zero field, asks for
+// the defaults.
 type CollapseOptions struct {
 	// B is the scale factor of one RG step (default 2).
 	B float64
-	// Tc and Nu are the starting point of the search; Nu is required
-	// (> 0), Tc defaults to the middle of the temperature range.
+	// Tc and Nu are the starting point of the search (defaults: the middle
+	// of the temperature range, and 1).
 	Tc, Nu float64
-	// FixTc holds T_c at opts.Tc (a known critical temperature) and fits ν
-	// alone.
+	// FixTc holds T_c at Tc (a known critical temperature) and fits ν
+	// alone (default false).
 	FixTc bool
 	// Resamples is the number of parametric bootstrap resamples for the
 	// errors (default 40, at least 2).
 	Resamples int
-	// Src drives the bootstrap; required.
-	Src rand.Source
 }
 
 // CollapseResult is the outcome of Collapse.
@@ -68,29 +67,38 @@ type CollapseResult struct {
 // On finite lattices use curves whose coarse lattices have the same size
 // (systems of side L_0·b^n coarse-grained n times), so that b^n is the only
 // length scale.
-func Collapse(curves []Curve, opts CollapseOptions) (*CollapseResult, error) {
+//
+// src drives the bootstrap.
+func Collapse(curves []Curve, src rand.Source, opts *CollapseOptions) (*CollapseResult, error) {
+	var o CollapseOptions
+	if opts != nil {
+		o = *opts
+	}
 	if len(curves) < 2 {
 		return nil, fmt.Errorf("exponent: Collapse needs at least 2 curves, got %d", len(curves))
 	}
-	if opts.B == 0 {
-		opts.B = 2
+	if o.B == 0 {
+		o.B = 2
 	}
-	if !(opts.B > 1) || math.IsInf(opts.B, 0) {
-		return nil, fmt.Errorf("exponent: Collapse scale factor B = %v, want finite and > 1", opts.B)
+	if !(o.B > 1) || math.IsInf(o.B, 0) {
+		return nil, fmt.Errorf("exponent: Collapse scale factor B = %v, want finite and > 1", o.B)
 	}
-	if math.IsNaN(opts.Tc) || math.IsInf(opts.Tc, 0) {
-		return nil, fmt.Errorf("exponent: Collapse T_c = %v, want a finite value", opts.Tc)
+	if math.IsNaN(o.Tc) || math.IsInf(o.Tc, 0) {
+		return nil, fmt.Errorf("exponent: Collapse T_c = %v, want a finite value", o.Tc)
 	}
-	if !(opts.Nu > 0) || math.IsInf(opts.Nu, 0) {
-		return nil, fmt.Errorf("exponent: Collapse starting ν = %v, want > 0", opts.Nu)
+	if o.Nu == 0 {
+		o.Nu = 1
 	}
-	if opts.Resamples == 0 {
-		opts.Resamples = 40
+	if !(o.Nu > 0) || math.IsInf(o.Nu, 0) {
+		return nil, fmt.Errorf("exponent: Collapse starting ν = %v, want > 0", o.Nu)
 	}
-	if opts.Resamples < 2 {
-		return nil, fmt.Errorf("exponent: Collapse resamples = %d, want ≥ 2", opts.Resamples)
+	if o.Resamples == 0 {
+		o.Resamples = 40
 	}
-	if opts.Src == nil {
+	if o.Resamples < 2 {
+		return nil, fmt.Errorf("exponent: Collapse resamples = %d, want ≥ 2", o.Resamples)
+	}
+	if src == nil {
 		return nil, errors.New("exponent: Collapse needs a random source")
 	}
 	tmin, tmax := math.Inf(1), math.Inf(-1)
@@ -111,39 +119,39 @@ func Collapse(curves []Curve, opts CollapseOptions) (*CollapseResult, error) {
 		}
 		tmin, tmax = math.Min(tmin, cv.T[0]), math.Max(tmax, cv.T[len(cv.T)-1])
 	}
-	if opts.Tc == 0 && !opts.FixTc {
-		opts.Tc = (tmin + tmax) / 2
+	if o.Tc == 0 && !o.FixTc {
+		o.Tc = (tmin + tmax) / 2
 	}
 	fit := func(cs []Curve) (tc, nu, s float64, pairs int, err error) {
 		cost := func(p []float64) float64 {
-			tc, nu := opts.Tc, p[0]
-			if !opts.FixTc {
+			tc, nu := o.Tc, p[0]
+			if !o.FixTc {
 				tc = p[1]
 			}
 			if !(nu > 0.05) || nu > 50 {
 				return math.Inf(1)
 			}
-			s, n := quality(cs, tc, nu, opts.B)
+			s, n := quality(cs, tc, nu, o.B)
 			if n == 0 {
 				return math.Inf(1)
 			}
 			return s
 		}
-		x0 := []float64{opts.Nu}
-		if !opts.FixTc {
-			x0 = append(x0, opts.Tc)
+		x0 := []float64{o.Nu}
+		if !o.FixTc {
+			x0 = append(x0, o.Tc)
 		}
-		steps := []float64{0.1 * opts.Nu}
-		if !opts.FixTc {
+		steps := []float64{0.1 * o.Nu}
+		if !o.FixTc {
 			steps = append(steps, 0.05*(tmax-tmin))
 		}
 		x := nelderMead(cost, x0, steps, 1e-9, 2000)
 		nu = x[0]
-		tc = opts.Tc
-		if !opts.FixTc {
+		tc = o.Tc
+		if !o.FixTc {
 			tc = x[1]
 		}
-		s, pairs = quality(cs, tc, nu, opts.B)
+		s, pairs = quality(cs, tc, nu, o.B)
 		if pairs == 0 || math.IsInf(s, 0) || math.IsNaN(s) {
 			return 0, 0, 0, 0, errors.New("exponent: the curves do not overlap for any T_c, ν near the start")
 		}
@@ -155,10 +163,10 @@ func Collapse(curves []Curve, opts CollapseOptions) (*CollapseResult, error) {
 	}
 	out := &CollapseResult{Tc: tc, Nu: nu, Quality: s, Pairs: pairs}
 	// Parametric bootstrap.
-	rng := rand.New(opts.Src)
+	rng := rand.New(src)
 	var stc, stc2, snu, snu2 float64
 	re := make([]Curve, len(curves))
-	for r := 0; r < opts.Resamples; r++ {
+	for r := 0; r < o.Resamples; r++ {
 		for c, cv := range curves {
 			q := make([]float64, len(cv.Q))
 			for i := range q {
@@ -175,9 +183,9 @@ func Collapse(curves []Curve, opts CollapseOptions) (*CollapseResult, error) {
 		snu += rnu
 		snu2 += rnu * rnu
 	}
-	m := float64(opts.Resamples)
+	m := float64(o.Resamples)
 	out.NuErr = math.Sqrt(math.Max(0, (snu2-snu*snu/m)/(m-1)))
-	if !opts.FixTc {
+	if !o.FixTc {
 		out.TcErr = math.Sqrt(math.Max(0, (stc2-stc*stc/m)/(m-1)))
 	}
 	return out, nil

@@ -14,7 +14,7 @@ func TestCollapseNamesNonFiniteInput(t *testing.T) {
 		{Level: 1, T: []float64{1, 2, 3}, Q: []float64{0, 1, 2}, Err: []float64{0.1, 0.1, 0.1}},
 		{Level: 2, T: []float64{1, 2, 3}, Q: []float64{0, 1, 2}, Err: []float64{0.1, 0.1, 0.1}},
 	}
-	base := CollapseOptions{B: 2, Tc: 2, Nu: 1, Resamples: 10, Src: rand.NewPCG(1, 1)}
+	base := CollapseOptions{B: 2, Tc: 2, Nu: 1, Resamples: 10}
 	for _, tc := range []struct {
 		name string
 		edit func(*CollapseOptions, []Curve) []Curve
@@ -30,7 +30,7 @@ func TestCollapseNamesNonFiniteInput(t *testing.T) {
 	} {
 		o := base
 		curves := tc.edit(&o, good)
-		_, err := Collapse(curves, o)
+		_, err := Collapse(curves, rand.NewPCG(1, 1), &o)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one naming %q", tc.name, err, tc.want)
 		}

@@ -38,7 +38,7 @@ func TestCollapseSynthetic(t *testing.T) {
 	// The grid is dense enough in x = (T − Tc)·8^{1/ν} for interpolation.
 	for _, c := range []struct{ tc, nu, w float64 }{{2.269, 1, 0.1}, {4.5, 0.63, 0.04}} {
 		cs := syntheticCurves(c.tc, c.nu, c.w, 0.003, r)
-		res, err := Collapse(cs, CollapseOptions{Nu: 0.8, Tc: c.tc + c.w/5, Src: rand.NewPCG(3, 4)})
+		res, err := Collapse(cs, rand.NewPCG(3, 4), &CollapseOptions{Nu: 0.8, Tc: c.tc + c.w/5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +54,7 @@ func TestCollapseSynthetic(t *testing.T) {
 			t.Errorf("quality S = %v for data that collapse exactly", res.Quality)
 		}
 		// With T_c known, ν alone.
-		fixed, err := Collapse(cs, CollapseOptions{Nu: 0.8, Tc: c.tc, FixTc: true, Src: rand.NewPCG(3, 4)})
+		fixed, err := Collapse(cs, rand.NewPCG(3, 4), &CollapseOptions{Nu: 0.8, Tc: c.tc, FixTc: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func TestCollapseSynthetic(t *testing.T) {
 	for i := range bad[3].Q {
 		bad[3].Q[i] += 0.2
 	}
-	res, err := Collapse(bad, CollapseOptions{Nu: 1, Src: rand.NewPCG(3, 4), Resamples: 2})
+	res, err := Collapse(bad, rand.NewPCG(3, 4), &CollapseOptions{Nu: 1, Resamples: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,17 +82,18 @@ func TestCollapseErrors(t *testing.T) {
 	src := rand.NewPCG(1, 2)
 	cases := []struct {
 		cs   []Curve
-		opts CollapseOptions
+		src  rand.Source
+		opts *CollapseOptions
 	}{
-		{good[:1], CollapseOptions{Nu: 1, Src: src}},
-		{good, CollapseOptions{Src: src}},
-		{good, CollapseOptions{Nu: 1}},
-		{good, CollapseOptions{Nu: 1, B: 1, Src: src}},
-		{[]Curve{good[0], {Level: 1, T: []float64{1, 0.5}, Q: []float64{0, 0}, Err: []float64{1, 1}}}, CollapseOptions{Nu: 1, Src: src}},
-		{[]Curve{good[0], {Level: 1, T: []float64{1, 2}, Q: []float64{0, 0}, Err: []float64{1, 0}}}, CollapseOptions{Nu: 1, Src: src}},
+		{good[:1], src, &CollapseOptions{Nu: 1}},
+		{good, src, &CollapseOptions{Nu: -1}},
+		{good, nil, &CollapseOptions{Nu: 1}},
+		{good, src, &CollapseOptions{Nu: 1, B: 1}},
+		{[]Curve{good[0], {Level: 1, T: []float64{1, 0.5}, Q: []float64{0, 0}, Err: []float64{1, 1}}}, src, nil},
+		{[]Curve{good[0], {Level: 1, T: []float64{1, 2}, Q: []float64{0, 0}, Err: []float64{1, 0}}}, src, nil},
 	}
 	for i, c := range cases {
-		if _, err := Collapse(c.cs, c.opts); err == nil {
+		if _, err := Collapse(c.cs, c.src, c.opts); err == nil {
 			t.Errorf("case %d accepted", i)
 		}
 	}
@@ -142,7 +143,7 @@ func TestCollapseIsing2D(t *testing.T) {
 		}
 		curves = append(curves, c)
 	}
-	fixed, err := Collapse(curves, CollapseOptions{Nu: 0.8, Tc: Tc, FixTc: true, Src: rand.NewPCG(1, 2)})
+	fixed, err := Collapse(curves, rand.NewPCG(1, 2), &CollapseOptions{Nu: 0.8, Tc: Tc, FixTc: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func TestCollapseIsing2D(t *testing.T) {
 	if math.Abs(fixed.Nu-1) > 4*fixed.NuErr || !(fixed.NuErr > 0 && fixed.NuErr < 0.05) {
 		t.Errorf("T_c fixed: ν = %v ± %v, exact 1", fixed.Nu, fixed.NuErr)
 	}
-	free, err := Collapse(curves, CollapseOptions{Nu: 0.8, Src: rand.NewPCG(1, 2)})
+	free, err := Collapse(curves, rand.NewPCG(1, 2), &CollapseOptions{Nu: 0.8})
 	if err != nil {
 		t.Fatal(err)
 	}

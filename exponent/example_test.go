@@ -26,7 +26,7 @@ func ExampleMCRG() {
 		fmt.Println(err)
 		return
 	}
-	res, err := exponent.MCRG(context.Background(), ds, lat, &exponent.MCRGOptions{Src: rand.NewPCG(3, 4)})
+	res, err := exponent.MCRG(context.Background(), ds, lat, rand.NewPCG(3, 4), &exponent.MCRGOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return

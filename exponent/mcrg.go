@@ -16,15 +16,18 @@ import (
 
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
+	"github.com/rsmi-go/rsmi/run"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
-// MCRGOptions configures MCRG. The zero value (or nil) asks for the defaults.
+// MCRGOptions configures MCRG and NewMCRGStream. nil, and every zero field,
+// asks for the defaults.
 type MCRGOptions struct {
 	// B is the block side of the RG step (default 2).
 	B int
-	// Rule maps a block to one coarse spin (default rsmi.Majority{}). Rules
-	// with several outputs per block are not supported.
+	// Rule maps a block to one coarse spin (default rsmi.Majority{}; MCRG
+	// only: NewMCRGStream takes its rules as an argument). Rules with
+	// several outputs per block are not supported.
 	Rule rsmi.Rule
 	// Levels is the number of RG steps. The default is the largest number
 	// for which the coarsest lattice has extents of at least 4.
@@ -46,14 +49,10 @@ type MCRGOptions struct {
 	// jackknife (default 20, at least 2). Blocks should be much longer than
 	// the autocorrelation time of the data.
 	Blocks int
-	// Src supplies randomness for the rule (tie-breaks, stochastic
-	// filters); required. MCRG draws two Uint64 values per chunk of 64
-	// configurations before any work, so the result depends only on Src
-	// (see MCRGStream).
-	Src rand.Source
-	// Progress, if non-nil, is called with the number of configurations
-	// coarse-grained so far and the total, from the calling goroutine.
-	Progress func(done, total int)
+	// Progress, if not nil, receives Stage "exponent.MCRG", Done and Total
+	// counting configurations, from the calling goroutine (MCRG only;
+	// default nil).
+	Progress run.ProgressFunc
 }
 
 // Truncation is the linearized RG transformation restricted to the first
@@ -117,7 +116,7 @@ type MCRGResult struct {
 // It returns an error for invalid options, a dataset not on lat or with
 // values other than ±1, a singular correlation matrix or a non-positive
 // leading eigenvalue.
-func MCRG(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, opts *MCRGOptions) (*MCRGResult, error) {
+func MCRG(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, src rand.Source, opts *MCRGOptions) (*MCRGResult, error) {
 	if ds == nil || lat == nil {
 		return nil, errors.New("exponent: MCRG needs a dataset and a lattice")
 	}
@@ -131,7 +130,7 @@ func MCRG(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, opts *M
 	if !ds.Geom.Equal(lat.Geometry()) {
 		return nil, fmt.Errorf("exponent: dataset geometry (extents %v) is not the lattice's (extents %v)", ds.Geom.Extents(), lat.Extents())
 	}
-	st, err := NewMCRGStream(lat, ds.N, []rsmi.Rule{o.Rule}, o.Src, &o)
+	st, err := NewMCRGStream(lat, ds.N, []rsmi.Rule{o.Rule}, src, &o)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +142,7 @@ func MCRG(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, opts *M
 		}
 		lo = hi
 		if o.Progress != nil {
-			o.Progress(lo, ds.N)
+			o.Progress(run.Progress{Stage: "exponent.MCRG", Done: lo, Total: ds.N, Value: math.NaN()})
 		}
 	}
 	return st.Result(0)
@@ -162,9 +161,6 @@ func (o *MCRGOptions) setDefaults(lat *lattice.Lattice) error {
 	}
 	if o.Rule.Outputs() != 1 {
 		return fmt.Errorf("exponent: MCRG needs a rule with one output per block, got %d", o.Rule.Outputs())
-	}
-	if o.Src == nil {
-		return errors.New("exponent: MCRG needs a random source (MCRGOptions.Src)")
 	}
 	if o.Blocks == 0 {
 		o.Blocks = 20

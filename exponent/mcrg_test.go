@@ -52,7 +52,7 @@ func criticalIsing(t *testing.T) (*lattice.Lattice, *sample.Dataset) {
 // y_h = 15/8 within 0.005 (η = 1/4 within 0.01).
 func TestMCRGIsing2D(t *testing.T) {
 	lat, ds := criticalIsing(t)
-	res, err := MCRG(context.Background(), ds, lat, &MCRGOptions{Src: rand.NewPCG(3, 4)})
+	res, err := MCRG(context.Background(), ds, lat, rand.NewPCG(3, 4), &MCRGOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestMCRGWrongLevelPairing(t *testing.T) {
 		}
 	}
 	// And MCRG itself uses the correct pairing.
-	res, err := MCRG(context.Background(), ds, lat, &MCRGOptions{Src: rand.NewPCG(3, 4), Even: even, NoOdd: true})
+	res, err := MCRG(context.Background(), ds, lat, rand.NewPCG(3, 4), &MCRGOptions{Even: even, NoOdd: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,10 +153,7 @@ func TestMCRGChainDecimation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := MCRG(context.Background(), ds, lat, &MCRGOptions{
-		Rule: rsmi.Decimation{}, Levels: 2, Even: []lattice.Operator{lattice.NearestNeighbor(1)}, NoOdd: true,
-		Src: rand.NewPCG(7, 8),
-	})
+	res, err := MCRG(context.Background(), ds, lat, rand.NewPCG(7, 8), &MCRGOptions{Rule: rsmi.Decimation{}, Levels: 2, Even: []lattice.Operator{lattice.NearestNeighbor(1)}, NoOdd: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,30 +177,32 @@ func TestMCRGErrors(t *testing.T) {
 	ds, _ := sample.NewDataset(lat.Geometry(), data)
 	src := rand.NewPCG(1, 2)
 	bad := []*MCRGOptions{
-		{},                     // no source
-		{Src: src, B: 1},       // block side
-		{Src: src, B: 3},       // does not tile
-		{Src: src, Blocks: 1},  // jackknife
-		{Src: src, Levels: 3},  // 8 → 1
-		{Src: src, Blocks: 60}, // too few configurations per block
-		{Src: src, NoEven: true, NoOdd: true},
+		{B: 1},       // block side
+		{B: 3},       // does not tile
+		{Blocks: 1},  // jackknife
+		{Levels: 3},  // 8 → 1
+		{Blocks: 60}, // too few configurations per block
+		{NoEven: true, NoOdd: true},
 	}
 	for i, o := range bad {
-		if _, err := MCRG(context.Background(), ds, lat, o); err == nil {
+		if _, err := MCRG(context.Background(), ds, lat, src, o); err == nil {
 			t.Errorf("options %d (%+v) accepted", i, *o)
 		}
 	}
+	if _, err := MCRG(context.Background(), ds, lat, nil, nil); err == nil {
+		t.Error("nil source accepted")
+	}
 	other, _ := lattice.NewSquare(16)
-	if _, err := MCRG(context.Background(), ds, other, &MCRGOptions{Src: src}); err == nil {
+	if _, err := MCRG(context.Background(), ds, other, src, &MCRGOptions{}); err == nil {
 		t.Error("dataset on another lattice accepted")
 	}
 	far, _ := lattice.Pair(4, 0)
-	if _, err := MCRG(context.Background(), ds, lat, &MCRGOptions{Src: src, Even: []lattice.Operator{far}}); err == nil {
+	if _, err := MCRG(context.Background(), ds, lat, src, &MCRGOptions{Even: []lattice.Operator{far}}); err == nil {
 		t.Error("operator too long for the coarse 4×4 lattice accepted")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := MCRG(ctx, ds, lat, &MCRGOptions{Src: src}); err == nil {
+	if _, err := MCRG(ctx, ds, lat, src, &MCRGOptions{}); err == nil {
 		t.Error("cancelled context ignored")
 	}
 }
@@ -220,7 +219,7 @@ func BenchmarkMCRG(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := MCRG(context.Background(), ds, lat, &MCRGOptions{Src: rand.NewPCG(1, 2)}); err != nil {
+		if _, err := MCRG(context.Background(), ds, lat, rand.NewPCG(1, 2), &MCRGOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -130,7 +130,7 @@ const maxStreamBytes = 1 << 30
 // NewMCRGStream returns a stream for n configurations on lat coarse-grained
 // by every rule of rules (each with one output per block). opts configures
 // the block side, the levels (FirstLevel included), the operators and the
-// jackknife as for MCRG; its Rule, Src and Progress fields are not used.
+// jackknife as for MCRG; its Rule and Progress fields are not used.
 // Jackknife block k holds the configurations sample.BlockBounds(n, Blocks, k).
 // It returns an error for invalid options or rules, fewer than two
 // configurations per jackknife block, or sizes whose seeds and moments would
@@ -149,7 +149,7 @@ func NewMCRGStream(lat *lattice.Lattice, n int, rules []rsmi.Rule, src rand.Sour
 	if opts != nil {
 		o = *opts
 	}
-	o.Rule, o.Src, o.Progress = rules[0], src, nil
+	o.Rule, o.Progress = rules[0], nil
 	if err := o.setDefaults(lat); err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ func TestMCRGMatchesTwoPass(t *testing.T) {
 	even, _ := lattice.EvenOperators(2, 6)
 	odd, _ := lattice.OddOperators(2, 5) // line5 wraps on the 4×4 lattice
 	ref := refMCRG(t, ds, lat, rsmi.Majority{}, rand.NewPCG(3, 4), 3, 20, even, odd)
-	res, err := MCRG(context.Background(), ds, lat, &MCRGOptions{Src: rand.NewPCG(3, 4), Even: even, Odd: odd})
+	res, err := MCRG(context.Background(), ds, lat, rand.NewPCG(3, 4), &MCRGOptions{Even: even, Odd: odd})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestMCRGStreamDeterministic(t *testing.T) {
 		}
 		sameResult(t, results[0], results[i], 0)
 	}
-	one, err := MCRG(context.Background(), ds, lat, &MCRGOptions{Blocks: 7, Levels: 3, Src: rand.NewPCG(5, 6)})
+	one, err := MCRG(context.Background(), ds, lat, rand.NewPCG(5, 6), &MCRGOptions{Blocks: 7, Levels: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,11 +327,11 @@ func TestMCRGStreamStateErrors(t *testing.T) {
 func TestMCRGStreamFirstLevel(t *testing.T) {
 	lat, ds := criticalIsing(t)
 	ds = subset(t, ds, 4000)
-	all, err := MCRG(context.Background(), ds, lat, &MCRGOptions{Src: rand.NewPCG(1, 2)})
+	all, err := MCRG(context.Background(), ds, lat, rand.NewPCG(1, 2), &MCRGOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	skip, err := MCRG(context.Background(), ds, lat, &MCRGOptions{Src: rand.NewPCG(1, 2), FirstLevel: 2})
+	skip, err := MCRG(context.Background(), ds, lat, rand.NewPCG(1, 2), &MCRGOptions{FirstLevel: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

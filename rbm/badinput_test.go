@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
@@ -115,4 +116,86 @@ func TestBadInputSweep(t *testing.T) {
 			return nil, err
 		}},
 	})
+}
+
+// TestCategoricalBadInput feeds the categorical RBM's constructors and long
+// calls invalid values: every one is an error naming the value.
+func TestCategoricalBadInput(t *testing.T) {
+	src := rand.NewPCG(1, 2)
+	nan := math.NaN()
+	c, _ := NewCategorical(3, 2, States(3), src)
+	data := []int8{0, 1, 2, 2, 1, 0}
+	ctx := context.Background()
+	w := make([]float64, 3*3*2)
+	wNaN := append([]float64(nil), w...)
+	wNaN[4] = nan
+	ll := func(d []int8) func() (any, error) {
+		return func() (any, error) {
+			x, err := c.LogLikelihood(d)
+			if err == nil {
+				return &x, nil
+			}
+			return nil, err
+		}
+	}
+	cases := []struct {
+		badinput.Call
+		want string
+	}{
+		{badinput.Call{"one state", func() (any, error) { return NewCategorical(3, 2, []int8{0}, src) }}, "[0]"},
+		{badinput.Call{"no states", func() (any, error) { return NewCategorical(3, 2, nil, src) }}, "0 visible states"},
+		{badinput.Call{"unsorted states", func() (any, error) { return NewCategorical(3, 2, []int8{0, 2, 1}, src) }}, "1 after 2"},
+		{badinput.Call{"repeated state", func() (any, error) { return NewCategorical(3, 2, []int8{-1, -1}, src) }}, "-1 after -1"},
+		{badinput.Call{"too many states", func() (any, error) { return NewCategorical(3, 2, States(129)[:129], src) }}, "129 visible states"},
+		{badinput.Call{"zero visible", func() (any, error) { return NewCategorical(0, 2, States(3), src) }}, "visible units 0"},
+		{badinput.Call{"negative hidden", func() (any, error) { return NewCategorical(3, -4, States(3), src) }}, "hidden units -4"},
+		{badinput.Call{"over the parameter cap", func() (any, error) { return NewCategorical(1<<20, 1<<10, States(3), src) }}, "1048576 visible units of 3 states"},
+		{badinput.Call{"nil source", func() (any, error) { return NewCategorical(3, 2, States(3), nil) }}, "rand.Source"},
+		{badinput.Call{"From lengths", func() (any, error) {
+			return NewCategoricalFrom(3, 2, States(3), w[:5], make([]float64, 9), make([]float64, 2))
+		}}, "5"},
+		{badinput.Call{"From NaN", func() (any, error) {
+			return NewCategoricalFrom(3, 2, States(3), wNaN, make([]float64, 9), make([]float64, 2))
+		}}, "NaN at 4"},
+		{badinput.Call{"Train value out of range", func() (any, error) {
+			return TrainCategorical(ctx, c.Clone(), []int8{0, 3, 1}, &TrainOptions{Src: src})
+		}}, "value 3 at row 0, column 1"},
+		{badinput.Call{"Train negative value", func() (any, error) {
+			return TrainCategorical(ctx, c.Clone(), []int8{0, 1, -1}, &TrainOptions{Src: src})
+		}}, "value -1"},
+		{badinput.Call{"Train ragged", func() (any, error) { return TrainCategorical(ctx, c.Clone(), data[:4], &TrainOptions{Src: src}) }}, "length 4"},
+		{badinput.Call{"Train nil", func() (any, error) { return TrainCategorical(ctx, nil, data, &TrainOptions{Src: src}) }}, "categorical"},
+		{badinput.Call{"Train zero value", func() (any, error) { return TrainCategorical(ctx, &Categorical{}, data, &TrainOptions{Src: src}) }}, "NewCategorical"},
+		{badinput.Call{"LogLikelihood zero value", func() (any, error) {
+			x, err := (&Categorical{}).LogLikelihood(data)
+			if err == nil {
+				return &x, nil
+			}
+			return nil, err
+		}}, "NewCategorical"},
+		{badinput.Call{"Train NaN rate", func() (any, error) {
+			return TrainCategorical(ctx, c.Clone(), data, &TrainOptions{LearningRate: nan, Src: src})
+		}}, "NaN"},
+		{badinput.Call{"LogLikelihood value", ll([]int8{0, 1, 7})}, "value 7"},
+		{badinput.Call{"Block out of range", func() (any, error) { return c.Block([]int{0, 3}) }}, "unit 3"},
+		{badinput.Call{"Block repeated", func() (any, error) { return c.Block([]int{1, 1}) }}, "unit 1"},
+		{badinput.Call{"AIS base length", func() (any, error) {
+			_, _, err := c.AIS(ctx, &AISOptions{BaseVisBias: []float64{1}, Src: src})
+			return nil, err
+		}}, "1 base visible biases"},
+		{badinput.Call{"AIS base NaN", func() (any, error) {
+			b := make([]float64, 9)
+			b[2] = nan
+			_, _, err := c.AIS(ctx, &AISOptions{BaseVisBias: b, Src: src})
+			return nil, err
+		}}, "NaN at 2"},
+	}
+	calls := make(badinput.Calls, len(cases))
+	for i, k := range cases {
+		calls[i] = k.Call
+		if _, err := k.Call.Call(); err == nil || !strings.Contains(err.Error(), k.want) {
+			t.Errorf("%s: error %v, want one naming %q", k.Name, err, k.want)
+		}
+	}
+	badinput.Sweep(t, "rbm:", calls)
 }

@@ -3,29 +3,36 @@ package rbm
 import (
 	"fmt"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/internal/xrand"
 	"github.com/rsmi-go/rsmi/run"
 )
 
 const (
-	trainKind = "rbm.Train"
-	// trainVersion 3: the payload of ckpt.Loop (the number of epochs in the
-	// header). Version 2 is taken by the xoshiro256** generator change of
-	// branch rbm; a build with both keeps 3.
-	trainVersion = 3
+	trainKind    = "rbm.Train"
+	catTrainKind = "rbm.TrainCategorical"
+	// trainVersion 4: the payload of ckpt.Loop (the number of epochs in its
+	// header), xrand.Xoshiro (xoshiro256**) generator states, the model's
+	// description in the fingerprint. Versions 2 (the generators and the
+	// description alone) and 3 (the loop alone) were never in one build.
+	trainVersion = 4
 )
 
 // loop returns the resumable loop of the training over its epochs.
 func (tr *training) loop(ck *run.Checkpoint) *ckpt.Loop {
-	l := &ckpt.Loop{Checkpoint: ck, Name: "rbm-train.ckpt", Kind: trainKind, Version: trainVersion, Total: tr.cfg.epochs}
+	l := &ckpt.Loop{Checkpoint: ck, Name: tr.job.file, Kind: tr.job.stage, Version: trainVersion, Total: tr.cfg.epochs}
 	if ck == nil {
 		return l
 	}
-	fp := trainFingerprint{nv: tr.r.NumVisible(), nh: tr.r.NumHidden(), units: int(tr.r.units), rows: tr.n,
-		dataCRC: ckpt.CRCInt8(tr.data), paramCRC: paramCRC(tr.r), cfg: tr.cfg}
-	fp.cfg.epochs = 0 // the loop's total
 	t := tr.t
-	fp.seed = [8]uint64{t.rng.s0, t.rng.s1, t.rng.s2, t.rng.s3, tr.mon.s0, tr.mon.s1, tr.mon.s2, tr.mon.s3}
+	w, vis, hid := tr.m.params()
+	units, _ := tr.m.layout()
+	fp := trainFingerprint{nv: t.nv, nh: t.nh, units: int(units), rows: tr.n,
+		dataCRC: ckpt.CRCInt8(tr.data), paramCRC: paramCRC(w, vis, hid), cfg: tr.cfg, model: tr.m.describe()}
+	fp.cfg.epochs = 0 // the loop's total
+	fp.seed = [8]uint64{t.rng.S0, t.rng.S1, t.rng.S2, t.rng.S3, tr.mon.S0, tr.mon.S1, tr.mon.S2, tr.mon.S3}
 	var e ckpt.Enc
 	fp.encode(&e)
 	l.Fingerprint = e.B
@@ -49,6 +56,7 @@ type trainFingerprint struct {
 	dataCRC, paramCRC   uint32
 	cfg                 trainConfig
 	seed                [8]uint64 // initial states of the training and monitoring generators
+	model               string    // the model's description (kind, sizes, alphabet)
 }
 
 func (f *trainFingerprint) encode(e *ckpt.Enc) {
@@ -64,6 +72,7 @@ func (f *trainFingerprint) encode(e *ckpt.Enc) {
 	for _, x := range f.seed {
 		e.U64(x)
 	}
+	e.String(f.model)
 }
 
 func decodeFingerprint(d *ckpt.Dec) trainFingerprint {
@@ -76,14 +85,15 @@ func decodeFingerprint(d *ckpt.Dec) trainFingerprint {
 	for i := range f.seed {
 		f.seed[i] = d.U64()
 	}
+	f.model = d.String()
 	return f
 }
 
 // mismatch describes how a checkpoint's fingerprint differs from the run's.
 func (f *trainFingerprint) mismatch(g *trainFingerprint) string {
 	switch {
-	case f.nv != g.nv || f.nh != g.nh || f.units != g.units:
-		return fmt.Sprintf("RBM %d×%d %v, this run %d×%d %v", f.nv, f.nh, Units(f.units), g.nv, g.nh, Units(g.units))
+	case f.model != g.model || f.nv != g.nv || f.nh != g.nh || f.units != g.units:
+		return fmt.Sprintf("%s, this run %s", f.model, g.model)
 	case f.rows != g.rows || f.dataCRC != g.dataCRC:
 		return fmt.Sprintf("data of %d rows (CRC %08x), this run %d rows (CRC %08x)", f.rows, f.dataCRC, g.rows, g.dataCRC)
 	case f.cfg != g.cfg:
@@ -105,7 +115,7 @@ type trainState struct {
 	uw, ub, uc []float32
 	hs         []float32
 	chainInit  bool
-	rng, mon   xoshiro
+	rng, mon   xrand.Xoshiro
 	perm       []int32
 }
 
@@ -127,11 +137,9 @@ func (s *trainState) encode(e *ckpt.Enc) {
 		e.F32s(x)
 	}
 	e.Bool(s.chainInit)
-	for _, x := range []xoshiro{s.rng, s.mon} {
-		e.U64(x.s0)
-		e.U64(x.s1)
-		e.U64(x.s2)
-		e.U64(x.s3)
+	for _, x := range []*xrand.Xoshiro{&s.rng, &s.mon} {
+		b, _ := x.MarshalBinary()
+		e.Bytes(b)
 	}
 	e.I32s(s.perm)
 }
@@ -146,7 +154,7 @@ func (tr *training) load(d *ckpt.Dec) error {
 	tr.t.restore(s)
 	copy(tr.perm, s.perm)
 	tr.mon = s.mon
-	tr.t.store(tr.r)
+	tr.t.store(tr.m)
 	tr.res.Epochs, tr.res.Updates, tr.res.ResumedFrom = s.epoch, s.updates, s.epoch
 	tr.res.ReconstructionError, tr.res.PseudoLogLikelihood = s.recon, s.pll
 	return nil
@@ -162,8 +170,10 @@ func decodeTrainState(d *ckpt.Dec) *trainState {
 	s.uw, s.ub, s.uc = d.F32s(), d.F32s(), d.F32s()
 	s.hs = d.F32s()
 	s.chainInit = d.Bool()
-	for _, x := range []*xoshiro{&s.rng, &s.mon} {
-		x.s0, x.s1, x.s2, x.s3 = d.U64(), d.U64(), d.U64(), d.U64()
+	for _, x := range []*xrand.Xoshiro{&s.rng, &s.mon} {
+		if err := x.UnmarshalBinary(d.Bytes()); err != nil {
+			d.Fail(fmt.Errorf("%w: generator state: %v", ckpt.ErrCorrupt, err))
+		}
 	}
 	s.perm = d.I32s()
 	return s
@@ -193,8 +203,6 @@ func (s *trainState) check(t *trainer, n int, cfg trainConfig, shuffle bool) err
 		return bad("data permutation does not match the number of rows")
 	case !finite32(s.w) || !finite32(s.b) || !finite32(s.c) || !finite32(s.uw) || !finite32(s.ub) || !finite32(s.uc):
 		return bad("non-finite parameters")
-	case s.rng == (xoshiro{}) || s.mon == (xoshiro{}):
-		return bad("zero generator state")
 	}
 	seen := make([]bool, len(s.perm))
 	for _, x := range s.perm {
@@ -206,18 +214,18 @@ func (s *trainState) check(t *trainer, n int, cfg trainConfig, shuffle bool) err
 	return nil
 }
 
-func paramCRC(r *RBM) uint32 {
+func paramCRC(w *mat.Dense, vis, hid []float64) uint32 {
 	var e ckpt.Enc
-	w, st := r.rawW()
-	for i := range r.NumVisible() {
-		for _, x := range w[i*st : i*st+r.NumHidden()] {
+	raw := w.RawMatrix()
+	for i := range raw.Rows {
+		for _, x := range raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols] {
 			e.F64(x)
 		}
 	}
-	for _, x := range r.VisBias {
+	for _, x := range vis {
 		e.F64(x)
 	}
-	for _, x := range r.HidBias {
+	for _, x := range hid {
 		e.F64(x)
 	}
 	return ckpt.CRC(e.B)

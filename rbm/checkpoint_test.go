@@ -63,14 +63,35 @@ func TestCheckpointChild(t *testing.T) {
 // next one), resumes the run in this process and requires parameters and
 // result identical, bit for bit, to those of an uninterrupted run.
 func TestCheckpointKillResume(t *testing.T) {
+	killResume(t, "TestCheckpointChild", ckptChildEnv, "rbm-train.ckpt", func(dir string, resume bool, p run.ProgressFunc) ([]byte, *TrainResult, error) {
+		r, res, err := ckptRun(dir, resume, p)
+		if err != nil {
+			return nil, res, err
+		}
+		return rbmBytes(t, r), res, nil
+	})
+}
+
+// ckptFit is the training run of a kill-and-resume test, with checkpoints
+// in dir ("" for none): it returns the trained parameters' bytes.
+type ckptFit func(dir string, resume bool, progress run.ProgressFunc) ([]byte, *TrainResult, error)
+
+// killResume kills the training of the helper test child (checkpoint file
+// in a fresh directory, which it returns) with SIGKILL at an arbitrary
+// moment after its first checkpoint, resumes it with fit and requires
+// parameters and result identical, bit for bit, to those of an
+// uninterrupted run; resuming the finished run returns them again without
+// training.
+func killResume(t *testing.T, child, env, file string, fit ckptFit) string {
+	t.Helper()
 	noop := func(run.Progress) {}
-	ref, refRes, err := ckptRun("", false, noop)
+	ref, refRes, err := fit("", false, noop)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	ckpttest.KillAfterCheckpoint(t, "TestCheckpointChild", ckptChildEnv, dir, "rbm-train.ckpt", 70*time.Millisecond)
-	got, res, err := ckptRun(dir, true, noop)
+	ckpttest.KillAfterCheckpoint(t, child, env, dir, file, 70*time.Millisecond)
+	got, res, err := fit(dir, true, noop)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,18 +99,19 @@ func TestCheckpointKillResume(t *testing.T) {
 		t.Fatalf("resumed from epoch %d, want one inside [1,%d)", res.ResumedFrom, ckptEpochs)
 	}
 	t.Logf("killed and resumed from epoch %d of %d", res.ResumedFrom, ckptEpochs)
-	if !bytes.Equal(rbmBytes(t, got), rbmBytes(t, ref)) {
+	if !bytes.Equal(got, ref) {
 		t.Error("resumed run's parameters differ from the uninterrupted run's")
 	}
-	if res.Epochs != refRes.Epochs || res.Updates != refRes.Updates ||
-		res.ReconstructionError != refRes.ReconstructionError || res.PseudoLogLikelihood != refRes.PseudoLogLikelihood {
+	want := *refRes
+	want.ResumedFrom = res.ResumedFrom
+	if *res != want {
 		t.Errorf("result %+v, uninterrupted %+v", res, refRes)
 	}
-	// resuming a finished run returns its result without training
-	again, res2, err := ckptRun(dir, true, noop)
-	if err != nil || res2.ResumedFrom != ckptEpochs || !bytes.Equal(rbmBytes(t, again), rbmBytes(t, ref)) {
+	again, res2, err := fit(dir, true, noop)
+	if err != nil || res2.ResumedFrom != ckptEpochs || !bytes.Equal(again, ref) {
 		t.Errorf("resuming a finished run: %v, %+v", err, res2)
 	}
+	return dir
 }
 
 // TestCheckpointRefuses checks that a resume with other inputs and a corrupt
@@ -150,23 +172,32 @@ func TestCheckpointRefuses(t *testing.T) {
 	}
 }
 
-// TestCheckpointOtherEpochs checks issue 14.1: resuming a finished run of
-// 20 epochs with Epochs = 10 is an error naming both, not the 20-epoch
-// result.
+// TestCheckpointOtherEpochs checks issue 14.1 for both trainers: resuming
+// a finished run of 20 epochs with Epochs = 10 is an error naming both, not
+// the 20-epoch result.
 func TestCheckpointOtherEpochs(t *testing.T) {
 	data := markovRows(200, 8, 0.2, false, rand.NewPCG(1, 1))
+	_, cdata := pottsRing(8, 3, 0.8, 200, rand.NewPCG(1, 1))
+	opts := func(epochs int, ck *run.Checkpoint) *TrainOptions {
+		return &TrainOptions{Epochs: epochs, BatchSize: 50, Src: rand.NewPCG(3, 4), Checkpoint: ck}
+	}
 	dir := t.TempDir()
 	ckpttest.RefusesOtherTotal(t, func(epochs int, resume bool) error {
 		r, _ := New(8, 4, Binary, rand.NewPCG(1, 2))
-		_, err := Train(context.Background(), r, data, &TrainOptions{Epochs: epochs, BatchSize: 50, Src: rand.NewPCG(3, 4),
-			Checkpoint: &run.Checkpoint{Dir: dir, Resume: resume}})
+		_, err := Train(context.Background(), r, data, opts(epochs, &run.Checkpoint{Dir: dir, Resume: resume}))
+		return err
+	}, 20, 10)
+	ckpttest.RefusesOtherTotal(t, func(epochs int, resume bool) error {
+		c, _ := NewCategorical(8, 4, States(3), rand.NewPCG(1, 2))
+		_, err := TrainCategorical(context.Background(), c, cdata, opts(epochs, &run.Checkpoint{Dir: dir, Resume: resume}))
 		return err
 	}, 20, 10)
 }
 
 // TestTrainCancelPrompt cancels a training run with K = 2^40 Gibbs steps
 // per update (issue 14.7: days of work in one mini-batch) in the middle of
-// its first update, and an AIS run of 2^22 steps, and requires an error
+// its first update (binary and categorical), and an AIS run of 2^22
+// steps, and requires an error
 // wrapping context.Canceled and no work after the cancellation: no context
 // check beyond the one that reports it (per worker, for AIS). Nothing
 // depends on the time the calls take.
@@ -180,7 +211,14 @@ func TestTrainCancelPrompt(t *testing.T) {
 			t.Errorf("persistent %v: cancelled training: error %v after %d context checks, want context.Canceled after at most 11", persistent, err, ctx.Calls())
 		}
 	}
+	c, _ := NewCategorical(8, 6, States(3), rand.NewPCG(1, 2))
+	_, cdata := pottsRing(8, 3, 0.8, 500, rand.NewPCG(1, 1))
 	ctx := canceltest.After(10)
+	_, err := TrainCategorical(ctx, c, cdata, &TrainOptions{Epochs: 3, BatchSize: 500, K: 1 << 40, Src: rand.NewPCG(3, 3)})
+	if !errors.Is(err, context.Canceled) || ctx.Calls() > 11 {
+		t.Errorf("cancelled categorical training: error %v after %d context checks, want context.Canceled after at most 11", err, ctx.Calls())
+	}
+	ctx = canceltest.After(10)
 	opts := &AISOptions{Runs: 4, Steps: 1 << 22, Src: rand.NewPCG(1, 1)}
 	if _, _, err := r.AIS(ctx, opts); !errors.Is(err, context.Canceled) || ctx.Calls() > 10+3 {
 		t.Errorf("cancelled AIS: error %v after %d context checks, want context.Canceled after at most 13 (one per worker)", err, ctx.Calls())
@@ -228,7 +266,7 @@ func FuzzCheckpoint(f *testing.F) {
 		r := fresh()
 		o := opts(nil)
 		cfg, _ := o.config(12)
-		tr := newTraining(context.Background(), r, data, 12, cfg, o)
+		tr := newTraining(context.Background(), r, data, 12, cfg, o, binaryJob)
 		if tr.load(&ckpt.Dec{B: b}) == nil {
 			tr.epoch(1)
 		}

@@ -2,8 +2,6 @@ package rbm
 
 import (
 	"math"
-	"math/bits"
-	"math/rand/v2"
 )
 
 // Fast float32 helpers for the training loop.
@@ -31,7 +29,7 @@ func init() {
 // sigArg returns the coefficients (A, B) with which sigT(A·x + B) =
 // σ(gain·(x + c)).
 func sigArg(gain, c float32) (float32, float32) {
-	return gain * sigScale, (gain*c + sigRange) * sigScale
+	return gain * sigScale, float32(mad(gain, c, sigRange) * sigScale)
 }
 
 // sigT returns σ at table coordinate t = (x+16)·128, to within 1e-6 (NaN
@@ -45,38 +43,11 @@ func sigT(t float32) float32 {
 	k := int(t)
 	f := t - float32(k)
 	e := &sigTab[k&(sigN-1)]
-	return e[0] + f*e[1]
+	return mad(f, e[1], e[0])
 }
 
 // fastSigmoid returns σ(x) to within 1e-6 (NaN maps to σ(−16)).
 func fastSigmoid(x float32) float32 { return sigT((x + sigRange) * sigScale) }
-
-// xoshiro is xoshiro256++ (Blackman & Vigna), a fast local generator seeded
-// from a rand.Source.
-type xoshiro struct{ s0, s1, s2, s3 uint64 }
-
-func newXoshiro(src rand.Source) xoshiro {
-	var x xoshiro
-	for x.s0|x.s1|x.s2|x.s3 == 0 {
-		x = xoshiro{src.Uint64(), src.Uint64(), src.Uint64(), src.Uint64()}
-	}
-	return x
-}
-
-func (x *xoshiro) next() uint64 {
-	r := bits.RotateLeft64(x.s0+x.s3, 23) + x.s0
-	t := x.s1 << 17
-	x.s2 ^= x.s0
-	x.s3 ^= x.s1
-	x.s1 ^= x.s2
-	x.s0 ^= x.s3
-	x.s2 ^= t
-	x.s3 = bits.RotateLeft64(x.s3, 45)
-	return r
-}
-
-// Uint64 makes xoshiro a rand.Source.
-func (x *xoshiro) Uint64() uint64 { return x.next() }
 
 // finite32 reports whether all values are finite.
 func finite32(s []float32) bool {
@@ -87,3 +58,28 @@ func finite32(s []float32) bool {
 	}
 	return true
 }
+
+// exp32 returns e^x for x ≤ 0 to within 3e-7 relative error (0 below −87
+// and for NaN): 2^n·e^r with n = round(x·log2 e), r = x − n·ln 2 (in two
+// parts, Cody & Waite), |r| ≤ ln2/2, and e^r from its Taylor series to
+// degree 6.
+func exp32(x float32) float32 {
+	if !(x > -87) {
+		return 0
+	}
+	const ln2Hi, ln2Lo = 0.693359375, -2.12194440e-4 // ln2Hi has 9 significant bits
+	n := int32(float32(x*math.Log2E) - 0.5)          // round half away from zero, x ≤ 0
+	fn := float32(n)
+	r := float32(x-float32(fn*ln2Hi)) - float32(fn*ln2Lo)
+	p := mad(r, 1.0/6, 1)
+	for _, c := range [...]float32{1.0 / 5, 1.0 / 4, 1.0 / 3, 1.0 / 2, 1} {
+		p = mad(float32(r*c), p, 1)
+	}
+	return p * math.Float32frombits(uint32(n+127)<<23)
+}
+
+// mad returns a·b + c with the product and the sum each rounded to
+// float32: the explicit conversion keeps the compiler from fusing them
+// (which it does on arm64 and with GOAMD64=v3), so that results do not
+// depend on the architecture or the build's instruction level.
+func mad(a, b, c float32) float32 { return float32(a*b) + c }

@@ -53,8 +53,9 @@ func (r *RBM) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
-// maxParams bounds the parameter count nv·nh + nv + nh accepted by New,
-// NewFrom and Read (2^28 float64 = 2 GiB).
+// maxParams bounds the parameter count accepted by New, NewFrom, Read,
+// NewCategorical and NewCategoricalFrom (2^28 float64 = 2 GiB; see
+// checkSizes).
 const maxParams = 1 << 28
 
 // Read reads an RBM written by WriteTo. It returns an error if the input is
@@ -78,7 +79,7 @@ func Read(rd io.Reader) (*RBM, error) {
 	if !units.valid() {
 		return nil, fmt.Errorf("rbm: RBM file has unknown units %d", int(units))
 	}
-	if err := checkSizes(nv, nh); err != nil {
+	if err := checkSizes(nv, nh, 1); err != nil {
 		return nil, fmt.Errorf("rbm: RBM file has implausible sizes %d×%d (%s)", nv, nh, err.Error()[len("rbm: "):])
 	}
 	np := nv*nh + nv + nh

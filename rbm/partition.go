@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"sync"
+
+	"github.com/rsmi-go/rsmi/internal/xrand"
 )
 
 // MaxExactUnits is the largest size of the smaller layer for which LogZ
@@ -31,28 +32,37 @@ func (r *RBM) LogZ() (float64, error) {
 		return 0, fmt.Errorf("rbm: exact log Z enumerates 2^%d states of the smaller layer; the limit is %d units (use AIS)", m, MaxExactUnits)
 	}
 	w, st := r.rawW()
-	// Enumerated layer S (size m) couples to the other layer O (size no)
-	// through rows M[s] (length no).
-	var rowsM [][]float64
-	var biasS, biasO []float64
-	if nh <= nv {
-		// enumerate h: M[j][i] = W[i][j]
-		rowsM = make([][]float64, nh)
+	x := [2]float64{float64(r.units.low()), 1} // the two unit values
+	e := &enumSpec{qs: 2, m: m, kind: sumSoftplus, w: 1}
+	if r.units == Spin {
+		e.kind = sumCosh
+	}
+	e.rows = make([][]float64, 2*m)
+	e.bias = make([]float64, 2*m)
+	if nh <= nv { // enumerate h, sum out v
+		e.base = r.VisBias
 		for j := range nh {
-			rowsM[j] = make([]float64, nv)
-			for i := range nv {
-				rowsM[j][i] = w[i*st+j]
+			for a, xa := range x {
+				row := make([]float64, nv)
+				for i := range nv {
+					row[i] = xa * w[i*st+j]
+				}
+				e.rows[2*j+a], e.bias[2*j+a] = row, xa*r.HidBias[j]
 			}
 		}
-		biasS, biasO = r.HidBias, r.VisBias
 	} else {
-		rowsM = make([][]float64, nv)
+		e.base = r.HidBias
 		for i := range nv {
-			rowsM[i] = w[i*st : i*st+nh]
+			for a, xa := range x {
+				row := make([]float64, nh)
+				for j := range nh {
+					row[j] = xa * w[i*st+j]
+				}
+				e.rows[2*i+a], e.bias[2*i+a] = row, xa*r.VisBias[i]
+			}
 		}
-		biasS, biasO = r.VisBias, r.HidBias
 	}
-	return enumLogZ(r.units, rowsM, biasS, biasO), nil
+	return e.logZ(), nil
 }
 
 // lse is an online log-sum-exp accumulator.
@@ -87,177 +97,6 @@ func (l *lse) merge(o lse) {
 }
 
 func (l lse) value() float64 { return l.max + math.Log(l.sum) }
-
-func enumLogZ(u Units, rowsM [][]float64, biasS, biasO []float64) float64 {
-	m, no := len(biasS), len(biasO)
-	low := min(m, 14)
-	nChunks := 1 << (m - low)
-	parts := make([]lse, nChunks)
-	workers := min(runtime.GOMAXPROCS(0), nChunks)
-	var next int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	lo := float64(u.low())
-	// factors e^{±(1−lo)·M_ko} for switching unit k of the Gray-code block on
-	eon := make([][]float64, low)
-	eoff := make([][]float64, low)
-	for k := range low {
-		eon[k] = make([]float64, no)
-		eoff[k] = make([]float64, no)
-		for o, x := range rowsM[k] {
-			eon[k][o] = math.Exp((1 - lo) * x)
-			eoff[k][o] = math.Exp(-(1 - lo) * x)
-		}
-	}
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := make([]float64, m)
-			act := make([]float64, no)
-			ex := make([]float64, no)
-			ey := make([]float64, no)
-			for {
-				mu.Lock()
-				c := next
-				next++
-				mu.Unlock()
-				if c >= nChunks {
-					return
-				}
-				// state: low bits 0, high bits from c
-				copy(act, biasO)
-				e0 := 0.0
-				for k := range m {
-					s[k] = lo
-					if k >= low && (c>>(k-low))&1 == 1 {
-						s[k] = 1
-					}
-					if s[k] != 0 {
-						e0 += s[k] * biasS[k]
-						for o, x := range rowsM[k] {
-							act[o] += s[k] * x
-						}
-					}
-				}
-				var acc lse
-				if b := bound(act, rowsM[:low], 1-lo); b <= fastBound {
-					acc = enumFast(u, rowsM[:low], eon, eoff, biasS[:low], s, act, e0, ex, ey)
-				} else {
-					acc = enumSlow(u, rowsM[:low], biasS[:low], s, act, e0)
-				}
-				parts[c] = acc
-			}
-		}()
-	}
-	wg.Wait()
-	var tot lse
-	for _, p := range parts {
-		tot.merge(p)
-	}
-	return tot.value()
-}
-
-// fastBound is the largest |pre-activation| for which enumFast multiplies
-// Boltzmann factors instead of summing their logarithms.
-const fastBound = 40
-
-// bound returns max_o (|act[o]| + d·Σ_k |rows[k][o]|), a bound on the
-// pre-activations reachable by flipping the units of rows.
-func bound(act []float64, rows [][]float64, d float64) float64 {
-	b := 0.0
-	for o, a := range act {
-		s := math.Abs(a)
-		for _, r := range rows {
-			s += d * math.Abs(r[o])
-		}
-		b = max(b, s)
-	}
-	return b
-}
-
-// enumSlow sums exp(e0 + Σ_o logSum(act_o)) over the 2^len(rows) states of
-// the units of rows in Gray-code order, from the state s (all off).
-func enumSlow(u Units, rows [][]float64, biasS, s, act []float64, e0 float64) lse {
-	lo := float64(u.low())
-	low := len(rows)
-	var acc lse
-	for g := 0; ; g++ {
-		x := e0
-		for _, a := range act {
-			x += u.logSum(a)
-		}
-		acc.add(x)
-		if g == 1<<low-1 {
-			return acc
-		}
-		k := bits.TrailingZeros(uint(g + 1)) // unit flipped between Gray codes g and g+1
-		d := 1 - lo                          // change when switching on
-		if s[k] == 1 {
-			d = lo - 1
-		}
-		s[k] += d
-		e0 += d * biasS[k]
-		for o, x := range rows[k] {
-			act[o] += d * x
-		}
-	}
-}
-
-// enumFast is enumSlow with the Boltzmann factors e^{±act_o} updated by
-// multiplication (|act| ≤ fastBound throughout), one logarithm per
-// group of factors.
-func enumFast(u Units, rows, eon, eoff [][]float64, biasS, s, act []float64, e0 float64, ex, ey []float64) lse {
-	lo := float64(u.low())
-	low := len(rows)
-	spin := u == Spin
-	const group = 700 / (fastBound + 1) // factors per product without overflow
-	for o, a := range act {
-		ex[o] = math.Exp(a)
-		ey[o] = math.Exp(-a)
-	}
-	var acc lse
-	for g := 0; ; g++ {
-		l, p, n := e0, 1.0, 0
-		if spin {
-			for o, x := range ex {
-				p *= x + ey[o]
-				if n++; n == group {
-					l += math.Log(p)
-					p, n = 1, 0
-				}
-			}
-		} else {
-			for _, x := range ex {
-				p *= 1 + x
-				if n++; n == group {
-					l += math.Log(p)
-					p, n = 1, 0
-				}
-			}
-		}
-		acc.add(l + math.Log(p))
-		if g == 1<<low-1 {
-			return acc
-		}
-		k := bits.TrailingZeros(uint(g + 1))
-		d := 1 - lo
-		if s[k] == 1 {
-			d = lo - 1
-		}
-		s[k] += d
-		e0 += d * biasS[k]
-		fx, fy := eon[k], eoff[k]
-		if d < 0 {
-			fx, fy = fy, fx
-		}
-		fx, fy = fx[:len(ex)], fy[:len(ex)]
-		for o := range ex {
-			ex[o] *= fx[o]
-			ey[o] *= fy[o]
-		}
-	}
-}
 
 // LogLikelihood returns the average log-likelihood (1/n) Σ log P(v) in nats
 // of the n rows of data under r, with the exact log Z.
@@ -328,12 +167,36 @@ func defaultBetas(steps int) []float64 {
 // importance weights w. AIS tends to underestimate log Z when the schedule
 // is too short.
 func (r *RBM) AIS(ctx context.Context, opts *AISOptions) (logZ, stderr float64, err error) {
-	if opts == nil || opts.Src == nil {
-		return 0, 0, errors.New("rbm: AISOptions.Src is required")
+	runs, betas, bA, err := opts.setup(r.VisBias)
+	if err != nil {
+		return 0, 0, err
 	}
-	runs, steps := opts.Runs, opts.Steps
+	nv, nh := r.NumVisible(), r.NumHidden()
+	// log Z_A = nh·log 2 + Σ_i log Σ_{v_i} exp(b_A,i v_i)
+	logZA := float64(nh) * math.Ln2
+	for _, x := range bA {
+		logZA += r.units.logSum(x)
+	}
+	return runAIS(ctx, runs, opts.Src, logZA, func() aisFunc {
+		v := make([]int8, nv)
+		h := make([]int8, nh)
+		a := make([]float64, nh)
+		pv := make([]float64, nv)
+		return func(ctx context.Context, rng *xrand.Xoshiro) (float64, error) {
+			return r.aisRun(ctx, betas, bA, rng, v, h, a, pv)
+		}
+	})
+}
+
+// setup validates opts and returns the number of runs, the schedule and
+// the base biases (def if opts.BaseVisBias is nil).
+func (o *AISOptions) setup(def []float64) (runs int, betas, bA []float64, err error) {
+	if o == nil || o.Src == nil {
+		return 0, nil, nil, errors.New("rbm: AISOptions.Src is required")
+	}
+	runs, steps := o.Runs, o.Steps
 	if runs < 0 || steps < 0 {
-		return 0, 0, fmt.Errorf("rbm: negative AIS runs %d or steps %d", runs, steps)
+		return 0, nil, nil, fmt.Errorf("rbm: negative AIS runs %d or steps %d", runs, steps)
 	}
 	if runs == 0 {
 		runs = 100
@@ -341,39 +204,45 @@ func (r *RBM) AIS(ctx context.Context, opts *AISOptions) (logZ, stderr float64, 
 	if steps == 0 {
 		steps = 10000
 	}
-	betas := opts.Betas
+	betas = o.Betas
 	if betas == nil {
 		betas = defaultBetas(steps)
 	} else {
 		if len(betas) < 2 || betas[0] != 0 || betas[len(betas)-1] != 1 {
-			return 0, 0, errors.New("rbm: AIS schedule must run from 0 to 1")
+			return 0, nil, nil, errors.New("rbm: AIS schedule must run from 0 to 1")
 		}
 		for k := 1; k < len(betas); k++ {
 			if !(betas[k] > betas[k-1]) {
-				return 0, 0, fmt.Errorf("rbm: AIS schedule not increasing at %d: %v after %v", k, betas[k], betas[k-1])
+				return 0, nil, nil, fmt.Errorf("rbm: AIS schedule not increasing at %d: %v after %v", k, betas[k], betas[k-1])
 			}
 		}
 	}
-	nv, nh := r.NumVisible(), r.NumHidden()
-	bA := opts.BaseVisBias
+	bA = o.BaseVisBias
 	if bA == nil {
-		bA = r.VisBias
-	} else if len(bA) != nv {
-		return 0, 0, fmt.Errorf("rbm: %d base visible biases for %d visible units", len(bA), nv)
+		return runs, betas, def, nil
 	}
-	for _, x := range bA {
+	if len(bA) != len(def) {
+		return 0, nil, nil, fmt.Errorf("rbm: %d base visible biases for %d visible biases", len(bA), len(def))
+	}
+	for k, x := range bA {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return 0, 0, fmt.Errorf("rbm: base visible bias %v is not finite", x)
+			return 0, nil, nil, fmt.Errorf("rbm: base visible bias %v at %d is not finite", x, k)
 		}
 	}
-	// log Z_A = nh·log 2 + Σ_i log Σ_{v_i} exp(b_A,i v_i)
-	logZA := float64(nh) * math.Ln2
-	for _, x := range bA {
-		logZA += r.units.logSum(x)
-	}
-	rngs := make([]xoshiro, runs)
+	return runs, betas, bA, nil
+}
+
+// aisFunc performs one annealing run with rng and returns its log weight.
+type aisFunc func(ctx context.Context, rng *xrand.Xoshiro) (float64, error)
+
+// runAIS performs runs annealing runs over GOMAXPROCS goroutines, each
+// worker with its own scratch space (newRun), run k with the k-th
+// generator drawn from src, and combines the weights into log Z and its
+// delta-method standard error.
+func runAIS(ctx context.Context, runs int, src rand.Source, logZA float64, newRun func() aisFunc) (logZ, stderr float64, err error) {
+	rngs := make([]xrand.Xoshiro, runs)
 	for k := range rngs {
-		rngs[k] = newXoshiro(opts.Src)
+		rngs[k] = xrand.New(src)
 	}
 	logw := make([]float64, runs)
 	workers := min(runtime.GOMAXPROCS(0), runs)
@@ -385,10 +254,7 @@ func (r *RBM) AIS(ctx context.Context, opts *AISOptions) (logZ, stderr float64, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v := make([]int8, nv)
-			h := make([]int8, nh)
-			a := make([]float64, nh)
-			pv := make([]float64, nv)
+			run := newRun()
 			for {
 				mu.Lock()
 				k := next
@@ -397,7 +263,7 @@ func (r *RBM) AIS(ctx context.Context, opts *AISOptions) (logZ, stderr float64, 
 				if k >= runs {
 					return
 				}
-				lw, err := r.aisRun(ctx, betas, bA, &rngs[k], v, h, a, pv)
+				lw, err := run(ctx, &rngs[k])
 				if err != nil {
 					errs[wk] = err
 					return
@@ -424,11 +290,10 @@ func (r *RBM) AIS(ctx context.Context, opts *AISOptions) (logZ, stderr float64, 
 	}
 	mean := s / float64(runs)
 	logZ = logZA + mx + math.Log(mean)
+	stderr = math.Inf(1)
 	if runs > 1 {
 		vr := (s2 - float64(runs)*mean*mean) / float64(runs-1)
 		stderr = math.Sqrt(max(vr, 0)/float64(runs)) / mean
-	} else {
-		stderr = math.Inf(1)
 	}
 	if math.IsNaN(logZ) || math.IsInf(logZ, 0) {
 		return 0, 0, errors.New("rbm: AIS produced a non-finite log Z")
@@ -437,7 +302,7 @@ func (r *RBM) AIS(ctx context.Context, opts *AISOptions) (logZ, stderr float64, 
 }
 
 // aisRun performs one annealing run and returns its log importance weight.
-func (r *RBM) aisRun(ctx context.Context, betas, bA []float64, rng *xoshiro, v, h []int8, a, pv []float64) (float64, error) {
+func (r *RBM) aisRun(ctx context.Context, betas, bA []float64, rng *xrand.Xoshiro, v, h []int8, a, pv []float64) (float64, error) {
 	u := r.units
 	lo := u.low()
 	gain := 1.0
@@ -445,7 +310,7 @@ func (r *RBM) aisRun(ctx context.Context, betas, bA []float64, rng *xoshiro, v, 
 		gain = 2
 	}
 	draw := func(x float64) int8 { // x: pre-activation
-		if float64(rng.next()>>11)*0x1p-53 < sigmoid(gain*x) {
+		if rng.Float64() < sigmoid(gain*x) {
 			return 1
 		}
 		return lo

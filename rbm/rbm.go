@@ -46,7 +46,7 @@ func (u Units) ok(x int8) bool {
 	return x == 1 || x == u.low()
 }
 
-// maxUnits bounds the layer sizes accepted by New and Read.
+// maxUnits bounds the layer sizes accepted by the constructors and Read.
 const maxUnits = 1 << 24
 
 // RBM is a restricted Boltzmann machine with nv visible units v and nh hidden
@@ -64,16 +64,23 @@ type RBM struct {
 }
 
 // checkSizes returns an error unless both layers have 1 … maxUnits units
-// and the parameters number at most maxParams (the bound Read applies).
-func checkSizes(nv, nh int) error {
-	if nv <= 0 || nv > maxUnits {
+// and the parameters of nv visible units of q states (q = 1: binary units)
+// and nh hidden units — nv·q·nh weights, nv·q + nh biases — number at most
+// maxParams (the bound Read applies).
+func checkSizes(nv, nh, q int) error {
+	switch {
+	case nv <= 0 || nv > maxUnits:
 		return fmt.Errorf("rbm: number of visible units %d outside [1,%d]", nv, maxUnits)
-	}
-	if nh <= 0 || nh > maxUnits {
+	case nh <= 0 || nh > maxUnits:
 		return fmt.Errorf("rbm: number of hidden units %d outside [1,%d]", nh, maxUnits)
 	}
-	if np := nv*nh + nv + nh; np > maxParams {
-		return fmt.Errorf("rbm: %d×%d units have %d parameters, more than the %d (%d MiB of float64) an RBM may have", nv, nh, np, maxParams, maxParams>>17)
+	// nv·q ≤ 2^31 and nh ≤ 2^24: the count fits in 64 bits.
+	if np := int64(nv)*int64(q)*int64(nh+1) + int64(nh); np > maxParams {
+		what := fmt.Sprintf("%d×%d units", nv, nh)
+		if q > 1 {
+			what = fmt.Sprintf("%d visible units of %d states and %d hidden units", nv, q, nh)
+		}
+		return fmt.Errorf("rbm: %s have %d parameters, more than the %d (%d MiB of float64) an RBM may have", what, np, maxParams, maxParams>>17)
 	}
 	return nil
 }
@@ -84,7 +91,7 @@ func checkSizes(nv, nh int) error {
 // a normal distribution of mean 0 and standard deviation 0.01 using src, and
 // both biases start at zero.
 func New(nv, nh int, units Units, src rand.Source) (*RBM, error) {
-	if err := checkSizes(nv, nh); err != nil {
+	if err := checkSizes(nv, nh, 1); err != nil {
 		return nil, err
 	}
 	if !units.valid() {
@@ -109,7 +116,7 @@ func New(nv, nh int, units Units, src rand.Source) (*RBM, error) {
 // NewFrom returns an RBM with copies of the given parameters: w is nv×nh
 // (row-major, len nv·nh), vis has nv entries and hid nh.
 func NewFrom(nv, nh int, units Units, w, vis, hid []float64) (*RBM, error) {
-	if err := checkSizes(nv, nh); err != nil {
+	if err := checkSizes(nv, nh, 1); err != nil {
 		return nil, err
 	}
 	if !units.valid() {
@@ -420,16 +427,27 @@ func (r *RBM) FreeEnergyGrad(v []int8, dW *mat.Dense, dVis, dHid []float64) {
 	}
 }
 
+// checkShapes returns an error unless the weights w have one row per
+// visible bias and one column per hidden bias, both layers non-empty: what
+// a model made by its constructors has and a zero value (what, made by
+// ctors) has not.
+func checkShapes(w *mat.Dense, vis, hid []float64, what, ctors string) error {
+	if w == nil || len(vis) == 0 || len(hid) == 0 {
+		return fmt.Errorf("rbm: %s of %d visible and %d hidden biases and no weights (make it with %s)", what, len(vis), len(hid), ctors)
+	}
+	if rows, cols := w.Dims(); rows != len(vis) || cols != len(hid) {
+		return fmt.Errorf("rbm: %s with weights of %d×%d for %d visible and %d hidden biases", what, rows, cols, len(vis), len(hid))
+	}
+	return nil
+}
+
 // checkData validates a flat data set of rows of nv values in the alphabet
 // and returns the number of rows.
 func (r *RBM) checkData(data []int8) (int, error) {
+	if err := checkShapes(r.W, r.VisBias, r.HidBias, "an RBM", "New, NewFrom or Read"); err != nil {
+		return 0, err
+	}
 	nv := r.NumVisible()
-	if nv == 0 || r.NumHidden() == 0 || r.W == nil {
-		return 0, fmt.Errorf("rbm: an RBM of %d visible and %d hidden units (make it with New, NewFrom or Read)", nv, r.NumHidden())
-	}
-	if rows, cols := r.W.Dims(); rows != nv || cols != r.NumHidden() {
-		return 0, fmt.Errorf("rbm: weights of %d×%d for %d visible and %d hidden units", rows, cols, nv, r.NumHidden())
-	}
 	if len(data) == 0 {
 		return 0, errors.New("rbm: empty data set")
 	}

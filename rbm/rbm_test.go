@@ -233,3 +233,17 @@ func TestFastSigmoid(t *testing.T) {
 		t.Errorf("fastSigmoid error %v", worst)
 	}
 }
+
+func TestExp32(t *testing.T) {
+	worst := 0.0
+	for x := -86.9; x <= 0; x += 0.00137 {
+		want := math.Exp(float64(float32(x)))
+		worst = max(worst, math.Abs(float64(exp32(float32(x)))-want)/want)
+	}
+	if worst > 3e-7 {
+		t.Errorf("exp32 relative error %v", worst)
+	}
+	if exp32(-90) != 0 || exp32(float32(math.NaN())) != 0 || exp32(0) != 1 {
+		t.Errorf("exp32(−90) = %v, exp32(NaN) = %v, exp32(0) = %v", exp32(-90), exp32(float32(math.NaN())), exp32(0))
+	}
+}

@@ -8,9 +8,9 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/mat"
 
+	"github.com/rsmi-go/rsmi/internal/xrand"
 	"github.com/rsmi-go/rsmi/run"
 )
 
@@ -51,15 +51,17 @@ type TrainOptions struct {
 	Shuffle bool
 	// Src drives the shuffling and the Gibbs sampling (required).
 	Src rand.Source
-	// Progress, if not nil, receives Stage "rbm.Train", Done = the epoch
-	// just completed, Total = Epochs and Value = the pseudo-log-likelihood
-	// per row (TrainResult.PseudoLogLikelihood) after every epoch. It does
+	// Progress, if not nil, receives Stage "rbm.Train" (TrainCategorical:
+	// "rbm.TrainCategorical"), Done = the epoch just completed, Total =
+	// Epochs and Value = the pseudo-log-likelihood per row
+	// (TrainResult.PseudoLogLikelihood) after every epoch. It does
 	// not change the random streams of training: results are identical with
 	// or without. Default nil.
 	Progress run.ProgressFunc
 	// Checkpoint, if not nil, saves the training state after every
-	// Checkpoint.Every epochs to Checkpoint.Dir (file "rbm-train.ckpt"
-	// unless Checkpoint.Name is set) and, with Checkpoint.Resume, continues
+	// Checkpoint.Every epochs to Checkpoint.Dir (file "rbm-train.ckpt",
+	// TrainCategorical "rbm-categorical.ckpt", unless Checkpoint.Name is
+	// set) and, with Checkpoint.Resume, continues
 	// from it: r must then be initialized as for the interrupted run (same
 	// seed) and data, options (Epochs included) and Src be the same; the
 	// resumed run ends with the same parameters, bit for bit, as an
@@ -145,22 +147,66 @@ func (o *TrainOptions) config(n int) (trainConfig, error) {
 // row-major) by contrastive divergence CD-k or, with opts.Persistent,
 // persistent CD, on mini-batches. It updates r in place after every epoch.
 //
-// The arithmetic of the updates is done in float32 with gonum's BLAS for
-// the batched products and a tabulated sigmoid (absolute error < 1e-6);
-// the gradient of the log-likelihood estimated from a mini-batch of rows v
-// and negative samples ṽ is ⟨v h⟩_data − ⟨ṽ h⟩_model with mean-field hidden
-// statistics E[h|v] on both sides. The run is deterministic for a given
-// opts.Src.
+// The arithmetic of the updates is done in float32 with the
+// register-blocked kernels of kernel.go for the batched products and a
+// tabulated sigmoid (absolute error < 1e-6); the gradient of the
+// log-likelihood estimated from a mini-batch of rows v and negative
+// samples ṽ is ⟨v h⟩_data − ⟨ṽ h⟩_model with mean-field hidden statistics
+// E[h|v] on both sides. The run is deterministic for a given opts.Src.
 //
-// Train returns an error for invalid options or data, if ctx is cancelled
-// (r then holds the parameters of the last completed epoch, the result
-// those of its monitoring), or if the parameters become NaN or Inf (the
-// error names the epoch; r keeps the parameters of the epoch before).
+// Train returns an error for invalid options or data, for an RBM not made
+// by New, NewFrom or Read (such as the zero value), if ctx is cancelled (r
+// then holds the parameters of the last completed epoch, the result those
+// of its monitoring), or if the parameters become NaN or Inf (the error
+// names the epoch; r keeps the parameters of the epoch before).
 func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*TrainResult, error) {
 	if r == nil {
 		return nil, errors.New("rbm: Train needs an RBM")
 	}
-	n, err := r.checkData(data)
+	return train(ctx, r, data, opts, binaryJob)
+}
+
+// job names a trainer: its progress Stage, which is also its checkpoint
+// kind, and its default checkpoint file name.
+type job struct{ stage, file string }
+
+var (
+	binaryJob      = job{stage: trainKind, file: "rbm-train.ckpt"}
+	categoricalJob = job{stage: catTrainKind, file: "rbm-categorical.ckpt"}
+)
+
+// model is what the shared training loop needs of an RBM.
+type model interface {
+	// checkData validates the model's shapes and the data and returns the
+	// number of rows.
+	checkData(data []int8) (int, error)
+	// params returns the weights (one row per trainer visible row) and the
+	// biases, for reading and writing.
+	params() (w *mat.Dense, vis, hid []float64)
+	// layout returns the alphabet of the binary units and, for a
+	// categorical RBM, the number of states q of each softmax group of
+	// visible rows (0 otherwise).
+	layout() (units Units, q int)
+	// rows returns data as rows of trainer visible values: data itself for
+	// a binary RBM, one-hot rows for a categorical one.
+	rows(data []int8) []int8
+	// describe names the model for checkpoint mismatch messages.
+	describe() string
+	// monitor returns the reconstruction error and pseudo-log-likelihood.
+	monitor(data []int8, n int, rng *xrand.Xoshiro) (recon, pll float64)
+}
+
+func (r *RBM) params() (*mat.Dense, []float64, []float64) { return r.W, r.VisBias, r.HidBias }
+func (r *RBM) layout() (Units, int)                       { return r.units, 0 }
+func (r *RBM) rows(data []int8) []int8                    { return data }
+func (r *RBM) describe() string {
+	return fmt.Sprintf("RBM %d×%d %v", r.NumVisible(), r.NumHidden(), r.units)
+}
+
+// train is Train for any model, through the resumable loop of
+// internal/ckpt (one step per epoch).
+func train(ctx context.Context, m model, data []int8, opts *TrainOptions, j job) (*TrainResult, error) {
+	n, err := m.checkData(data)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +217,7 @@ func Train(ctx context.Context, r *RBM, data []int8, opts *TrainOptions) (*Train
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("rbm: training not started: %w", err)
 	}
-	tr := newTraining(ctx, r, data, n, cfg, opts)
+	tr := newTraining(ctx, m, data, n, cfg, opts, j)
 	first, err := tr.loop(opts.Checkpoint).Run(ctx, tr.epoch)
 	switch {
 	case err != nil && first == 0: // the run did not start: resuming failed
@@ -190,37 +236,39 @@ func prefixed(err error) error {
 	return fmt.Errorf("rbm: training %w", err)
 }
 
-// training is the state of one Train call.
+// training is the state of one Train or TrainCategorical call.
 type training struct {
 	ctx      context.Context
-	r        *RBM
-	data     []int8
+	m        model
+	job      job
+	data     []int8 // the caller's rows (monitoring, fingerprint)
+	x        []int8 // rows of trainer visible values
+	xT       []int8 // unit-major copy of x (batches in order)
+	perm     []int32
 	n        int
 	cfg      trainConfig
 	progress run.ProgressFunc
 	t        *trainer
-	mon      xoshiro // monitoring stream, independent of training
-	perm     []int32 // the data order of the epoch (with shuffling)
-	dataT    []int8  // unit-major copy of data for batches in order
+	mon      xrand.Xoshiro // monitoring stream, independent of training
 	res      *TrainResult
 }
 
-func newTraining(ctx context.Context, r *RBM, data []int8, n int, cfg trainConfig, opts *TrainOptions) *training {
-	tr := &training{ctx: ctx, r: r, data: data, n: n, cfg: cfg, progress: opts.Progress, res: &TrainResult{}}
-	tr.t = newTrainer(r, cfg, opts.Src)
+func newTraining(ctx context.Context, m model, data []int8, n int, cfg trainConfig, opts *TrainOptions, j job) *training {
+	tr := &training{ctx: ctx, m: m, job: j, data: data, x: m.rows(data), n: n, cfg: cfg, progress: opts.Progress, res: &TrainResult{}}
+	tr.t = newTrainer(m, cfg, opts.Src)
 	tr.t.ctx = ctx
-	tr.mon = newXoshiro(opts.Src)
-	nv := r.NumVisible()
+	tr.mon = xrand.New(opts.Src)
+	nv := tr.t.nv
 	if cfg.shuffle {
 		tr.perm = make([]int32, n)
 		for i := range tr.perm {
 			tr.perm[i] = int32(i)
 		}
 	} else {
-		tr.dataT = make([]int8, len(data))
+		tr.xT = make([]int8, len(tr.x))
 		for row := range n {
-			for i, x := range data[row*nv : row*nv+nv] {
-				tr.dataT[i*n+row] = x
+			for i, x := range tr.x[row*nv : row*nv+nv] {
+				tr.xT[i*n+row] = x
 			}
 		}
 	}
@@ -234,7 +282,7 @@ func (tr *training) epoch(e int) error {
 	lr := cfg.lr / (1 + cfg.decay*float64(e-1))
 	if tr.perm != nil {
 		for i := n - 1; i > 0; i-- {
-			j := int((t.rng.next() >> 11) % uint64(i+1))
+			j := t.rng.Intn(i + 1)
 			tr.perm[i], tr.perm[j] = tr.perm[j], tr.perm[i]
 		}
 	}
@@ -244,9 +292,9 @@ func (tr *training) epoch(e int) error {
 		}
 		rows := min(cfg.batch, n-start)
 		if tr.perm == nil {
-			t.loadT(tr.dataT, n, start, rows)
+			t.loadT(tr.xT, n, start, rows)
 		} else {
-			t.loadPerm(tr.data, tr.perm[start:start+rows])
+			t.loadPerm(tr.x, tr.perm[start:start+rows])
 		}
 		t.step(rows, lr)
 		if err := tr.ctx.Err(); err != nil { // the step may have stopped half-way
@@ -260,20 +308,20 @@ func (tr *training) epoch(e int) error {
 	if !t.finite() {
 		return fmt.Errorf("rbm: training diverged in epoch %d: parameters became NaN or Inf (lower the learning rate)", e)
 	}
-	t.store(tr.r)
+	t.store(tr.m)
 	res.Epochs = e
 	if tr.progress != nil || e == cfg.epochs {
-		res.ReconstructionError, res.PseudoLogLikelihood = tr.r.monitor(tr.data, n, &tr.mon)
+		res.ReconstructionError, res.PseudoLogLikelihood = tr.m.monitor(tr.data, n, &tr.mon)
 	}
 	if tr.progress != nil {
-		tr.progress(run.Progress{Stage: "rbm.Train", Done: e, Total: cfg.epochs, Value: res.PseudoLogLikelihood})
+		tr.progress(run.Progress{Stage: tr.job.stage, Done: e, Total: cfg.epochs, Value: res.PseudoLogLikelihood})
 	}
 	return nil
 }
 
 // monitor computes the reconstruction error and pseudo-log-likelihood on up
 // to monitorRows evenly spaced rows.
-func (r *RBM) monitor(data []int8, n int, rng *xoshiro) (recon, pll float64) {
+func (r *RBM) monitor(data []int8, n int, rng *xrand.Xoshiro) (recon, pll float64) {
 	nv, nh := r.NumVisible(), r.NumHidden()
 	m := min(n, monitorRows)
 	h := make([]int8, nh)
@@ -289,7 +337,7 @@ func (r *RBM) monitor(data []int8, n int, rng *xoshiro) (recon, pll float64) {
 			recon += d * d
 		}
 		copy(vf, v)
-		i := int((rng.next() >> 11) % uint64(nv))
+		i := rng.Intn(nv)
 		if r.units == Spin {
 			vf[i] = -vf[i]
 		} else {
@@ -304,11 +352,11 @@ func (r *RBM) monitor(data []int8, n int, rng *xoshiro) (recon, pll float64) {
 
 // trainer holds the float32 parameters and all buffers of a training run,
 // so that an update allocates nothing. Batches are stored unit-major (one
-// row per unit, one column per sample): the products are then long axpy
-// operations whose multipliers are the weights, with no data-dependent
-// branches inside gonum's kernels.
+// row per unit, one column per sample): the products are then the
+// register-blocked kernels of kernel.go over long rows of samples.
 type trainer struct {
-	nv, nh, batch, chains, k int
+	nv, nh, batch, chains, k int // nv: visible rows (nv·q for a categorical RBM)
+	q                        int // states of each softmax group of visible rows (0: binary units)
 	stride                   int // columns of vt and ht: batch + chains
 	persistent, chainInit    bool
 	mom, wd                  float32
@@ -316,22 +364,27 @@ type trainer struct {
 
 	w, wt, b, c     []float32 // weights nv×nh, their transpose nh×nv, biases
 	uw, ub, uc      []float32 // momentum buffers (nil without momentum)
+	dw              []float32 // weight gradient sums nv×nh
 	vt              []float32 // visible units × samples (data, then negatives)
 	ht              []float32 // scaled hidden statistics, hidden units × samples
 	hs              []float32 // hidden samples nh×chains (the persistent state for PCD)
 	sumV, sumH      []float32 // bias gradients
 	vPos, vNeg      []float32 // per visible unit: sums over data / negative samples
 	hPos, hNeg      []float32 // per hidden unit: sums of the scaled statistics
-	rng             xoshiro
+	pg              []float32 // softmax weights of one group (q)
+	ubuf            []float32 // uniform numbers of one row of samples
+	rng             xrand.Xoshiro
 	off, span, gain float32 // off value, on−off, sigmoid gain (1 Binary, 2 Spin)
 }
 
-func newTrainer(r *RBM, cfg trainConfig, src rand.Source) *trainer {
-	nv, nh := r.NumVisible(), r.NumHidden()
-	t := &trainer{nv: nv, nh: nh, batch: cfg.batch, chains: cfg.batch, k: cfg.k,
+func newTrainer(m model, cfg trainConfig, src rand.Source) *trainer {
+	w, vis, hid := m.params()
+	nv, nh := len(vis), len(hid)
+	units, q := m.layout()
+	t := &trainer{nv: nv, nh: nh, q: q, batch: cfg.batch, chains: cfg.batch, k: cfg.k,
 		persistent: cfg.persistent,
 		mom:        float32(cfg.mom), wd: float32(cfg.wd), span: 1, gain: 1}
-	if r.units == Spin {
+	if units == Spin {
 		t.off, t.span, t.gain = -1, 2, 2
 	}
 	t.stride = t.batch + t.chains
@@ -339,16 +392,16 @@ func newTrainer(r *RBM, cfg trainConfig, src rand.Source) *trainer {
 	t.wt = make([]float32, nh*nv)
 	t.b = make([]float32, nv)
 	t.c = make([]float32, nh)
-	w, st := r.rawW()
+	raw := w.RawMatrix()
 	for i := range nv {
 		for j := range nh {
-			t.w[i*nh+j] = float32(w[i*st+j])
+			t.w[i*nh+j] = float32(raw.Data[i*raw.Stride+j])
 		}
 	}
-	for i, x := range r.VisBias {
+	for i, x := range vis {
 		t.b[i] = float32(x)
 	}
-	for j, x := range r.HidBias {
+	for j, x := range hid {
 		t.c[j] = float32(x)
 	}
 	t.transpose()
@@ -357,6 +410,7 @@ func newTrainer(r *RBM, cfg trainConfig, src rand.Source) *trainer {
 		t.ub = make([]float32, nv)
 		t.uc = make([]float32, nh)
 	}
+	t.dw = make([]float32, nv*nh)
 	t.vt = make([]float32, nv*t.stride)
 	t.ht = make([]float32, nh*t.stride)
 	t.hs = make([]float32, nh*t.chains)
@@ -366,7 +420,11 @@ func newTrainer(r *RBM, cfg trainConfig, src rand.Source) *trainer {
 	t.vNeg = make([]float32, nv)
 	t.hPos = make([]float32, nh)
 	t.hNeg = make([]float32, nh)
-	t.rng = newXoshiro(src)
+	if q > 0 {
+		t.pg = make([]float32, q)
+	}
+	t.ubuf = make([]float32, t.chains)
+	t.rng = xrand.New(src)
 	return t
 }
 
@@ -380,19 +438,20 @@ func (t *trainer) transpose() {
 	}
 }
 
-// store writes the parameters back into r.
-func (t *trainer) store(r *RBM) {
-	w, st := r.rawW()
+// store writes the parameters back into m.
+func (t *trainer) store(m model) {
+	w, vis, hid := m.params()
+	raw := w.RawMatrix()
 	for i := range t.nv {
 		for j := range t.nh {
-			w[i*st+j] = float64(t.w[i*t.nh+j])
+			raw.Data[i*raw.Stride+j] = float64(t.w[i*t.nh+j])
 		}
 	}
 	for i, x := range t.b {
-		r.VisBias[i] = float64(x)
+		vis[i] = float64(x)
 	}
 	for j, x := range t.c {
-		r.HidBias[j] = float64(x)
+		hid[j] = float64(x)
 	}
 }
 
@@ -448,40 +507,6 @@ func unif2(r uint64) (float32, float32) {
 // onBit returns 1 if u < p, else 0, without a branch.
 func onBit(u, p float32) float32 { return float32(math.Float32bits(u-p) >> 31) }
 
-// mat32 is a float32 matrix view: rows×cols with row stride st.
-type mat32 struct {
-	data           []float32
-	rows, cols, st int
-}
-
-func (m mat32) sub(i, j, r, c int) mat32 {
-	return mat32{m.data[i*m.st+j:], r, c, m.st}
-}
-
-func (m mat32) general() blas32.General {
-	return blas32.General{Rows: m.rows, Cols: m.cols, Stride: m.st, Data: m.data}
-}
-
-// gemm computes C = alpha·A·op(B) + beta·C (op(B) = B or Bᵀ), tiled so that
-// every call to gonum's Sgemm stays on its serial path (which does not
-// allocate).
-func gemm(alpha float32, a mat32, tB blas.Transpose, b mat32, beta float32, c mat32) {
-	const tr, tc = 64, 192 // gonum goes parallel from 4 blocks of 64×64
-	k := a.cols
-	for i0 := 0; i0 < c.rows; i0 += tr {
-		m := min(tr, c.rows-i0)
-		for j0 := 0; j0 < c.cols; j0 += tc {
-			n := min(tc, c.cols-j0)
-			B := b.sub(0, j0, k, n)
-			if tB == blas.Trans {
-				B = b.sub(j0, 0, n, k)
-			}
-			blas32.Gemm(blas.NoTrans, tB, alpha, a.sub(i0, 0, m, k).general(), B.general(),
-				beta, c.sub(i0, j0, m, n).general())
-		}
-	}
-}
-
 // hidden computes, for the samples in columns [col, col+n) of vt, the
 // hidden statistics E[h|v] into the same columns of ht, scaled by scale1 in
 // the first nScale columns and by scale2 in the others; if sample, it also
@@ -489,73 +514,54 @@ func gemm(alpha float32, a mat32, tB blas.Transpose, b mat32, beta float32, c ma
 // over each unit's columns of the two parts are stored in sum1 and sum2.
 func (t *trainer) hidden(col, n, nScale int, scale1, scale2 float32, sample bool, sum1, sum2 []float32) {
 	nv, nh, s := t.nv, t.nh, t.stride
-	gemm(1, mat32{t.wt, nh, nv, nv}, blas.NoTrans, mat32{t.vt[col:], nv, n, s}, 0, mat32{t.ht[col:], nh, n, s})
+	mm32(nh, n, nv, t.wt, nv, t.vt[col:], s, t.ht[col:], s)
 	off, span := t.off, t.span
 	// mean = span·p + off, pre-scaled
-	m1, o1 := scale1*span, scale1*off
-	m2, o2 := scale2*span, scale2*off
+	m1, o1 := float32(scale1*span), float32(scale1*off)
+	m2, o2 := float32(scale2*span), float32(scale2*off)
 	for j := range nh {
 		row := t.ht[j*s+col : j*s+col+n]
 		A, B := sigArg(t.gain, t.c[j])
-		a, b := row[:nScale], row[nScale:]
-		var sa, sb float32
-		for k, x := range a {
-			a[k] = m1*sigT(A*x+B) + o1
-			sa += a[k]
-		}
-		sum1[j] = sa
+		p := sigParams{a: A, b: B, m: m1, o: o1, span: span, off: off, top: sigN, tab: &sigTab}
+		sum1[j] = sigRow(row[:nScale], &p, nil, nil, sigStats)
+		p.m, p.o = m2, o2
+		b := row[nScale:]
 		if !sample {
-			for k, x := range b {
-				b[k] = m2*sigT(A*x+B) + o2
-				sb += b[k]
-			}
-			sum2[j] = sb
+			sum2[j] = sigRow(b, &p, nil, nil, sigStats)
 			continue
 		}
-		hj := t.hs[j*t.chains : j*t.chains+len(b)]
-		k := 0
-		for ; k+1 < len(b); k += 2 {
-			u0, u1 := unif2(t.rng.next())
-			p0, p1 := sigT(A*b[k]+B), sigT(A*b[k+1]+B)
-			b[k], b[k+1] = m2*p0+o2, m2*p1+o2
-			sb += b[k] + b[k+1]
-			hj[k], hj[k+1] = off+span*onBit(u0, p0), off+span*onBit(u1, p1)
-		}
-		if k < len(b) {
-			u0, _ := unif2(t.rng.next())
-			p0 := sigT(A*b[k] + B)
-			b[k] = m2*p0 + o2
-			sb += b[k]
-			hj[k] = off + span*onBit(u0, p0)
-		}
-		sum2[j] = sb
+		sum2[j] = sigRow(b, &p, t.uniforms(len(b)), t.hs[j*t.chains:j*t.chains+len(b)], sigStatsSample)
 	}
+}
+
+// uniforms returns n uniform numbers in [0,1) (24 bits each, two per
+// generator output) in a buffer of the trainer.
+func (t *trainer) uniforms(n int) []float32 {
+	u := t.ubuf[:n]
+	k := 0
+	for ; k+1 < n; k += 2 {
+		u[k], u[k+1] = unif2(t.rng.Uint64())
+	}
+	if k < n {
+		u[k], _ = unif2(t.rng.Uint64())
+	}
+	return u
 }
 
 // visible draws v ~ P(v | h) for the first n columns of hs into the
 // columns [col, col+n) of vt.
 func (t *trainer) visible(col, n int) {
+	if t.q > 0 {
+		t.visibleSoftmax(col, n)
+		return
+	}
 	nv, nh, s := t.nv, t.nh, t.stride
-	gemm(1, mat32{t.w, nv, nh, nh}, blas.NoTrans, mat32{t.hs, nh, n, t.chains}, 0, mat32{t.vt[col:], nv, n, s})
-	off, span := t.off, t.span
+	mm32(nv, n, nh, t.w, nh, t.hs, t.chains, t.vt[col:], s)
 	for i := range nv {
 		row := t.vt[i*s+col : i*s+col+n]
 		A, B := sigArg(t.gain, t.b[i])
-		var on float32 // number of units on
-		k := 0
-		for ; k+1 < len(row); k += 2 {
-			u0, u1 := unif2(t.rng.next())
-			b0, b1 := onBit(u0, sigT(A*row[k]+B)), onBit(u1, sigT(A*row[k+1]+B))
-			row[k], row[k+1] = off+span*b0, off+span*b1
-			on += b0 + b1
-		}
-		if k < len(row) {
-			u0, _ := unif2(t.rng.next())
-			b0 := onBit(u0, sigT(A*row[k]+B))
-			row[k] = off + span*b0
-			on += b0
-		}
-		t.vNeg[i] = float32(len(row))*off + span*on
+		p := sigParams{a: A, b: B, span: t.span, off: t.off, top: sigN, tab: &sigTab}
+		t.vNeg[i] = sigRow(row, &p, t.uniforms(len(row)), nil, sigSample) // Σ of the samples
 	}
 }
 
@@ -606,7 +612,7 @@ func (t *trainer) step(rows int, lr float64) {
 	// Bias gradients.
 	invR, invC := 1/float32(rows), 1/float32(chains)
 	for i := range nv {
-		t.sumV[i] = invR*t.vPos[i] - invC*t.vNeg[i]
+		t.sumV[i] = float32(invR*t.vPos[i]) - float32(invC*t.vNeg[i])
 	}
 	for j := range nh {
 		t.sumH[j] = t.hPos[j] + t.hNeg[j]
@@ -615,28 +621,29 @@ func (t *trainer) step(rows int, lr float64) {
 	// Weights: W ← (1−ελ)W + ε V Hᵀ with V = [v, ṽ] and
 	// H = [E[h|v]/B, −E[h|ṽ]/C] (unit-major).
 	eps := float32(lr)
-	V := mat32{t.vt, nv, all, s}
-	H := mat32{t.ht, nh, all, s}
+	dots32(nv, nh, all, t.vt, s, t.ht, s, t.dw, nh)
 	if t.uw == nil {
-		gemm(eps, V, blas.Trans, H, 1-eps*t.wd, mat32{t.w, nv, nh, nh})
+		beta := 1 - float32(eps*t.wd)
+		for k, d := range t.dw {
+			t.w[k] = float32(beta*t.w[k]) + float32(eps*d)
+		}
 		for i, d := range t.sumV {
-			t.b[i] += eps * d
+			t.b[i] += float32(eps * d)
 		}
 		for j, d := range t.sumH {
-			t.c[j] += eps * d
+			t.c[j] += float32(eps * d)
 		}
 	} else {
-		gemm(eps, V, blas.Trans, H, t.mom, mat32{t.uw, nv, nh, nh})
-		for k, x := range t.w {
-			t.uw[k] -= eps * t.wd * x
+		for k, d := range t.dw {
+			t.uw[k] = float32(t.mom*t.uw[k]) + float32(eps*d) - float32(float32(eps*t.wd)*t.w[k])
 			t.w[k] += t.uw[k]
 		}
 		for i, d := range t.sumV {
-			t.ub[i] = t.mom*t.ub[i] + eps*d
+			t.ub[i] = float32(t.mom*t.ub[i]) + float32(eps*d)
 			t.b[i] += t.ub[i]
 		}
 		for j, d := range t.sumH {
-			t.uc[j] = t.mom*t.uc[j] + eps*d
+			t.uc[j] = float32(t.mom*t.uc[j]) + float32(eps*d)
 			t.c[j] += t.uc[j]
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,7 +84,9 @@ func TestTrainIsingRing(t *testing.T) {
 	}{
 		{"spin CD-2", Spin, TrainOptions{Epochs: 60, BatchSize: 50, LearningRate: 0.05, Decay: 0.05, Momentum: 0.5, K: 2, Shuffle: true}},
 		{"spin PCD-1", Spin, TrainOptions{Epochs: 60, BatchSize: 100, LearningRate: 0.05, Decay: 0.2, Momentum: 0.5, Persistent: true, Shuffle: true}},
-		{"binary PCD-1", Binary, TrainOptions{Epochs: 100, BatchSize: 100, LearningRate: 0.5, Decay: 0.1, Momentum: 0.5, Persistent: true, Shuffle: true}},
+		// binary units: PCD-2 at rate 0.3 lands at 0.005–0.017 nats over
+		// seeds; PCD-1 at rate 0.5 at 0.018–0.048
+		{"binary PCD-2", Binary, TrainOptions{Epochs: 100, BatchSize: 100, LearningRate: 0.3, Decay: 0.1, Momentum: 0.5, Persistent: true, K: 2, Shuffle: true}},
 	} {
 		r, err := New(8, 8, c.units, rand.NewPCG(3, 4))
 		if err != nil {
@@ -372,31 +375,68 @@ func TestTrainerChain(t *testing.T) {
 	}
 }
 
-// TestTrainOptionsDefaults checks that zero fields are the defaults the
-// godoc states: 10 epochs, batches of 100, ε = 0.05, K = 1, no decay, no
-// momentum, no weight decay, CD (not persistent), batches in order.
+// TestTrainOptionsDefaults checks, for Train and TrainCategorical, that
+// zero fields are the defaults the godoc states: 10 epochs, batches of 100,
+// ε = 0.05, K = 1, no decay, no momentum, no weight decay, CD (not
+// persistent), batches in order.
 func TestTrainOptionsDefaults(t *testing.T) {
 	data := markovRows(300, 8, 0.2, false, rand.NewPCG(1, 1))
-	model := func(o *TrainOptions) []byte {
+	_, cdata := pottsRing(8, 3, 0.8, 300, rand.NewPCG(1, 1))
+	check := func(name string, fit func(o *TrainOptions) ([]float64, *TrainResult, error)) {
+		params := func(o *TrainOptions) []byte {
+			p, res, err := fit(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Epochs != 10 || res.Updates != 30 {
+				t.Errorf("%s, options %+v: %d epochs, %d updates, want 10 and 30", name, o, res.Epochs, res.Updates)
+			}
+			return f64Bytes(p)
+		}
+		zero := params(&TrainOptions{Src: rand.NewPCG(3, 3)})
+		explicit := params(&TrainOptions{Epochs: 10, BatchSize: 100, LearningRate: 0.05, K: 1, Src: rand.NewPCG(3, 3)})
+		if !bytes.Equal(zero, explicit) {
+			t.Errorf("%s: zero options differ from the documented defaults", name)
+		}
+		if _, _, err := fit(nil); err == nil {
+			t.Errorf("%s: nil options (no Src) accepted", name)
+		}
+	}
+	check("Train", func(o *TrainOptions) ([]float64, *TrainResult, error) {
 		r, _ := New(8, 4, Binary, rand.NewPCG(1, 2))
 		res, err := Train(context.Background(), r, data, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Epochs != 10 || res.Updates != 30 {
-			t.Errorf("options %+v: %d epochs, %d updates, want 10 and 30", o, res.Epochs, res.Updates)
-		}
-		var b bytes.Buffer
-		r.WriteTo(&b)
-		return b.Bytes()
+		return slices.Concat(r.W.RawMatrix().Data, r.VisBias, r.HidBias), res, err
+	})
+	check("TrainCategorical", func(o *TrainOptions) ([]float64, *TrainResult, error) {
+		c, _ := NewCategorical(8, 4, States(3), rand.NewPCG(1, 2))
+		res, err := TrainCategorical(context.Background(), c, cdata, o)
+		return slices.Concat(c.W.RawMatrix().Data, c.VisBias, c.HidBias), res, err
+	})
+}
+
+// TestTrainGolden pins the bits of two short training runs (a spin RBM
+// with PCD-2, momentum and weight decay; a categorical RBM with CD-1): the
+// same seed must give the same parameters on every architecture, with or
+// without the assembly kernels (-tags purego) and at every GOAMD64 level.
+// A deliberate change of the arithmetic updates the constants.
+func TestTrainGolden(t *testing.T) {
+	r, _ := New(10, 7, Spin, rand.NewPCG(1, 2))
+	data := markovRows(600, 10, 0.3, true, rand.NewPCG(3, 4))
+	if _, err := Train(context.Background(), r, data, &TrainOptions{Epochs: 3, BatchSize: 30, K: 2, Persistent: true,
+		Momentum: 0.5, WeightDecay: 1e-3, Shuffle: true, Src: rand.NewPCG(5, 6)}); err != nil {
+		t.Fatal(err)
 	}
-	zero := model(&TrainOptions{Src: rand.NewPCG(3, 3)})
-	explicit := model(&TrainOptions{Epochs: 10, BatchSize: 100, LearningRate: 0.05, K: 1, Src: rand.NewPCG(3, 3)})
-	if !bytes.Equal(zero, explicit) {
-		t.Error("zero options differ from the documented defaults")
+	c, _ := NewCategorical(6, 5, []int8{-1, 0, 1}, rand.NewPCG(1, 2))
+	_, cdata := pottsRing(6, 3, 0.8, 600, rand.NewPCG(3, 4))
+	for k := range cdata {
+		cdata[k]--
 	}
-	r, _ := New(8, 4, Binary, rand.NewPCG(1, 2))
-	if _, err := Train(context.Background(), r, data, nil); err == nil {
-		t.Error("nil options (no Src) accepted")
+	if _, err := TrainCategorical(context.Background(), c, cdata, &TrainOptions{Epochs: 3, BatchSize: 20,
+		LearningRate: 0.1, Src: rand.NewPCG(5, 6)}); err != nil {
+		t.Fatal(err)
+	}
+	got := [2]uint32{paramCRC(r.W, r.VisBias, r.HidBias), paramCRC(c.W, c.VisBias, c.HidBias)}
+	if want := [2]uint32{0x052a2538, 0xaf28ecf9}; got != want {
+		t.Errorf("parameter CRCs %08x, want %08x (assembly kernels: %v)", got, want, useAVX2)
 	}
 }

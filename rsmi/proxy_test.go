@@ -143,7 +143,14 @@ func TestRBMProxyChain1D(t *testing.T) {
 	}
 	for seed := uint64(1); seed <= 2; seed++ {
 		f, _ := NewFilter(1, 2, rand.NewPCG(seed, 5))
-		if _, err := Train(ctx, cum, f, &TrainOptions{Steps: 1000, LearningRate: 0.03, Norm: 3}); err != nil {
+		// With rbm's xoshiro256** streams, seed 1 first climbs to a flat
+		// ridge of this proxy near decimation of the first spin, drifts
+		// along it towards w ∝ (1,1) and leaves it for the higher maximum,
+		// decimation of the second spin, after steps·α ≈ 35 (≈ 1050 steps
+		// at α = 0.03, 1550 at 0.02, 356 at 0.1). Filter seeds 1–12 with
+		// proxy seeds 1 and 3 all hold decimation from step 356 on at
+		// α = 0.1: 800 steps leave a factor 2 beyond the slowest.
+		if _, err := Train(ctx, cum, f, &TrainOptions{Steps: 800, LearningRate: 0.1, Norm: 3}); err != nil {
 			t.Fatal(err)
 		}
 		checkDecimation(t, fmt.Sprintf("RBM proxy seed %d", seed), f, tb)

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"math/rand/v2"
 
+	"github.com/rsmi-go/rsmi/internal/xrand"
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
@@ -94,8 +94,8 @@ type DimerLoop struct {
 	acc        [17]uint64
 	exits      []uint64 // directed-loop exit table, see dimerExitTable
 	accAll     bool     // every acceptance is 1 (V = 0)
-	rng        dimerRNG
-	noiseRNG   dimerRNG // a separate stream, so the dimer chain does not depend on when Config is called
+	rng        xrand.Xoshiro
+	noiseRNG   xrand.Xoshiro // a separate stream, so the dimer chain does not depend on when Config is called
 	noiseStale bool
 
 	loops, moves int64
@@ -154,8 +154,8 @@ func NewDimerLoop(m *lattice.Dimer, T float64, src rand.Source) (*DimerLoop, err
 		p := math.Exp(-m.V() * float64(d) / T)
 		s.acc[d+8] = dimerThreshold(p)
 	}
-	s.rng = newDimerRNG(src)
-	s.noiseRNG = newDimerRNG(src)
+	s.rng = xrand.New(src)
+	s.noiseRNG = xrand.New(src)
 	s.mlink = make([]int32, s.nsite)
 	if err := s.SetConfig(m.ColumnarConfig()); err != nil {
 		return nil, err
@@ -255,7 +255,7 @@ func (s *DimerLoop) accept(dn int) bool {
 	if s.accAll {
 		return true
 	}
-	return s.rng.next()>>11 < s.acc[dn+8]
+	return s.rng.Uint64()>>11 < s.acc[dn+8]
 }
 
 // Step implements Sampler: one loop (start, move until closed), then
@@ -272,8 +272,8 @@ func (s *DimerLoop) Step() {
 func (s *DimerLoop) loop() {
 	x, mlink, ends, slink, nbr := s.x, s.mlink, s.ends, s.slink, s.nbr
 	s.loops++
-	p := int32(s.rng.intn(uint64(s.nsite))) // pivot
-	e := mlink[p]                           // entrance: the pivot's dimer
+	p := int32(s.rng.Intn(s.nsite)) // pivot
+	e := mlink[p]                   // entrance: the pivot's dimer
 	tail := ends[2*e] ^ ends[2*e+1] ^ p
 	// ein is the entrance's index among the pivot's links (+x, −x, +y, −y):
 	// 2·(up link) + (the pivot is the link's far end).
@@ -288,7 +288,7 @@ func (s *DimerLoop) loop() {
 			// V = 0: uniformly one of the three other links, never a bounce.
 			for {
 				if nb == 0 {
-					buf, nb = s.rng.next(), 32
+					buf, nb = s.rng.Uint64(), 32
 				}
 				d = int32(buf & 3)
 				buf >>= 2
@@ -301,7 +301,7 @@ func (s *DimerLoop) loop() {
 			q := slink[4*p : 4*p+4 : 4*p+4]
 			k := s.oppOcc(q[0]) + 3*s.oppOcc(q[1]) + 9*s.oppOcc(q[2]) + 27*s.oppOcc(q[3])
 			cum := s.exits[16*k+4*int(ein) : 16*k+4*int(ein)+4 : 16*k+4*int(ein)+4]
-			u := s.rng.next() >> 11
+			u := s.rng.Uint64() >> 11
 			for d = 0; d < 3 && u >= cum[d]; d++ {
 			}
 		}
@@ -386,7 +386,7 @@ func dimerExitTable(vOverT float64) []uint64 {
 }
 
 func (s *DimerLoop) flipPlaquette() {
-	p := s.rng.intn(uint64(s.nsite))
+	p := s.rng.Intn(s.nsite)
 	q := s.plaq[4*p : 4*p+4 : 4*p+4]
 	x := s.x
 	var on, off [2]int32
@@ -453,62 +453,17 @@ func (s *DimerLoop) redrawNoise() {
 	x := s.x[s.nlink:]
 	i := 0
 	for ; i+64 <= len(x); i += 64 {
-		r := s.noiseRNG.next()
+		r := s.noiseRNG.Uint64()
 		for k := i; k < i+64; k += 8 {
 			copy(x[k:k+8], dimerSpinBytes[r&255][:])
 			r >>= 8
 		}
 	}
 	if i < len(x) {
-		r := s.noiseRNG.next()
+		r := s.noiseRNG.Uint64()
 		for k := i; k < len(x); k++ {
 			x[k] = int8(r&1)*2 - 1
 			r >>= 1
 		}
 	}
-}
-
-// dimerRNG is xoshiro256** (Blackman and Vigna), seeded from a rand.Source
-// through splitmix64: a fast private generator for the loop's inner loop.
-type dimerRNG struct{ s0, s1, s2, s3 uint64 }
-
-func newDimerRNG(src rand.Source) dimerRNG {
-	var r dimerRNG
-	z := src.Uint64()
-	mix := func() uint64 {
-		z += 0x9e3779b97f4a7c15
-		v := z
-		v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9
-		v = (v ^ (v >> 27)) * 0x94d049bb133111eb
-		return v ^ (v >> 31)
-	}
-	r.s0, r.s1, r.s2, r.s3 = mix(), mix(), mix(), mix()
-	if r.s0|r.s1|r.s2|r.s3 == 0 {
-		r.s0 = 1
-	}
-	return r
-}
-
-func (r *dimerRNG) next() uint64 {
-	res := bits.RotateLeft64(r.s1*5, 7) * 9
-	t := r.s1 << 17
-	r.s2 ^= r.s0
-	r.s3 ^= r.s1
-	r.s1 ^= r.s2
-	r.s0 ^= r.s3
-	r.s2 ^= t
-	r.s3 = bits.RotateLeft64(r.s3, 45)
-	return res
-}
-
-// intn returns a uniform integer in [0, n), n > 0, without bias (Lemire).
-func (r *dimerRNG) intn(n uint64) int {
-	hi, lo := bits.Mul64(r.next(), n)
-	if lo < n {
-		thr := -n % n
-		for lo < thr {
-			hi, lo = bits.Mul64(r.next(), n)
-		}
-	}
-	return int(hi)
 }

@@ -39,6 +39,11 @@
 //     neighbours are activated with probability 1 − exp(−J/T); a Wolff
 //     cluster is recoloured to a uniformly drawn different state, every
 //     Swendsen–Wang cluster to a uniformly drawn state.
+//   - MSC: multi-spin-coded Metropolis for one chain of the
+//     nearest-neighbour Ising ferromagnet (2D, 3D, even extents), 64 sites
+//     of one checkerboard sublattice in the bits of a word (Jacobs and
+//     Rebbi); a step is one sweep, several times faster than Metropolis,
+//     and a sweep can be shared among goroutines (MSC.SetWorkers).
 //   - Multispin: multi-spin-coded Metropolis for the nearest-neighbour Ising
 //     model, 64 independent replicas in the bits of a word (a ReplicaSampler).
 //   - DimerLoop: directed-loop (worm) updates for close-packed dimers,

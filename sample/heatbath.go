@@ -76,7 +76,7 @@ func (s *HeatBath) sweepIsingHB() {
 	for i := range x {
 		// P(s_i = +1) = 1/(1+exp(−2βh))
 		h := is.LocalField(x, i)
-		if s.rng.float64()*(1+math.Exp(-2*beta*h)) < 1 {
+		if s.rng.Float64()*(1+math.Exp(-2*beta*h)) < 1 {
 			x[i] = 1
 		} else {
 			x[i] = -1
@@ -106,7 +106,7 @@ func (s *HeatBath) sweepModelHB() {
 			w[k] = math.Exp(-(w[k] - emin) * beta)
 			sum += w[k]
 		}
-		u := s.rng.float64() * sum
+		u := s.rng.Float64() * sum
 		k, last := 0, 0
 		for k = range w {
 			if w[k] > 0 {

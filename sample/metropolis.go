@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/rsmi-go/rsmi/internal/xrand"
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
@@ -68,7 +69,7 @@ type siteChain struct {
 	x      []int8
 	states []int8
 	index  [256]int16 // state value + 128 → position in states, −1 if not allowed
-	rng    xoshiro
+	rng    xrand.Xoshiro
 
 	ising *lattice.Ising // non-nil: Ising paths
 	nn    *nnKernel      // non-nil: nearest-neighbour fast path
@@ -118,10 +119,10 @@ func (s *siteChain) initCommon(m lattice.Model, src rand.Source) error {
 		return err
 	}
 	s.geom, s.states, s.index = g, st, idx
-	s.rng = newXoshiro(src)
+	s.rng = xrand.New(src)
 	s.x = make([]int8, g.NumDOF())
 	for i := range s.x {
-		s.x[i] = st[s.rng.intn(len(st))]
+		s.x[i] = st[s.rng.Intn(len(st))]
 	}
 	return nil
 }
@@ -174,9 +175,9 @@ func (s *Metropolis) Step() {
 func (s *Metropolis) sweepIsing() {
 	x, is, beta := s.x, s.ising, 1/s.temp
 	for range x {
-		i := s.rng.intn(len(x))
+		i := s.rng.Intn(len(x))
 		dE := 2 * float64(x[i]) * is.LocalField(x, i)
-		if dE <= 0 || s.rng.float64() < math.Exp(-dE*beta) {
+		if dE <= 0 || s.rng.Float64() < math.Exp(-dE*beta) {
 			x[i] = -x[i]
 		}
 	}
@@ -186,9 +187,9 @@ func (s *Metropolis) sweepModel() {
 	x, m, st, beta := s.x, s.model, s.states, 1/s.temp
 	q := len(st)
 	for range x {
-		i := s.rng.intn(len(x))
+		i := s.rng.Intn(len(x))
 		cur := int(s.index[int(x[i])+128])
-		k := s.rng.intn(q - 1)
+		k := s.rng.Intn(q - 1)
 		if k >= cur {
 			k++
 		}
@@ -197,7 +198,7 @@ func (s *Metropolis) sweepModel() {
 		if math.IsNaN(dE) {
 			panic(fmt.Sprintf("sample: model DeltaE(x, %d, %d) is NaN", i, v))
 		}
-		if dE <= 0 || s.rng.float64() < math.Exp(-dE*beta) {
+		if dE <= 0 || s.rng.Float64() < math.Exp(-dE*beta) {
 			x[i] = v
 		}
 	}
@@ -288,7 +289,7 @@ func newNNKernel(l *lattice.Lattice, flip func(sigma int) float64) *nnKernel {
 	z := 2 * l.Dim()
 	k := &nnKernel{n: l.N(), z: z, nbr: l.NeighborTable(), thr: make([]uint64, z+1)}
 	for a := 0; a <= z; a++ {
-		k.thr[a] = threshold32(flip(2*a - z))
+		k.thr[a] = xrand.Threshold32(flip(2*a - z))
 	}
 	if ext := l.Extents(); len(ext) == 2 && ext[0] >= 4 && ext[0]%2 == 0 && ext[1]%2 == 0 {
 		k.lx, k.ly = ext[0], ext[1]
@@ -317,7 +318,7 @@ func newNNKernel(l *lattice.Lattice, flip func(sigma int) float64) *nnKernel {
 	return k
 }
 
-func (k *nnKernel) sweep(x []int8, r *xoshiro) {
+func (k *nnKernel) sweep(x []int8, r *xrand.Xoshiro) {
 	if len(x) != k.n {
 		panic(fmt.Sprintf("sample: configuration of length %d, want %d", len(x), k.n))
 	}
@@ -331,7 +332,7 @@ func (k *nnKernel) sweep(x []int8, r *xoshiro) {
 		var u uint64
 		for m, i := range k.order {
 			if m&1 == 0 {
-				u = g.next()
+				u = g.Uint64()
 			} else {
 				u >>= 32
 			}
@@ -348,8 +349,8 @@ func (k *nnKernel) sweep(x []int8, r *xoshiro) {
 	}
 	if k.random {
 		for range x {
-			i := r.intn(len(x))
-			u := r.next()
+			i := r.Intn(len(x))
+			u := r.Uint64()
 			s := x[i]
 			var h int8
 			for _, j := range nbr[i*z : i*z+z] {
@@ -363,7 +364,7 @@ func (k *nnKernel) sweep(x []int8, r *xoshiro) {
 	var u uint64
 	for i := range x {
 		if i&1 == 0 {
-			u = r.next()
+			u = r.Uint64()
 		} else {
 			u >>= 32
 		}
@@ -388,7 +389,7 @@ func flip(s, h int8, u uint64, thr *[8]uint64) int8 {
 // neighbours computed by wrapping: per row, the edge site (x = 0 or Lx−1)
 // first, then the interior sites of the row's parity through shifted slices
 // (no bounds checks), two sites per 64-bit random number.
-func (k *nnKernel) sweep2D(x []int8, r *xoshiro) {
+func (k *nnKernel) sweep2D(x []int8, r *xrand.Xoshiro) {
 	lx, ly := k.lx, k.ly
 	thr := k.thr8
 	g := *r
@@ -405,7 +406,7 @@ func (k *nnKernel) sweep2D(x []int8, r *xoshiro) {
 			row := x[y*lx : y*lx+lx : y*lx+lx]
 			up := x[yu*lx : yu*lx+lx : yu*lx+lx]
 			dn := x[yd*lx : yd*lx+lx : yd*lx+lx]
-			u := g.next()
+			u := g.Uint64()
 			k := (y + par) & 1 // first interior index (site k+1) of this parity
 			if k == 1 {        // site 0, left neighbour wraps
 				row[0] = flip(row[0], row[lx-1]+row[1]+up[0]+dn[0], u, &thr)
@@ -416,7 +417,7 @@ func (k *nnKernel) sweep2D(x []int8, r *xoshiro) {
 			left, mid, right := row[0:n], row[1:n+1], row[2:n+2]
 			upm, dnm := up[1:n+1], dn[1:n+1]
 			for ; k+2 < len(mid); k += 4 {
-				v := g.next()
+				v := g.Uint64()
 				mid[k] = flip(mid[k], left[k]+right[k]+upm[k]+dnm[k], v, &thr)
 				k2 := k + 2
 				mid[k2] = flip(mid[k2], left[k2]+right[k2]+upm[k2]+dnm[k2], v>>32, &thr)

@@ -3,7 +3,6 @@ package sample
 import (
 	"fmt"
 	"math"
-	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -12,46 +11,16 @@ import (
 )
 
 // Tests of Multispin against exact values: enumeration of small 2D and 3D
-// tori (using lattice.Ising.Energy, so that the doubled bonds of extent-2 axes
-// follow the library's convention), the row transfer matrix of the 8×8 torus,
-// and exact identities (zero covariance between independent replicas).
+// tori (exactFromEnergy with lattice.Ising.Energy, so that the doubled bonds
+// of extent-2 axes follow the library's convention), the row transfer matrix
+// of the 8×8 torus, and exact identities (zero covariance between
+// independent replicas). The helpers are those of samplers_test.go.
 // Monte Carlo estimates are averages over the 64 replicas of every sweep;
 // their errors come from binning the replica-averaged time series, which is
 // correct whether or not the replicas are independent.
 
-// msExact holds exact per-spin observables of a small model.
-type msExact struct {
-	e, m2, am float64 // ⟨E⟩/N, ⟨m²⟩, ⟨|m|⟩ with m = M/N
-}
-
-// msEnumerate enumerates all 2^N configurations of m at temperature T.
-func msEnumerate(m *lattice.Ising, T float64) msExact {
-	n := m.Lattice().N()
-	x := make([]int8, n)
-	es := make([]float64, 1<<n)
-	e0 := math.Inf(1)
-	for b := range es {
-		for i := range x {
-			x[i] = int8(2*(b>>i&1) - 1)
-		}
-		es[b] = m.Energy(x)
-		e0 = min(e0, es[b])
-	}
-	var z, se, sm2, sam float64
-	for b, e := range es {
-		w := math.Exp(-(e - e0) / T)
-		mag := float64(2*bits.OnesCount64(uint64(b))-n) / float64(n)
-		z += w
-		se += w * e
-		sm2 += w * mag * mag
-		sam += w * math.Abs(mag)
-	}
-	return msExact{e: se / z / float64(n), m2: sm2 / z, am: sam / z}
-}
-
-// msSeries runs s for burn sweeps and then records, after each of n further
-// sweeps, the replica averages of e = E/N, m², |m|, and the lane-covariance
-// estimators Σ_r (e_r − eRef)(e_{r+1} − eRef)/64 and
+// msSeries holds, per sweep, the replica averages of e = E/N, m², |m|, and
+// the lane-covariance estimators Σ_r (e_r − eRef)(e_{r+1} − eRef)/64 and
 // Σ_r (|m_r| − amRef)(|m_{r+1}| − amRef)/64, whose expectations are 0 for
 // independent replicas when eRef and amRef are the exact means. (The sign of
 // m is left out: it tunnels too slowly at low T for binning errors.)
@@ -59,7 +28,10 @@ type msSeries struct {
 	e, m2, am, cove, covm []float64
 }
 
+// msRun runs s for burn sweeps and then records the msSeries of n further
+// sweeps (n/4 under -short, see shortScale).
 func msRun(s *Multispin, burn, n int, eRef, amRef float64) msSeries {
+	n = shortScale(n)
 	for range burn {
 		s.Step()
 	}
@@ -91,35 +63,6 @@ func msRun(s *Multispin, burn, n int, eRef, amRef float64) msSeries {
 	return ser
 }
 
-// msCheck fails unless the binning estimate of x agrees with want within 4
-// standard errors.
-func msCheck(t *testing.T, what string, x []float64, want float64) {
-	t.Helper()
-	got, se := BinningError(x)
-	if !(se > 0) || math.IsNaN(got) {
-		t.Errorf("%s: estimate %v ± %v is not a valid measurement", what, got, se)
-		return
-	}
-	z := (got - want) / se
-	t.Logf("%-28s MC %.6f ± %.6f  exact %.6f  (%+.2fσ)", what, got, se, want, z)
-	if math.Abs(z) > 4 {
-		t.Errorf("%s = %.6f ± %.6f, exact %.6f: %.1f standard errors off", what, got, se, want, z)
-	}
-}
-
-func msModel(t testing.TB, J float64, ext ...int) *lattice.Ising {
-	t.Helper()
-	l, err := lattice.NewLattice(ext...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := lattice.NewNearestNeighborIsing(l, J)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // TestMultispinEnumeration compares energy, ⟨m²⟩ and ⟨|m|⟩ per spin with
 // exact enumeration on small 2D and 3D tori, and checks that neighbouring
 // replicas (bits r and r+1) are uncorrelated: the exact covariances of their
@@ -131,7 +74,7 @@ func TestMultispinEnumeration(t *testing.T) {
 		sweep int
 	}{
 		{[]int{4, 4}, 1, 1.5, 60000},
-		{[]int{4, 4}, 1, msTc2D, 60000},
+		{[]int{4, 4}, 1, isingTc2D, 60000},
 		{[]int{4, 4}, 1, 3.5, 60000},
 		{[]int{4, 2}, 1, 2.5, 30000},    // doubled bonds along y
 		{[]int{2, 4}, 1, 3, 30000},      // doubled bonds along x
@@ -142,18 +85,18 @@ func TestMultispinEnumeration(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(fmt.Sprintf("%v_J=%g_T=%.4g", c.ext, c.J, c.T), func(t *testing.T) {
-			m := msModel(t, c.J, c.ext...)
-			ex := msEnumerate(m, c.T)
+			m := isingModel(t, c.J, c.ext...)
+			ex := exactFromEnergy(m.Lattice().N(), c.T, m.Energy)
 			s, err := NewMultispin(m, c.T, rand.NewPCG(uint64(i)+1, 77))
 			if err != nil {
 				t.Fatal(err)
 			}
 			ser := msRun(s, 500, c.sweep, ex.e, ex.am)
-			msCheck(t, "E/N", ser.e, ex.e)
-			msCheck(t, "<m^2>", ser.m2, ex.m2)
-			msCheck(t, "<|m|>", ser.am, ex.am)
-			msCheck(t, "cov(e_r, e_r+1)", ser.cove, 0)
-			msCheck(t, "cov(|m_r|, |m_r+1|)", ser.covm, 0)
+			checkMean(t, "E/N", ser.e, ex.e)
+			checkMean(t, "<m^2>", ser.m2, ex.m2)
+			checkMean(t, "<|m|>", ser.am, ex.am)
+			checkMean(t, "cov(e_r, e_r+1)", ser.cove, 0)
+			checkMean(t, "cov(|m_r|, |m_r+1|)", ser.covm, 0)
 		})
 	}
 }
@@ -216,19 +159,19 @@ func msTransferEnergy(L int, T float64) float64 {
 // with the exact transfer-matrix value.
 func TestMultispinTransferMatrix8x8(t *testing.T) {
 	const L = 8
-	m := msModel(t, 1, L, L)
+	m := isingModel(t, 1, L, L)
 	// cross-check the transfer matrix against enumeration at L = 4
-	if got, want := msTransferEnergy(4, 2.0), msEnumerate(msModel(t, 1, 4, 4), 2.0).e; math.Abs(got-want) > 1e-12 {
+	if got, want := msTransferEnergy(4, 2.0), exactIsing2D(4, 2.0).e; math.Abs(got-want) > 1e-12 {
 		t.Fatalf("transfer matrix E/N = %.15f at L=4, enumeration %.15f", got, want)
 	}
-	exact := msTransferEnergy(L, msTc2D)
-	s, err := NewMultispin(m, msTc2D, rand.NewPCG(8, 8))
+	exact := msTransferEnergy(L, isingTc2D)
+	s, err := NewMultispin(m, isingTc2D, rand.NewPCG(8, 8))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ser := msRun(s, 1000, 40000, exact, 0)
-	msCheck(t, "E/N (8x8, T_c)", ser.e, exact)
-	msCheck(t, "cov(e_r, e_r+1)", ser.cove, 0)
+	checkMean(t, "E/N (8x8, T_c)", ser.e, exact)
+	checkMean(t, "cov(e_r, e_r+1)", ser.cove, 0)
 }
 
 // TestMultispinKaufman32 compares the energy per spin of the 32×32 torus
@@ -250,7 +193,7 @@ func TestMultispinKaufman32(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(fmt.Sprintf("T=%g", c.T), func(t *testing.T) {
-			s, err := NewMultispin(msModel(t, 1, 32, 32), c.T, rand.NewPCG(32, uint64(i)))
+			s, err := NewMultispin(isingModel(t, 1, 32, 32), c.T, rand.NewPCG(32, uint64(i)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -264,7 +207,7 @@ func TestMultispinKaufman32(t *testing.T) {
 				}
 			}
 			ser := msRun(s, 2000, c.sweeps, c.exact, 0)
-			msCheck(t, "E/N (32x32)", ser.e, c.exact)
+			checkMean(t, "E/N (32x32)", ser.e, c.exact)
 		})
 	}
 }
@@ -289,7 +232,7 @@ func TestMultispinEnergyAccounting(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(fmt.Sprintf("%v", c.ext), func(t *testing.T) {
-			m := msModel(t, c.J, c.ext...)
+			m := isingModel(t, c.J, c.ext...)
 			s, err := NewMultispin(m, c.T, rand.NewPCG(uint64(i), 3))
 			if err != nil {
 				t.Fatal(err)
@@ -338,7 +281,7 @@ func TestMultispinEnergyAccounting(t *testing.T) {
 // for 3 sweeps with probability (15/16)^48 ≈ 0.045, so about 3 of 64 are
 // expected; the test allows 16.
 func TestMultispinStripeCycle(t *testing.T) {
-	m := msModel(t, 1, 4, 4)
+	m := isingModel(t, 1, 4, 4)
 	s, err := NewMultispin(m, 2.0, rand.NewPCG(4, 4))
 	if err != nil {
 		t.Fatal(err)
@@ -372,7 +315,7 @@ func TestMultispinStripeCycle(t *testing.T) {
 // independent configurations coincide with negligible probability), and that
 // replicas are not bit shifts of a common stream.
 func TestMultispinReplicasDiffer(t *testing.T) {
-	m := msModel(t, 1, 16, 16)
+	m := isingModel(t, 1, 16, 16)
 	s, err := NewMultispin(m, 3.5, rand.NewPCG(5, 6))
 	if err != nil {
 		t.Fatal(err)
@@ -380,7 +323,7 @@ func TestMultispinReplicasDiffer(t *testing.T) {
 	for sweep := 0; sweep < 3; sweep++ {
 		seen := map[string]int{}
 		for r := range MultispinReplicas {
-			key := string(msBytes(s.Replica(r, nil)))
+			key := string(int8Bytes(s.Replica(r, nil)))
 			if q, ok := seen[key]; ok {
 				t.Fatalf("after %d sweeps replicas %d and %d are identical", sweep, q, r)
 			}
@@ -392,18 +335,10 @@ func TestMultispinReplicasDiffer(t *testing.T) {
 	}
 }
 
-func msBytes(x []int8) []byte {
-	b := make([]byte, len(x))
-	for i, v := range x {
-		b[i] = byte(v)
-	}
-	return b
-}
-
 // TestMultispinDeterministic checks that a seed fixes the chain and that
 // Step does not allocate.
 func TestMultispinDeterministic(t *testing.T) {
-	m := msModel(t, 1, 8, 8, 8)
+	m := isingModel(t, 1, 8, 8, 8)
 	run := func(seed uint64) []int8 {
 		s, err := NewMultispin(m, 4.5, rand.NewPCG(seed, 1))
 		if err != nil {
@@ -420,7 +355,7 @@ func TestMultispinDeterministic(t *testing.T) {
 	if a, b := run(1), run(2); slices.Equal(a, b) {
 		t.Error("different seeds gave the same chain")
 	}
-	s, err := NewMultispin(msModel(t, 1, 32, 32), msTc2D, rand.NewPCG(1, 1))
+	s, err := NewMultispin(isingModel(t, 1, 32, 32), isingTc2D, rand.NewPCG(1, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +366,7 @@ func TestMultispinDeterministic(t *testing.T) {
 
 // TestNewMultispinErrors checks input validation.
 func TestNewMultispinErrors(t *testing.T) {
-	sq := msModel(t, 1, 4, 4)
+	sq := isingModel(t, 1, 4, 4)
 	src := rand.NewPCG(1, 2)
 	mk := func(ext []int, terms ...lattice.Term) *lattice.Ising {
 		l, err := lattice.NewLattice(ext...)

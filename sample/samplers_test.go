@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,9 +101,11 @@ type isingSeries struct {
 	e, m []float64
 }
 
-// measure runs s for burn steps, then records nmeas measurements, taking
-// thin Steps between them; energy is the model energy of a configuration.
+// measureIsing runs s for burn steps, then records nmeas measurements
+// (a quarter of them under -short, see shortScale), taking thin Steps
+// between them; energy is the model energy of a configuration.
 func measureIsing(s Sampler, burn, nmeas, thin int, energy func([]int8) float64) isingSeries {
+	nmeas = shortScale(nmeas)
 	for i := 0; i < burn; i++ {
 		s.Step()
 	}
@@ -121,6 +124,16 @@ func measureIsing(s Sampler, burn, nmeas, thin int, energy func([]int8) float64)
 		ser.m[k] = float64(m) / float64(len(x))
 	}
 	return ser
+}
+
+// shortScale returns n, or n/4 under go test -short (the race detector's
+// run): the exact-value tests stay tests at 4 standard errors, with errors
+// twice as large.
+func shortScale(n int) int {
+	if testing.Short() {
+		return n / 4
+	}
+	return n
 }
 
 // jackBlocks is the number of blocks for jackknife errors.
@@ -201,24 +214,36 @@ func checkWithin(t *testing.T, what string, got, err, want float64) {
 // hiddenModel wraps a Model so that samplers cannot see the concrete type.
 type hiddenModel struct{ lattice.Model }
 
-func mustSquareIsing(t testing.TB, L int) *lattice.Ising {
+// isingModel returns the nearest-neighbour Ising model with coupling J on
+// the periodic lattice of extents ext.
+func isingModel(t testing.TB, J float64, ext ...int) *lattice.Ising {
 	t.Helper()
-	l, err := lattice.NewSquare(L)
+	l, err := lattice.NewLattice(ext...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := lattice.NewNearestNeighborIsing(l, 1)
+	m, err := lattice.NewNearestNeighborIsing(l, J)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
+// mustSquareIsing returns the L×L nearest-neighbour Ising model, J = 1.
+func mustSquareIsing(t testing.TB, L int) *lattice.Ising { return isingModel(t, 1, L, L) }
+
+// checkMean compares the mean of the time series x, with its binning error,
+// with want (checkWithin).
+func checkMean(t *testing.T, what string, x []float64, want float64) {
+	t.Helper()
+	got, err := BinningError(x)
+	checkWithin(t, what, got, err, want)
+}
+
 // checkAll compares energy, specific heat, ⟨m²⟩, ⟨|m|⟩ and U with ex.
 func checkAll(t *testing.T, name string, ser isingSeries, T float64, ex isingExact) {
 	t.Helper()
-	e, de := BinningError(ser.e)
-	checkWithin(t, name+" e", e, de, ex.e)
+	checkMean(t, name+" e", ser.e, ex.e)
 	c, dc := ser.specificHeat(T)
 	checkWithin(t, name+" c", c, dc, ex.c)
 	m2, dm2, am, dam, u, du := ser.moments()
@@ -246,6 +271,8 @@ func TestIsing4x4(t *testing.T) {
 			{"HeatBath/generic", func(src rand.Source) (Sampler, error) { return NewHeatBath(hiddenModel{m}, T, src) }, 50000, 1},
 			{"Wolff", func(src rand.Source) (Sampler, error) { return NewWolff(m, T, src) }, 100000, 2},
 			{"SwendsenWang", func(src rand.Source) (Sampler, error) { return NewSwendsenWang(m, T, src) }, 100000, 1},
+			{"MSC", func(src rand.Source) (Sampler, error) { return NewMSC(m, T, src) }, 100000, 1},
+			{"MSC/workers=2", func(src rand.Source) (Sampler, error) { return newMSCWorkers(m, T, src, 2) }, 100000, 1},
 		}
 		for k, mk := range makers {
 			s, err := mk.new(rand.NewPCG(uint64(ti), uint64(k)))
@@ -256,6 +283,15 @@ func TestIsing4x4(t *testing.T) {
 			checkAll(t, fmt.Sprintf("%s T=%v", mk.name, T), ser, T, ex)
 		}
 	}
+}
+
+// newMSCWorkers returns an MSC sharing its sweeps among n workers.
+func newMSCWorkers(m *lattice.Ising, T float64, src rand.Source, n int) (*MSC, error) {
+	s, err := NewMSC(m, T, src)
+	if err == nil {
+		err = s.SetWorkers(n)
+	}
+	return s, err
 }
 
 // newFor builds the named sampler for an Ising model.
@@ -269,6 +305,10 @@ func newFor(name string, m *lattice.Ising, T float64, src rand.Source) (Sampler,
 		return NewWolff(m, T, src)
 	case "SwendsenWang":
 		return NewSwendsenWang(m, T, src)
+	case "MSC":
+		return NewMSC(m, T, src)
+	case "MSC/workers=2":
+		return newMSCWorkers(m, T, src, 2)
 	}
 	panic("unknown sampler " + name)
 }
@@ -301,7 +341,8 @@ func TestIsingKaufman(t *testing.T) {
 			runs = append(runs, run{"Metropolis", 16, T, 50000})
 		}
 	}
-	runs = append(runs, run{"SwendsenWang", 32, 2.269185, 15000}, run{"Metropolis", 32, 2.6, 30000})
+	runs = append(runs, run{"SwendsenWang", 32, 2.269185, 15000}, run{"Metropolis", 32, 2.6, 30000},
+		run{"MSC", 16, 2.0, 50000}, run{"MSC", 32, 2.6, 30000}, run{"MSC/workers=2", 32, 2.6, 30000})
 	for k, r := range runs {
 		what := fmt.Sprintf("%s L=%d T=%v", r.name, r.L, r.T)
 		t.Run(what, func(t *testing.T) {
@@ -317,8 +358,7 @@ func TestIsingKaufman(t *testing.T) {
 			}
 			ser := measureIsing(s, 2000, r.nmeas, thin, nnEnergy(m.Lattice()))
 			e, c := kaufman(r.L, r.T)
-			me, de := BinningError(ser.e)
-			checkWithin(t, what+" e", me, de, e)
+			checkMean(t, what+" e", ser.e, e)
 			mc, dc := ser.specificHeat(r.T)
 			checkWithin(t, what+" c", mc, dc, c)
 		})
@@ -401,12 +441,15 @@ func TestIsingGeneralPaths(t *testing.T) {
 	}
 	all := []string{"Metropolis", "HeatBath", "Wolff", "SwendsenWang"}
 	local := []string{"Metropolis", "HeatBath"}
+	nn := append(all, "MSC") // nearest-neighbour ferromagnets with even extents
 	cases := []cs{
 		{"3x5 nn", mk([]int{3, 5}, lattice.Term{Op: nn2, J: 1}), 2.0, all},
-		{"4x2 nn", mk([]int{4, 2}, lattice.Term{Op: nn2, J: 1}), 1.5, all},
+		{"4x2 nn", mk([]int{4, 2}, lattice.Term{Op: nn2, J: 1}), 1.5, nn},
 		{"2x6 nn", mk([]int{2, 6}, lattice.Term{Op: nn2, J: 1}), 1.8, local},
-		{"4x2x2 nn", mk([]int{4, 2, 2}, lattice.Term{Op: lattice.NearestNeighbor(3), J: 1}), 3.0, all},
-		{"2x2x2 nn", mk([]int{2, 2, 2}, lattice.Term{Op: lattice.NearestNeighbor(3), J: 1}), 4.0, all},
+		{"4x2x2 nn", mk([]int{4, 2, 2}, lattice.Term{Op: lattice.NearestNeighbor(3), J: 1}), 3.0, nn},
+		{"2x2x2 nn", mk([]int{2, 2, 2}, lattice.Term{Op: lattice.NearestNeighbor(3), J: 1}), 4.0, nn},
+		{"2x4x2 nn", mk([]int{2, 4, 2}, lattice.Term{Op: lattice.NearestNeighbor(3), J: 0.8}), 3.5, nn},
+		{"2x2x4 nn", mk([]int{2, 2, 4}, lattice.Term{Op: lattice.NearestNeighbor(3), J: 1}), 4.5, nn},
 		{"4x4 antiferro", mk([]int{4, 4}, lattice.Term{Op: nn2, J: -1}), 2.0, local},
 		{"4x4 nn+nnn", mk([]int{4, 4}, lattice.Term{Op: nn2, J: 0.6}, lattice.Term{Op: lattice.NextNearest(2), J: 0.3}), 2.5, all},
 		{"4x4 nn+nnn+field", mk([]int{4, 4}, lattice.Term{Op: nn2, J: 0.6}, lattice.Term{Op: lattice.NextNearest(2), J: -0.2},
@@ -493,6 +536,8 @@ func TestReproducible(t *testing.T) {
 		"Metropolis/generic": func(src rand.Source) (Sampler, error) { return NewMetropolis(hiddenModel{m}, 2.3, src) },
 		"Wolff":              func(src rand.Source) (Sampler, error) { return NewWolff(m, 2.3, src) },
 		"SwendsenWang":       func(src rand.Source) (Sampler, error) { return NewSwendsenWang(m, 2.3, src) },
+		"MSC":                func(src rand.Source) (Sampler, error) { return NewMSC(m, 2.3, src) },
+		"Multispin":          func(src rand.Source) (Sampler, error) { return NewMultispin(m, 2.3, src) },
 	}
 	for name, mk := range makers {
 		a, err := mk(rand.NewPCG(5, 6))
@@ -503,10 +548,10 @@ func TestReproducible(t *testing.T) {
 		c, _ := mk(rand.NewPCG(5, 7))
 		differ := false
 		for step := 0; step < 50; step++ {
-			if string(int8Str(a.Config())) != string(int8Str(b.Config())) {
+			if !slices.Equal(a.Config(), b.Config()) {
 				t.Fatalf("%s: step %d: same seed, different configurations", name, step)
 			}
-			differ = differ || string(int8Str(a.Config())) != string(int8Str(c.Config()))
+			differ = differ || !slices.Equal(a.Config(), c.Config())
 			a.Step()
 			b.Step()
 			c.Step()
@@ -515,14 +560,6 @@ func TestReproducible(t *testing.T) {
 			t.Errorf("%s: different seeds gave identical chains", name)
 		}
 	}
-}
-
-func int8Str(x []int8) []byte {
-	b := make([]byte, len(x))
-	for i, v := range x {
-		b[i] = byte(v)
-	}
-	return b
 }
 
 // TestNoAllocs checks that Step does not allocate.
@@ -540,6 +577,9 @@ func TestNoAllocs(t *testing.T) {
 		func() (Sampler, error) { return NewWolff(m, 2.3, src) },
 		func() (Sampler, error) { return NewWolff(mn, 2.3, src) },
 		func() (Sampler, error) { return NewSwendsenWang(m, 2.3, src) },
+		func() (Sampler, error) { return NewMSC(m, 2.3, src) },
+		func() (Sampler, error) { return NewMultispin(m, 2.3, src) },
+		func() (Sampler, error) { return newMSCWorkers(mustSquareIsing(t, 16), 2.3, src, 2) },
 	} {
 		s, err := mk()
 		if err != nil {
@@ -569,11 +609,12 @@ func TestSetConfig(t *testing.T) {
 	hb, _ := NewHeatBath(m, 2, src)
 	w, _ := NewWolff(m, 2, src)
 	sw, _ := NewSwendsenWang(m, 2, src)
-	for _, s := range []setter{met, hb, w, sw} {
+	msc, _ := NewMSC(m, 2, src)
+	for _, s := range []setter{met, hb, w, sw, msc} {
 		if err := s.SetConfig(up); err != nil {
 			t.Fatalf("%T: %v", s, err)
 		}
-		if string(int8Str(s.Config())) != string(int8Str(up)) {
+		if !slices.Equal(s.Config(), up) {
 			t.Errorf("%T: SetConfig did not set", s)
 		}
 		up[0] = -1 // the sampler keeps a copy
@@ -591,7 +632,8 @@ func TestSetConfig(t *testing.T) {
 		}
 	}
 	// hot start: values are allowed states, not all equal
-	for _, s := range []Sampler{mustSampler(NewMetropolis(mustSquareIsing(t, 8), 1, src)), mustSampler(NewWolff(mustSquareIsing(t, 8), 1, src))} {
+	for _, s := range []Sampler{mustSampler(NewMetropolis(mustSquareIsing(t, 8), 1, src)), mustSampler(NewWolff(mustSquareIsing(t, 8), 1, src)),
+		mustSampler(NewMSC(mustSquareIsing(t, 8), 1, src))} {
 		x := s.Config()
 		seen := map[int8]bool{}
 		for _, v := range x {

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 
+	"github.com/rsmi-go/rsmi/internal/xrand"
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
@@ -31,7 +32,7 @@ type SwendsenWang struct {
 	geom  *lattice.Geometry
 	temp  float64
 	x     []int8
-	rng   xoshiro
+	rng   xrand.Xoshiro
 
 	bi, bj []int32  // bonds with K > 0
 	pb     []uint64 // 64-bit activation thresholds
@@ -49,19 +50,19 @@ func NewSwendsenWang(m *lattice.Ising, T float64, src rand.Source) (*SwendsenWan
 		return nil, err
 	}
 	n := m.Geometry().NumDOF()
-	s := &SwendsenWang{model: m, geom: m.Geometry(), temp: T, rng: newXoshiro(src), x: make([]int8, n)}
+	s := &SwendsenWang{model: m, geom: m.Geometry(), temp: T, rng: xrand.New(src), x: make([]int8, n)}
 	s.bi = make([]int32, len(g.bonds))
 	s.bj = make([]int32, len(g.bonds))
 	s.pb = make([]uint64, len(g.bonds))
 	for k, b := range g.bonds {
 		s.bi[k], s.bj[k] = b.I, b.J
-		s.pb[k] = threshold64(-math.Expm1(-2 * b.K / T))
+		s.pb[k] = xrand.Threshold64(-math.Expm1(-2 * b.K / T))
 	}
 	s.parent = make([]int32, n)
 	s.flip = make([]uint64, (n+63)/64)
 	s.active = make([]uint64, (len(g.bonds)+63)/64)
 	for i := range s.x {
-		s.x[i] = int8(2*(s.rng.next()>>63)) - 1
+		s.x[i] = int8(2*(s.rng.Uint64()>>63)) - 1
 	}
 	return s, nil
 }
@@ -95,7 +96,7 @@ func (s *SwendsenWang) Step() {
 		hi := min(lo+64, len(bi))
 		var word uint64
 		for k := lo; k < hi; k++ {
-			a := b2u(x[bi[k]] == x[bj[k]]) & b2u(r.next() < pb[k])
+			a := b2u(x[bi[k]] == x[bj[k]]) & b2u(r.Uint64() < pb[k])
 			word |= uint64(a) << uint(k-lo)
 		}
 		active[w] = word
@@ -114,7 +115,7 @@ func (s *SwendsenWang) Step() {
 		}
 	}
 	for k := range s.flip {
-		s.flip[k] = r.next()
+		s.flip[k] = r.Uint64()
 	}
 	// Roots are the smallest index of their cluster, so in increasing order
 	// parent[p] is already the root of p for every p < i.

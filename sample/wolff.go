@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/rsmi-go/rsmi/internal/xrand"
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
@@ -21,9 +22,13 @@ import (
 // Step is a fraction of a sweep; compare algorithms per flipped spin.
 //
 // Random numbers come from a local xoshiro256** generator seeded with four
-// draws from src (the same seeded src gives the same chain). One 64-bit
-// number is drawn for every bond examined, aligned or not, which keeps the
-// growth loop free of unpredictable branches. Neighbours come from an int32
+// draws from src (the same seeded src gives the same chain). A random number
+// is drawn for every bond examined, aligned or not, which keeps the growth
+// loop free of unpredictable branches. When every bond has the same
+// probability (the nearest-neighbour model, any uniform pair model) each
+// 64-bit word decides two bonds, one per 32-bit half, against p rounded to a
+// multiple of 2⁻³² (as the Metropolis fast path); otherwise each bond draws
+// a 64-bit word, exact to 2⁻⁶⁴. Neighbours come from an int32
 // adjacency table, except for the nearest-neighbour model on a 2D lattice,
 // whose neighbours are computed by wrapping (a smaller working set on large
 // lattices). The initial configuration is a random hot start; use SetConfig
@@ -38,13 +43,13 @@ type Wolff struct {
 	geom  *lattice.Geometry
 	temp  float64
 	x     []int8
-	rng   xoshiro
+	rng   xrand.Xoshiro
 
 	start  []int32  // CSR: bonds of site i are adj[start[i]:start[i+1]]
 	adj    []int32  // neighbour of each half-bond
 	padd   []uint64 // 64-bit threshold of each half-bond
 	z      int      // > 0: every site has z half-bonds with the same threshold
-	p      uint64   // that threshold
+	p32    uint64   // then its 32-bit version (uniform and 2D paths)
 	lx, ly int32    // > 0: 2D nearest-neighbour lattice, neighbours computed
 	stack  []int32  // n+1 entries: the cluster, pushed without a branch
 	last   int
@@ -92,7 +97,7 @@ func NewWolff(m *lattice.Ising, T float64, src rand.Source) (*Wolff, error) {
 		return nil, err
 	}
 	n := m.Geometry().NumDOF()
-	w := &Wolff{model: m, geom: m.Geometry(), temp: T, rng: newXoshiro(src), x: make([]int8, n)}
+	w := &Wolff{model: m, geom: m.Geometry(), temp: T, rng: xrand.New(src), x: make([]int8, n)}
 	deg := make([]int32, n+1)
 	for _, b := range g.bonds {
 		deg[b.I]++
@@ -105,8 +110,13 @@ func NewWolff(m *lattice.Ising, T float64, src rand.Source) (*Wolff, error) {
 	w.adj = make([]int32, w.start[n])
 	w.padd = make([]uint64, w.start[n])
 	fill := append([]int32(nil), w.start[:n]...)
-	for _, b := range g.bonds {
-		p := threshold64(-math.Expm1(-2 * b.K / T))
+	var prob0 float64 // activation probability of the first bond
+	for k, b := range g.bonds {
+		prob := -math.Expm1(-2 * b.K / T)
+		if k == 0 {
+			prob0 = prob
+		}
+		p := xrand.Threshold64(prob)
 		w.adj[fill[b.I]], w.padd[fill[b.I]] = b.J, p
 		fill[b.I]++
 		w.adj[fill[b.J]], w.padd[fill[b.J]] = b.I, p
@@ -123,17 +133,17 @@ func NewWolff(m *lattice.Ising, T float64, src rand.Source) (*Wolff, error) {
 			uniform = uniform && q == p
 		}
 		if uniform {
-			w.z, w.p = z, p
+			w.z, w.p32 = z, xrand.Threshold32(prob0)
 		}
 	}
 	if J, ok := nearestNeighborJ(m); ok && J > 0 && m.Lattice().Dim() == 2 {
 		ext := m.Lattice().Extents()
 		w.lx, w.ly = int32(ext[0]), int32(ext[1])
-		w.p = threshold64(-math.Expm1(-2 * J / T))
+		w.p32 = xrand.Threshold32(-math.Expm1(-2 * J / T))
 	}
 	w.stack = make([]int32, n+1)
 	for i := range w.x {
-		w.x[i] = int8(2*(w.rng.next()>>63)) - 1
+		w.x[i] = int8(2*(w.rng.Uint64()>>63)) - 1
 	}
 	return w, nil
 }
@@ -145,7 +155,7 @@ func (w *Wolff) Step() {
 	if len(stack) != len(x)+1 {
 		panic("sample: Wolff state corrupted")
 	}
-	i0 := int32(r.intn(len(x)))
+	i0 := int32(r.Intn(len(x)))
 	s0 := x[i0]
 	x[i0] = -s0
 	stack[0] = i0
@@ -153,14 +163,17 @@ func (w *Wolff) Step() {
 	if w.lx > 0 {
 		size = w.grow2D(&r, s0, size)
 	} else if z := w.z; z > 0 {
-		p, adj := w.p, w.adj
+		p, adj := w.p32, w.adj
 		for top := 0; top < size; top++ {
 			k := int(stack[top])
-			for _, y := range adj[k*z : k*z+z] {
-				a := b2u(x[y] == s0) & b2u(r.next() < p)
-				x[y] *= int8(1 - 2*a)
-				stack[size] = y
-				size += int(a)
+			nb := adj[k*z : k*z+z]
+			for e := 0; e+1 < len(nb); e += 2 {
+				u := r.Uint64()
+				size = wolffBond(x, stack, size, nb[e], s0, u&0xFFFFFFFF < p)
+				size = wolffBond(x, stack, size, nb[e+1], s0, u>>32 < p)
+			}
+			if z&1 != 0 {
+				size = wolffBond(x, stack, size, nb[z-1], s0, r.Uint64()&0xFFFFFFFF < p)
 			}
 		}
 	} else {
@@ -170,7 +183,7 @@ func (w *Wolff) Step() {
 			lo, hi := start[k], start[k+1]
 			nb, pb := adj[lo:hi], padd[lo:hi]
 			for e, y := range nb {
-				a := b2u(x[y] == s0) & b2u(r.next() < pb[e])
+				a := b2u(x[y] == s0) & b2u(r.Uint64() < pb[e])
 				x[y] *= int8(1 - 2*a)
 				stack[size] = y
 				size += int(a)
@@ -183,10 +196,12 @@ func (w *Wolff) Step() {
 
 // grow2D grows the cluster on an Lx × Ly torus with nearest-neighbour
 // bonds, computing the four neighbours by wrapping instead of reading a
-// table (which keeps the working set small on large lattices).
-func (w *Wolff) grow2D(rp *xoshiro, s0 int8, size int) int {
+// table (which keeps the working set small on large lattices). Each 64-bit
+// random word decides two bonds, one per 32-bit half, against the 32-bit
+// threshold p32.
+func (w *Wolff) grow2D(rp *xrand.Xoshiro, s0 int8, size int) int {
 	r := *rp
-	x, stack, p := w.x, w.stack, w.p
+	x, stack, p := w.x, w.stack, w.p32
 	lx, ly := w.lx, w.ly
 	n := lx * ly
 	ulx := uint32(lx)
@@ -207,15 +222,25 @@ func (w *Wolff) grow2D(rp *xoshiro, s0 int8, size int) int {
 		if j == lx-1 {
 			rt = k - lx + 1
 		}
-		for _, y := range [4]int32{up, dn, lf, rt} {
-			a := b2u(x[y] == s0) & b2u(r.next() < p)
-			x[y] *= int8(1 - 2*a)
-			stack[size] = y
-			size += int(a)
-		}
+		u := r.Uint64()
+		size = wolffBond(x, stack, size, up, s0, u&0xFFFFFFFF < p)
+		size = wolffBond(x, stack, size, dn, s0, u>>32 < p)
+		u = r.Uint64()
+		size = wolffBond(x, stack, size, lf, s0, u&0xFFFFFFFF < p)
+		size = wolffBond(x, stack, size, rt, s0, u>>32 < p)
 	}
 	*rp = r
 	return size
+}
+
+// wolffBond adds site y to the cluster if it is aligned with the cluster's
+// old spin s0 and the bond's random test passed (ok): it flips y and pushes
+// it, without a branch, and returns the new cluster size.
+func wolffBond(x []int8, stack []int32, size int, y int32, s0 int8, ok bool) int {
+	a := b2u(x[y] == s0) & b2u(ok)
+	x[y] *= int8(1 - 2*a)
+	stack[size] = y
+	return size + int(a)
 }
 
 // LastClusterSize returns the number of spins flipped by the last Step (0

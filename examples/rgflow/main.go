@@ -330,8 +330,8 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		t0, c0 := time.Now(), cpuSeconds()
 		bar := cli.NewBar(label)
 		defer bar.Done()
-		res, err := exponent.MCRG(ctx, ds, lat, &exponent.MCRGOptions{Rule: r, Levels: levels, Even: even, Odd: odd,
-			Blocks: c.blocks, Src: rand.NewPCG(c.seed, stream), Progress: bar.Update})
+		res, err := exponent.MCRG(ctx, ds, lat, rand.NewPCG(c.seed, stream), &exponent.MCRGOptions{Rule: r, Levels: levels, Even: even, Odd: odd,
+			Blocks: c.blocks, Progress: bar.Progress})
 		bar.Done()
 		lap(label, t0, c0)
 		return res, err

@@ -10,9 +10,10 @@
 //
 // Models: ising1d, ising2d, ising3d (nearest-neighbour coupling -J), dimer
 // (close-packed dimers with aligned-plaquette interaction -V). Samplers:
-// metropolis, heatbath, wolff, sw (Swendsen–Wang), multispin (64 replicas
-// coded in the bits of machine words, 2D and 3D, even L) for Ising; loop for
-// dimers.
+// metropolis, heatbath, wolff, sw (Swendsen–Wang), msc (one lattice
+// multi-spin coded, 64 sites per machine word, 2D and 3D, even L), multispin
+// (64 replicas coded in the bits of machine words, 2D and 3D, even L) for
+// Ising; loop for dimers.
 // -every is the number of sampler steps between stored samples: sweeps for
 // metropolis, heatbath and sw, clusters for wolff, loops for the dimer loop
 // sampler; 0 chooses about one sweep's worth of work (sample.PilotEvery: a
@@ -88,7 +89,7 @@ func main() {
 		J       = flag.Float64("J", 1, "Ising nearest-neighbour coupling (J > 0 ferromagnetic)")
 		V       = flag.Float64("V", 0, "dimer aligned-plaquette interaction per flippable plaquette (V < 0 favours columnar order)")
 		noise   = flag.Bool("noise", false, "dimers: add noise spins on sites and faces (as in the RSMI paper)")
-		smp     = flag.String("sampler", "", "sampler: metropolis, heatbath, wolff, sw, multispin (Ising; multispin stores 64 independent replicas per step) or loop (dimers); default wolff for Ising, loop for dimers")
+		smp     = flag.String("sampler", "", "sampler: metropolis, heatbath, wolff, sw, msc, multispin (Ising; msc and multispin need even L; multispin stores 64 independent replicas per step) or loop (dimers); default wolff for Ising, loop for dimers")
 		burn    = flag.Int("sweeps", 0, "burn-in steps per chain before the first stored sample (0: 20 × every, at least 4·L² sweeps for local samplers, plus N/4 clusters for wolff)")
 		every   = flag.Int("every", 0, "sampler steps between stored samples (0: about one sweep)")
 		n       = flag.Int("n", 2000, "number of samples in total (split over chains)")
@@ -205,6 +206,8 @@ func runIsing(ctx context.Context, c config) (*summary, error) {
 		factory = func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, c.T, src) }
 	case "sw":
 		factory = func(src rand.Source) (sample.Sampler, error) { return sample.NewSwendsenWang(m, c.T, src) }
+	case "msc":
+		factory = func(src rand.Source) (sample.Sampler, error) { return sample.NewMSC(m, c.T, src) }
 	case "multispin":
 		factory = func(src rand.Source) (sample.Sampler, error) { return sample.NewMultispin(m, c.T, src) }
 		if c.n%(c.chains*sample.MultispinReplicas) != 0 {
@@ -212,7 +215,7 @@ func runIsing(ctx context.Context, c config) (*summary, error) {
 		}
 		c.replicas = sample.MultispinReplicas
 	default:
-		return nil, fmt.Errorf("unknown -sampler %q for %s (want metropolis, heatbath, wolff, sw or multispin)", c.sampler, c.model)
+		return nil, fmt.Errorf("unknown -sampler %q for %s (want metropolis, heatbath, wolff, sw, msc or multispin)", c.sampler, c.model)
 	}
 	if c.every == 0 {
 		if c.every, err = pilotEvery(ctx, factory, c.seed, nil); err != nil {
@@ -269,7 +272,7 @@ func collect(ctx context.Context, c config, factory sample.Factory) (*sample.Dat
 	if burn == 0 {
 		burn = 20 * c.every
 		switch c.sampler {
-		case "metropolis", "heatbath", "multispin":
+		case "metropolis", "heatbath", "msc", "multispin":
 			// local updates relax slowly near T_c (z ≈ 2.17 in 2D)
 			burn = max(burn, 4*c.L*c.L)
 		case "wolff":
