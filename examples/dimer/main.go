@@ -8,7 +8,7 @@
 //
 // Usage:
 //
-//	go run ./examples/dimer                       # L=32, InfoNCE, nh=2, filters.png
+//	go run ./examples/dimer                       # L=32, InfoNCE, nh=2, dimer_filters.png
 //	go run ./examples/dimer -steps 10000 -seeds 3 -json
 //	go run ./examples/dimer -V -1 -Ts 0.4,0.6,0.8,1.0 -nh 2   # interacting: MI against T
 //	go run ./examples/dimer -data dimers.npy      # samples from examples/sample
@@ -31,9 +31,16 @@
 // with -estimator proxy, the paper's RBM cumulant proxy (its value is a
 // proxy, not the MI; the weight norm is then fixed by -norm, default 2).
 //
-// The figure (-out, default dimer_filters.png) shows each hidden unit's
-// weights at their doubled-grid coordinates: links at link positions, noise
-// spins at sites and faces. With -json one line is printed on stdout:
+// The figure dimer_filters.png (in -outdir) shows each hidden unit's
+// weights at their doubled-grid coordinates, each cell marked as a site, a
+// right link, an up link or a face: links at link positions, noise spins at
+// sites and faces; with -Ts it is dimer_filters_T<T>.png per temperature,
+// and dimer_mi_T.png shows the MI against T.
+// Progress lines (stage, done/total, rate, ETA) go to stderr at least every
+// few seconds; -q silences them and the text summary. -outdir is checked
+// before anything is computed, and the program takes flags only. The
+// README gives the run time and memory at the defaults. With -json one
+// line is printed on stdout:
 //
 //	{"estimator","weights":[[..]],"efield_fraction":[..],"noise_fraction":[..],
 //	 "efield_angle_deg":x,"mi_bits":x}
@@ -51,14 +58,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
-	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
-	"github.com/rsmi-go/rsmi/examples/internal/learn"
 	"github.com/rsmi-go/rsmi/examples/internal/plots"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
@@ -97,9 +104,10 @@ type config struct {
 	pstride             int
 	steps, seeds, batch int
 	lr, norm, tauEnd    float64
-	out                 string
-	verbose             bool
+	outdir              string // figures' directory; "": no figures
+	quiet               bool
 	ck                  *cli.Checkpoint // -checkpoint/-resume; nil: none
+	stderr              io.Writer       // progress and summary; nil: os.Stderr
 }
 
 func main() {
@@ -128,46 +136,50 @@ func main() {
 	flag.Float64Var(&c.lr, "lr", 0.01, "filter learning rate (Adam)")
 	flag.Float64Var(&c.tauEnd, "tau-end", 0.3, "InfoNCE: final relaxed-Bernoulli temperature (the dimer filters saturate, so 0.3 is close to hard units and trains more reliably than the library default 0.05)")
 	flag.Float64Var(&c.norm, "norm", 0, "fix every unit's weight norm (0: free for infonce, 2 for proxy)")
-	flag.StringVar(&c.out, "out", "dimer_filters.png", "filter heatmap PNG (empty: none)")
+	flag.StringVar(&c.outdir, "outdir", ".", "directory for the PNG figures (empty: no figures)")
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
-	flag.BoolVar(&c.verbose, "v", false, "print the summary as text on stderr as well")
+	flag.BoolVar(&c.quiet, "q", false, "no progress lines or text summary on stderr")
 	c.ck = cli.CheckpointFlags()
+	cli.Usage("dimer learns the RSMI filters of close-packed dimers on the square lattice: the two components of the electric field (paper Fig. 4).")
 	flag.Parse()
-	if err := c.ck.Validate(); err != nil {
+	var errT error
+	c.Ts, errT = temperatures(ts)
+	if err := errors.Join(cli.NoArgs(), c.ck.Validate(), errT, cli.Outdir(c.outdir)); err != nil {
 		cli.Fatal(err)
-	}
-	if ts != "" {
-		for _, f := range strings.Split(ts, ",") {
-			t, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if err != nil {
-				cli.Fatal(fmt.Errorf("-Ts: %v", err))
-			}
-			c.Ts = append(c.Ts, t)
-		}
 	}
 	symSet := false
 	flag.Visit(func(f *flag.Flag) { symSet = symSet || f.Name == "sym" })
 	if !symSet && c.V != 0 {
 		c.sym = true
 	}
-	s := cli.Main(func(ctx context.Context) (*summary, error) { return run(ctx, c) }, *asJSON)
-	if !*asJSON || c.verbose {
-		printText(s)
-	}
+	cli.Main(func(ctx context.Context) (*summary, error) { return run(ctx, c) }, *asJSON)
 }
 
-func printText(s *summary) {
-	w := os.Stderr
-	fmt.Fprintf(w, "dimers L=%d V=%g T=%g, %d samples, %d pairs, estimator %s, %d steps\n", s.L, s.V, s.T, s.N, s.Pairs, s.Estimator, s.Steps)
-	fmt.Fprintf(w, "  MI per seed (bits): %.4f; kept seed %d: %.4f bits\n", s.SeedMI, s.Seed, s.MI)
+// temperatures parses the -Ts list (nil for an empty one).
+func temperatures(ts string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.FieldsFunc(ts, func(r rune) bool { return r == ',' }) {
+		t, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return nil, fmt.Errorf("-Ts: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// printText writes the text summary.
+func printText(rep *cli.Reporter, s *summary) {
+	rep.Logf("dimers L=%d V=%g T=%g, %d samples, %d pairs, estimator %s, %d steps\n", s.L, s.V, s.T, s.N, s.Pairs, s.Estimator, s.Steps)
+	rep.Logf("  MI per seed (bits): %.4f; kept seed %d: %.4f bits\n", s.SeedMI, s.Seed, s.MI)
 	for j := range s.EFieldFraction {
-		fmt.Fprintf(w, "  unit %d: E-field fraction %.3f, noise fraction %.4f\n", j, s.EFieldFraction[j], s.NoiseFraction[j])
+		rep.Logf("  unit %d: E-field fraction %.3f, noise fraction %.4f\n", j+1, s.EFieldFraction[j], s.NoiseFraction[j])
 	}
 	if len(s.EFieldFraction) > 1 {
-		fmt.Fprintf(w, "  angle between units in the (E_x, E_y) plane: %.1f°\n", s.EFieldAngle)
+		rep.Logf("  angle between units in the (E_x, E_y) plane: %.1f°\n", s.EFieldAngle)
 	}
 	for _, p := range s.MIvsT {
-		fmt.Fprintf(w, "  T = %-6g MI = %.4f bits\n", p[0], p[1])
+		rep.Logf("  T = %-6g MI = %.4f bits\n", p[0], p[1])
 	}
 }
 
@@ -182,12 +194,16 @@ func run(ctx context.Context, c config) (*summary, error) {
 	if temps == nil {
 		temps = []float64{c.T}
 	}
+	rep := cli.NewReporterTo(c.stderr, c.quiet)
+	defer rep.Close()
+	rep.Logf("close-packed dimers, L = %d, V = %g: %d samples from %d loop-algorithm chains, estimator %s, %d hidden units, %d×%d Adam steps\n",
+		c.L, c.V, c.n, c.chains, c.estimator, c.nh, c.seeds, c.steps)
 	var s *summary
 	var curve [][2]float64
 	for _, T := range temps {
 		c.T = T
 		var err error
-		s, err = runOne(ctx, c)
+		s, err = runOne(ctx, c, rep)
 		if err != nil {
 			return nil, err
 		}
@@ -195,22 +211,36 @@ func run(ctx context.Context, c config) (*summary, error) {
 	}
 	if c.Ts != nil {
 		s.MIvsT = curve
-		xs, ys := make([]float64, len(curve)), make([]float64, len(curve))
-		for i, p := range curve {
-			xs[i], ys[i] = p[0], p[1]
-		}
-		lim := math.Log2(float64(int(1) << c.nh))
-		if err := plots.Lines("dimer_mi_T.png", fmt.Sprintf("dimers V=%g, L=%d, nh=%d", c.V, c.L, c.nh), "T", "I(H:E) [bits]",
-			[]plots.Series{{Name: c.estimator, X: xs, Y: ys, Points: true},
-				{Name: fmt.Sprintf("log2(%d)", 1<<c.nh), X: []float64{xs[0], xs[len(xs)-1]}, Y: []float64{lim, lim}}}); err != nil {
+		if err := miFigure(c, curve); err != nil {
 			return nil, err
 		}
 	}
+	rep.Close()
+	printText(rep, s)
 	return s, nil
 }
 
-func runOne(ctx context.Context, c config) (*summary, error) {
-	ds, err := dataset(ctx, c)
+// miFigure writes dimer_mi_T.png: the MI of the kept filter against T, with
+// the bound nh bits of nh binary hidden units.
+func miFigure(c config, curve [][2]float64) error {
+	if c.outdir == "" {
+		return nil
+	}
+	xs, ys := make([]float64, len(curve)), make([]float64, len(curve))
+	for i, p := range curve {
+		xs[i], ys[i] = p[0], p[1]
+	}
+	lim := float64(c.nh)
+	return plots.Lines(filepath.Join(c.outdir, "dimer_mi_T.png"), fmt.Sprintf("RSMI filters of interacting dimers, V = %g, L = %d, %d hidden units", c.V, c.L, c.nh),
+		"temperature T (units of |V|)", "mutual information I_Λ(H:E) (bits)",
+		[]plots.Series{{Name: c.estimator + " estimate", X: xs, Y: ys, Points: true},
+			plots.Ref(fmt.Sprintf("log_2 2^{%d} = %d bits (bound of %d binary units)", c.nh, c.nh, c.nh), lim, xs[0], xs[len(xs)-1])})
+}
+
+// runOne samples (or reads) the dimers at c.T, trains the filters and
+// draws them.
+func runOne(ctx context.Context, c config, rep *cli.Reporter) (*summary, error) {
+	ds, err := dataset(ctx, c, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +276,7 @@ func runOne(ctx context.Context, c config) (*summary, error) {
 	}
 	s := &summary{Estimator: c.estimator, L: L, T: c.T, V: c.V, N: ds.N, Pairs: pairs.N, Steps: c.steps}
 	// the seeds' runs train concurrently; the best by held-out MI is kept
-	res, err := trainSeeds(ctx, c, pairs)
+	res, err := trainSeeds(ctx, c, pairs, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -257,17 +287,30 @@ func runOne(ctx context.Context, c config) (*summary, error) {
 	s.Seed, s.MI = res.Best+1, res.Runs[res.Best].MI
 	an := analyse(reg, best)
 	s.Weights, s.EFieldFraction, s.NoiseFraction, s.EFieldAngle = an.weights, an.efield, an.noise, an.angle
-	if c.out != "" {
-		panels := make([]plots.Panel, c.nh)
-		for j := range panels {
-			panels[j] = plots.Panel{Title: fmt.Sprintf("unit %d (E-field %.0f%%)", j, 100*an.efield[j]), Grid: an.grids[j]}
-		}
-		title := fmt.Sprintf("RSMI filters, dimers L=%d V=%g T=%g (%s, %.3f bits)", L, c.V, c.T, c.estimator, s.MI)
-		if err := plots.Heatmaps(c.out, title, "λ", panels); err != nil {
+	if c.outdir != "" {
+		rep.Begin("figure")
+		if err := filterFigure(c, L, s, an); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// filterFigure writes dimer_filters.png: each hidden unit's weights at
+// their doubled-grid coordinates, every cell marked as what it holds.
+func filterFigure(c config, L int, s *summary, an analysis) error {
+	panels := make([]plots.Panel, c.nh)
+	for j := range panels {
+		panels[j] = plots.Panel{Title: fmt.Sprintf("hidden unit %d: %.0f%% on the E-field", j+1, 100*an.efield[j]), Grid: an.grids[j],
+			XLabel: "X (doubled grid)", YLabel: "Y (doubled grid)", Marks: an.marks}
+	}
+	title := fmt.Sprintf("RSMI filters of close-packed dimers on the doubled grid, L = %d, V = %g, T = %g\n%s estimate of I_Λ(H:E) = %.3f bits",
+		L, c.V, c.T, c.estimator, s.MI)
+	name := "dimer_filters.png"
+	if len(c.Ts) > 1 {
+		name = fmt.Sprintf("dimer_filters_T%g.png", c.T)
+	}
+	return plots.Heatmaps(filepath.Join(c.outdir, name), title, "filter weight λ_i", panels)
 }
 
 // symmetrize returns the dataset with every sample followed by its images
@@ -330,7 +373,7 @@ func symmetrize(ds *sample.Dataset) (*sample.Dataset, error) {
 
 // trainSeeds trains c.seeds filters (seed k+1 for run k) with
 // rsmi.TrainBest and keeps the one with the largest held-out MI.
-func trainSeeds(ctx context.Context, c config, pairs *rsmi.Pairs) (*rsmi.BestResult[*rsmi.Filter], error) {
+func trainSeeds(ctx context.Context, c config, pairs *rsmi.Pairs, rep *cli.Reporter) (*rsmi.BestResult[*rsmi.Filter], error) {
 	norm := c.norm
 	if c.estimator == "proxy" && norm == 0 {
 		norm = 2 // the cumulant proxy grows without bound with ‖Λ‖
@@ -348,16 +391,14 @@ func trainSeeds(ctx context.Context, c config, pairs *rsmi.Pairs) (*rsmi.BestRes
 		est, err := rsmi.NewInfoNCE(pairs, rand.NewPCG(c.seed, 200+seed), &rsmi.InfoNCEOptions{Batch: c.batch, TempEnd: c.tauEnd})
 		return est, f, err
 	}
-	progress, done := learn.Bars(fmt.Sprintf("training T=%g", c.T))
-	defer done()
 	return rsmi.TrainBest(ctx, c.seeds, trial, &rsmi.BestOptions{
 		Train:    &rsmi.TrainOptions{Steps: c.steps, LearningRate: c.lr, Norm: norm, Checkpoint: c.ck.Options(fmt.Sprintf("dimer-T%g.ckpt", c.T))},
-		Progress: progress,
+		Progress: rep.Stage(fmt.Sprintf("T = %g: training %d filters", c.T, c.seeds)),
 	})
 }
 
 // dataset loads -data or samples the dimer model with the loop algorithm.
-func dataset(ctx context.Context, c config) (*sample.Dataset, error) {
+func dataset(ctx context.Context, c config, rep *cli.Reporter) (*sample.Dataset, error) {
 	if c.data != "" {
 		return sample.LoadDataset(c.data)
 	}
@@ -372,6 +413,7 @@ func dataset(ctx context.Context, c config) (*sample.Dataset, error) {
 	if every <= 0 {
 		// pilot run on its own stream: the number of loops per sweep, fixed
 		// before sampling (as examples/sample does)
+		rep.Begin(fmt.Sprintf("T = %g: pilot run (loops per sweep)", c.T))
 		p, err := sample.NewDimerLoop(m, c.T, rand.NewPCG(c.seed, 0x9e3779b97f4a7c15))
 		if err != nil {
 			return nil, err
@@ -381,11 +423,9 @@ func dataset(ctx context.Context, c config) (*sample.Dataset, error) {
 		}
 		every = p.SweepSteps()
 	}
-	bar := cli.NewBar(fmt.Sprintf("sampling T=%g", c.T))
-	defer bar.Done()
 	return sample.Collect(ctx, func(src rand.Source) (sample.Sampler, error) {
 		return sample.NewDimerLoop(m, c.T, src)
-	}, sample.Plan{Chains: c.chains, BurnIn: 50 * every, Every: every, PerChain: c.n / c.chains, Progress: bar.Progress}, rand.NewPCG(c.seed, 1))
+	}, sample.Plan{Chains: c.chains, BurnIn: 50 * every, Every: every, PerChain: c.n / c.chains, Progress: rep.Stage(fmt.Sprintf("T = %g: sampling", c.T))}, rand.NewPCG(c.seed, 1))
 }
 
 type analysis struct {
@@ -393,6 +433,7 @@ type analysis struct {
 	efield, noise []float64
 	angle         float64
 	grids         [][][]float64
+	marks         []plots.Marks // the cells of the block by kind, for the figure
 }
 
 // analyse projects each hidden unit's weights on the staggered link patterns
@@ -428,6 +469,8 @@ func analyse(r *rsmi.Regions, f *rsmi.Filter) analysis {
 			isNoise[i] = true
 		}
 	}
+	var a analysis
+	a.marks = cellMarks(X, Y)
 	normalize := func(p []float64) {
 		var s float64
 		for _, x := range p {
@@ -439,7 +482,6 @@ func analyse(r *rsmi.Regions, f *rsmi.Filter) analysis {
 	}
 	normalize(ex)
 	normalize(ey)
-	var a analysis
 	proj := make([][2]float64, f.NH)
 	for j := 0; j < f.NH; j++ {
 		w := f.W[j*f.NV : (j+1)*f.NV]
@@ -475,4 +517,27 @@ func analyse(r *rsmi.Regions, f *rsmi.Filter) analysis {
 		}
 	}
 	return a
+}
+
+// cellMarks sorts the block's cells at doubled-grid coordinates (X[i],
+// Y[i]) by kind: sites (X, Y even), right links (X odd), up links (Y odd)
+// and faces (both odd); kinds with no cell are left out.
+func cellMarks(X, Y []int) []plots.Marks {
+	marks := []plots.Marks{
+		{Name: "site (noise spin)", Glyph: plots.Dot},
+		{Name: "right link (dimer)", Glyph: plots.HBar},
+		{Name: "up link (dimer)", Glyph: plots.VBar},
+		{Name: "face (noise spin)", Glyph: plots.Square},
+	}
+	for i := range X {
+		k := X[i]%2 + 2*(Y[i]%2)
+		marks[k].Cells = append(marks[k].Cells, [2]int{X[i], Y[i]})
+	}
+	var out []plots.Marks
+	for _, m := range marks {
+		if len(m.Cells) > 0 {
+			out = append(out, m)
+		}
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rsmi-go/rsmi/examples/internal/maintest"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
 )
@@ -15,7 +16,21 @@ import (
 // spins (a 32×32 doubled grid), 200 samples, two seeds of 150 InfoNCE steps.
 func small() config {
 	return config{L: 16, T: 1, noise: true, n: 200, chains: 2, seed: 1, estimator: "infonce", nh: 2,
-		block: 8, buffer: 4, env: 4, pstride: 4, steps: 150, seeds: 2, batch: 64, lr: 0.01, tauEnd: 0.3}
+		block: 8, buffer: 4, env: 4, pstride: 4, steps: 150, seeds: 2, batch: 64, lr: 0.01, tauEnd: 0.3, quiet: true}
+}
+
+func TestMain(m *testing.M) { maintest.Main(m, main) }
+
+// TestConventions runs the program as a user does: -h, a positional
+// argument, an unwritable -outdir, and a small run with -json, with and
+// without -q (see maintest.Check), whose progress lines name every stage.
+func TestConventions(t *testing.T) {
+	maintest.Check(t, maintest.Conventions{
+		Usage:  "dimer learns the RSMI filters of close-packed dimers",
+		Outdir: "-outdir",
+		Small:  []string{"-L", "8", "-n", "100", "-block", "4", "-buffer", "2", "-env", "2", "-pstride", "1", "-steps", "40", "-batch", "32"},
+		Stages: []string{"T = 1: pilot run", "T = 1: sampling: sample.Collect", "T = 1: training 2 filters: rsmi.TrainBest  80/80", "figure", "angle between units"},
+	})
 }
 
 // TestRunSmall runs the whole pipeline at a small size and checks the
@@ -153,6 +168,19 @@ func TestAnalyse(t *testing.T) {
 			f.W = append(f.W, u...)
 		}
 		a := analyse(reg, f)
+		if len(a.marks) != 4 {
+			t.Fatalf("%d kinds of cells marked, want 4 (site, right link, up link, face)", len(a.marks))
+		}
+		for k, m := range a.marks {
+			if len(m.Cells) != nv/4 {
+				t.Errorf("%s: %d cells, want %d", m.Name, len(m.Cells), nv/4)
+			}
+			for _, xy := range m.Cells {
+				if xy[0]%2+2*(xy[1]%2) != k {
+					t.Errorf("%s: cell %v is of another kind", m.Name, xy)
+				}
+			}
+		}
 		for j := range tc.units {
 			if math.Abs(a.efield[j]-tc.efield[j]) > 1e-12 || math.Abs(a.noise[j]-tc.noise[j]) > 1e-12 {
 				t.Errorf("%s: unit %d: E-field fraction %v, noise fraction %v; want %v, %v", tc.name, j, a.efield[j], a.noise[j], tc.efield[j], tc.noise[j])

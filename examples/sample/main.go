@@ -26,8 +26,11 @@
 // energy and specific heat per degree of freedom (per site for dimers), errors
 // one standard error from binning; dimers report "flippable" (fraction of
 // flippable plaquettes) and "winding" [Wx, Wy] averages instead of the
-// magnetization moments. A progress bar is drawn on stderr for runs longer
-// than a second.
+// magnetization moments. Progress lines (stage, done/total, rate, ETA) go
+// to stderr at least every few seconds, followed by a text summary; -q
+// silences both. The directory of -out is checked before anything is
+// computed, and the program takes flags only. The README gives the run time
+// and memory at the defaults.
 //
 // Sharded sampling: -shard K makes this run shard K of a larger job. Its
 // chains are seeded from sample.ShardSource(-seed, K) instead of the
@@ -51,11 +54,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strings"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
@@ -83,30 +87,35 @@ type summary struct {
 
 func main() {
 	var (
-		model   = flag.String("model", "ising2d", "model: ising1d, ising2d, ising3d or dimer")
-		L       = flag.Int("L", 32, "linear size (sites per axis)")
-		T       = flag.Float64("T", 2.269185, "temperature (units of J; for dimers units of |V| or 1)")
-		J       = flag.Float64("J", 1, "Ising nearest-neighbour coupling (J > 0 ferromagnetic)")
-		V       = flag.Float64("V", 0, "dimer aligned-plaquette interaction per flippable plaquette (V < 0 favours columnar order)")
-		noise   = flag.Bool("noise", false, "dimers: add noise spins on sites and faces (as in the RSMI paper)")
-		smp     = flag.String("sampler", "", "sampler: metropolis, heatbath, wolff, sw, msc, multispin (Ising; msc and multispin need even L; multispin stores 64 independent replicas per step) or loop (dimers); default wolff for Ising, loop for dimers")
-		burn    = flag.Int("sweeps", 0, "burn-in steps per chain before the first stored sample (0: 20 × every, at least 4·L² sweeps for local samplers, plus N/4 clusters for wolff)")
-		every   = flag.Int("every", 0, "sampler steps between stored samples (0: about one sweep)")
-		n       = flag.Int("n", 2000, "number of samples in total (split over chains)")
-		chains  = flag.Int("chains", 2, "independent chains run in parallel")
-		seed    = flag.Uint64("seed", 1, "random seed")
-		out     = flag.String("out", "", "write the samples to this .npy file (and a .geom.json sidecar)")
-		asJSON  = flag.Bool("json", false, "print one JSON summary line on stdout")
-		verbose = flag.Bool("v", false, "print the summary as text on stderr as well")
-		shard   = flag.Int("shard", -1, "run shard K ≥ 0 of a sharded job: chains seeded from sample.ShardSource(-seed, K)")
-		merge   = flag.String("merge", "", "comma-separated .npy files (shards) to merge instead of sampling; use the shards' model flags")
-		data    = flag.String("data", "", "summarize the samples in this .npy file instead of sampling (same as -merge with one file)")
+		model  = flag.String("model", "ising2d", "model: ising1d, ising2d, ising3d or dimer")
+		L      = flag.Int("L", 32, "linear size (sites per axis)")
+		T      = flag.Float64("T", 2.269185, "temperature (units of J; for dimers units of |V| or 1)")
+		J      = flag.Float64("J", 1, "Ising nearest-neighbour coupling (J > 0 ferromagnetic)")
+		V      = flag.Float64("V", 0, "dimer aligned-plaquette interaction per flippable plaquette (V < 0 favours columnar order)")
+		noise  = flag.Bool("noise", false, "dimers: add noise spins on sites and faces (as in the RSMI paper)")
+		smp    = flag.String("sampler", "", "sampler: metropolis, heatbath, wolff, sw, msc, multispin (Ising; msc and multispin need even L; multispin stores 64 independent replicas per step) or loop (dimers); default wolff for Ising, loop for dimers")
+		burn   = flag.Int("sweeps", 0, "burn-in steps per chain before the first stored sample (0: 20 × every, at least 4·L² sweeps for local samplers, plus N/4 clusters for wolff)")
+		every  = flag.Int("every", 0, "sampler steps between stored samples (0: about one sweep)")
+		n      = flag.Int("n", 2000, "number of samples in total (split over chains)")
+		chains = flag.Int("chains", 2, "independent chains run in parallel")
+		seed   = flag.Uint64("seed", 1, "random seed")
+		out    = flag.String("out", "", "write the samples to this .npy file (and a .geom.json sidecar)")
+		asJSON = flag.Bool("json", false, "print one JSON summary line on stdout")
+		quiet  = flag.Bool("q", false, "no progress lines or text summary on stderr")
+		shard  = flag.Int("shard", -1, "run shard K ≥ 0 of a sharded job: chains seeded from sample.ShardSource(-seed, K)")
+		merge  = flag.String("merge", "", "comma-separated .npy files (shards) to merge instead of sampling; use the shards' model flags")
+		data   = flag.String("data", "", "summarize the samples in this .npy file instead of sampling (same as -merge with one file)")
 	)
+	cli.Usage("sample draws Monte Carlo configurations of the Ising models and of dimers, prints observables with error bars and writes the samples as .npy.")
 	flag.Parse()
 	c := config{model: *model, L: *L, T: *T, J: *J, V: *V, noise: *noise, sampler: *smp, burn: *burn, every: *every,
-		n: *n, chains: *chains, replicas: 1, seed: *seed, out: *out, sharded: *shard != -1, shard: *shard}
+		n: *n, chains: *chains, replicas: 1, seed: *seed, out: *out, sharded: *shard != -1, shard: *shard, quiet: *quiet}
+	var errMD error
 	if *merge != "" && *data != "" {
-		cli.Fatal(fmt.Errorf("-data and -merge exclude each other"))
+		errMD = errors.New("-data and -merge exclude each other")
+	}
+	if err := errors.Join(cli.NoArgs(), errMD, cli.OutFile("-out", c.out)); err != nil {
+		cli.Fatal(err)
 	}
 	if *merge != "" {
 		c.merge = strings.Split(*merge, ",")
@@ -114,10 +123,7 @@ func main() {
 	if *data != "" {
 		c.merge = []string{*data}
 	}
-	s := cli.Main(func(ctx context.Context) (*summary, error) { return run(ctx, c) }, *asJSON)
-	if !*asJSON || *verbose {
-		printText(s)
-	}
+	cli.Main(func(ctx context.Context) (*summary, error) { return run(ctx, c) }, *asJSON)
 }
 
 type config struct {
@@ -135,28 +141,43 @@ type config struct {
 	shard          int
 	merge          []string // files to merge instead of sampling (-merge)
 	nsites         int      // sites of the lattice (for the Wolff burn-in)
+	quiet          bool
+	stderr         io.Writer     // progress and summary; nil: os.Stderr
+	rep            *cli.Reporter // set by run
 }
 
-func printText(s *summary) {
-	w := os.Stderr
-	if s != nil {
-		fmt.Fprintf(w, "%s L=%d T=%g sampler=%s n=%d\n", s.Model, s.L, s.T, s.Sampler, s.N)
-		fmt.Fprintf(w, "  energy per dof  %.6f ± %.6f\n", s.Energy, s.EnergyErr)
-		fmt.Fprintf(w, "  specific heat   %.5f\n", s.SpecificHeat)
-		if s.M2 != nil {
-			fmt.Fprintf(w, "  <m²> %.5f  <|m|> %.5f  Binder %.5f\n", *s.M2, *s.AbsM, *s.Binder)
-		}
-		if s.Flippable != nil {
-			fmt.Fprintf(w, "  flippable %.5f  winding (%.3f, %.3f)\n", *s.Flippable, s.Winding[0], s.Winding[1])
-		}
-		fmt.Fprintf(w, "  tau_int (energy, in stored samples) %.2f\n", s.TauInt)
-		if s.Out != "" {
-			fmt.Fprintf(w, "  wrote %s\n", s.Out)
-		}
+// printText writes the text summary.
+func printText(rep *cli.Reporter, s *summary) {
+	rep.Logf("%s L=%d T=%g sampler=%s n=%d\n", s.Model, s.L, s.T, s.Sampler, s.N)
+	rep.Logf("  energy per dof  %.6f ± %.6f\n", s.Energy, s.EnergyErr)
+	rep.Logf("  specific heat   %.5f\n", s.SpecificHeat)
+	if s.M2 != nil {
+		rep.Logf("  <m²> %.5f  <|m|> %.5f  Binder %.5f\n", *s.M2, *s.AbsM, *s.Binder)
+	}
+	if s.Flippable != nil {
+		rep.Logf("  flippable %.5f  winding (%.3f, %.3f)\n", *s.Flippable, s.Winding[0], s.Winding[1])
+	}
+	rep.Logf("  tau_int (energy, in stored samples) %.2f\n", s.TauInt)
+	if s.Out != "" {
+		rep.Logf("  wrote %s\n", s.Out)
 	}
 }
 
+// run checks the flags, samples (or merges) and summarizes, reporting
+// progress on c.stderr.
 func run(ctx context.Context, c config) (*summary, error) {
+	c.rep = cli.NewReporterTo(c.stderr, c.quiet)
+	defer c.rep.Close()
+	s, err := sampleAndSummarize(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	c.rep.Close()
+	printText(c.rep, s)
+	return s, nil
+}
+
+func sampleAndSummarize(ctx context.Context, c config) (*summary, error) {
 	if c.n < 1 || c.chains < 1 {
 		return nil, fmt.Errorf("need -n ≥ 1 and -chains ≥ 1 (got %d, %d)", c.n, c.chains)
 	}
@@ -217,7 +238,8 @@ func runIsing(ctx context.Context, c config) (*summary, error) {
 	default:
 		return nil, fmt.Errorf("unknown -sampler %q for %s (want metropolis, heatbath, wolff, sw, msc or multispin)", c.sampler, c.model)
 	}
-	if c.every == 0 {
+	if c.every == 0 && len(c.merge) == 0 {
+		c.rep.Begin("pilot run (steps per sweep)")
 		if c.every, err = pilotEvery(ctx, factory, c.seed, nil); err != nil {
 			return nil, err
 		}
@@ -281,8 +303,6 @@ func collect(ctx context.Context, c config, factory sample.Factory) (*sample.Dat
 			burn += c.nsites / 4
 		}
 	}
-	bar := cli.NewBar("sampling")
-	defer bar.Done()
 	reps := max(c.replicas, 1)
 	return sample.Collect(ctx, factory, sample.Plan{
 		Chains:   c.chains,
@@ -290,7 +310,7 @@ func collect(ctx context.Context, c config, factory sample.Factory) (*sample.Dat
 		Every:    c.every,
 		PerChain: c.n / (c.chains * reps),
 		Replicas: reps > 1,
-		Progress: bar.Progress,
+		Progress: c.rep.Stage("sampling"),
 	}, src)
 }
 
@@ -315,6 +335,7 @@ func save(c config, ds *sample.Dataset, s *summary) error {
 	if c.out == "" {
 		return nil
 	}
+	c.rep.Begin("writing " + c.out)
 	if err := sample.SaveDataset(c.out, ds); err != nil {
 		return err
 	}
@@ -334,7 +355,8 @@ func runDimer(ctx context.Context, c config) (*summary, error) {
 		return nil, fmt.Errorf("unknown -sampler %q for dimers (want loop)", c.sampler)
 	}
 	factory := func(src rand.Source) (sample.Sampler, error) { return sample.NewDimerLoop(m, c.T, src) }
-	if c.every == 0 {
+	if c.every == 0 && len(c.merge) == 0 {
+		c.rep.Begin("pilot run (loops per sweep)")
 		// 100 loops estimate the mean loop length well; at V ≠ 0 each Step
 		// also carries L² plaquette-flip attempts.
 		if c.every, err = pilotEvery(ctx, factory, c.seed, &sample.PilotOptions{Warm: 50, Measure: 50}); err != nil {
@@ -401,6 +423,7 @@ func masterSource(c config) (rand.Source, error) {
 func mergeShards(c config, factory sample.Factory) (*sample.Dataset, error) {
 	parts := make([]*sample.Dataset, len(c.merge))
 	for i, p := range c.merge {
+		c.rep.Begin("reading " + p)
 		ds, err := sample.LoadDatasetWith(strings.TrimSpace(p), &sample.ReadOptions{Values: sample.MapAuto})
 		if err != nil {
 			return nil, err

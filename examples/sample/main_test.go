@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rsmi-go/rsmi/examples/internal/maintest"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/sample"
 )
@@ -17,7 +18,22 @@ import (
 // exactly by enumeration.
 func base(dir, out string) config {
 	return config{model: "ising2d", L: 4, T: 2.5, J: 1, sampler: "metropolis", every: 2, n: 4000, chains: 2,
-		replicas: 1, seed: 11, out: filepath.Join(dir, out)}
+		replicas: 1, seed: 11, out: filepath.Join(dir, out), quiet: true}
+}
+
+func TestMain(m *testing.M) { maintest.Main(m, main) }
+
+// TestConventions runs the program as a user does: -h, a positional
+// argument, an -out in a missing directory, and a small run with -json,
+// with and without -q (see maintest.Check), whose progress lines name every
+// stage.
+func TestConventions(t *testing.T) {
+	maintest.Check(t, maintest.Conventions{
+		Usage:  "sample draws Monte Carlo configurations",
+		Outdir: "-out",
+		Small:  []string{"-L", "8", "-n", "200"},
+		Stages: []string{"pilot run", "sampling: sample.Collect  ", "/512 (100%)", "tau_int"},
+	})
 }
 
 // exactEnergy4x4 is the exact energy per spin of the 4×4 nearest-neighbour

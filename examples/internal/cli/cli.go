@@ -1,6 +1,8 @@
-// Package cli holds the small pieces the example programs share: a progress
-// bar on stderr, the one-line JSON summary on stdout, signal handling, the
-// run-and-report skeleton of main (Main) and the -checkpoint/-resume flags.
+// Package cli holds the small pieces the example programs share: progress
+// lines on stderr (Reporter), the one-line JSON summary on stdout, signal
+// handling, the run-and-report skeleton of main (Main), the -h line, the
+// checks of the flags before any computation and the -checkpoint/-resume
+// flags.
 package cli
 
 import (
@@ -9,80 +11,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
-	"strings"
-	"sync"
+	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/rsmi-go/rsmi/run"
 )
-
-// Bar is a progress bar drawn on a terminal stream. It stays silent for the
-// first second, so short runs print nothing, and redraws at most ten times a
-// second. It is safe for concurrent use.
-type Bar struct {
-	mu    sync.Mutex
-	w     io.Writer
-	label string
-	start time.Time
-	last  time.Time
-	drawn bool
-}
-
-// NewBar returns a bar labelled label that draws on stderr. It draws nothing
-// when stderr is not a terminal (redirected to a file or a pipe), so logs
-// stay clean.
-func NewBar(label string) *Bar {
-	if fi, err := os.Stderr.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	return &Bar{w: os.Stderr, label: label, start: time.Now()}
-}
-
-// Update draws done/total if enough time has passed.
-func (b *Bar) Update(done, total int) {
-	if b == nil || total <= 0 {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := time.Now()
-	if now.Sub(b.start) < time.Second || (now.Sub(b.last) < 100*time.Millisecond && done < total) {
-		return
-	}
-	b.last = now
-	b.drawn = true
-	frac := float64(done) / float64(total)
-	const width = 30
-	n := int(frac * width)
-	if n > width {
-		n = width
-	}
-	el := now.Sub(b.start)
-	eta := ""
-	if frac > 0 && done < total {
-		eta = fmt.Sprintf(" eta %s", (time.Duration(float64(el)/frac) - el).Round(time.Second))
-	}
-	fmt.Fprintf(b.w, "\r%-14s [%s%s] %3.0f%% %s%s   ", b.label, strings.Repeat("=", n), strings.Repeat(" ", width-n), 100*frac, el.Round(time.Second), eta)
-}
-
-// Progress draws a library call's progress report (a run.ProgressFunc).
-func (b *Bar) Progress(p run.Progress) { b.Update(p.Done, p.Total) }
-
-// Done finishes the line if the bar was drawn.
-func (b *Bar) Done() {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.drawn {
-		fmt.Fprintln(b.w)
-	}
-}
 
 // PrintJSON writes v as one JSON line on stdout.
 func PrintJSON(v any) error {
@@ -174,10 +109,24 @@ func NoArgs() error {
 
 // Outdir checks, before any computation, that figures can be written into
 // dir.
-func Outdir(dir string) error {
+func Outdir(dir string) error { return writable("-outdir", dir, dir) }
+
+// OutFile checks, before any computation, that the file path given by the
+// flag named flagName can be created (its directory is writable); an empty
+// path (no output) passes.
+func OutFile(flagName, path string) error {
+	if path == "" {
+		return nil
+	}
+	return writable(flagName, path, filepath.Dir(path))
+}
+
+// writable creates and removes a file in dir; its error names the flag
+// and its value.
+func writable(flagName, value, dir string) error {
 	f, err := os.CreateTemp(dir, ".write-test-*")
 	if err != nil {
-		return fmt.Errorf("-outdir %q: %w", dir, err)
+		return fmt.Errorf("%s %q: %w", flagName, value, err)
 	}
 	name := f.Name()
 	f.Close()

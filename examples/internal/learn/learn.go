@@ -1,50 +1,18 @@
 // Package learn holds the program concerns the example programs share on
 // the way from samples to a learned RSMI filter (Koch-Janusz & Ringel,
-// Nature Physics 14, 578 (2018)): progress bars for the library's long
-// calls, and the checks and printing of a learned filter. The thinning of
-// the Wolff sampler is sample.PilotEvery's. The learning itself is package rsmi's
-// (Regions.SpreadPairs, NewExactV, NewExactOracle, Train, TrainBest).
+// Nature Physics 14, 578 (2018)): the checks and printing of a learned
+// filter. The thinning of the Wolff sampler is sample.PilotEvery's. The
+// learning itself is package rsmi's (Regions.SpreadPairs, NewExactV,
+// NewExactOracle, Train, TrainBest).
 package learn
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 
-	"github.com/rsmi-go/rsmi/examples/internal/cli"
 	"github.com/rsmi-go/rsmi/rsmi"
-	"github.com/rsmi-go/rsmi/run"
 )
-
-// Bars returns a run.ProgressFunc that draws one progress bar on stderr per
-// stage of a long library call, and a function that finishes the last bar.
-// A bar is labelled label, followed by the part of the stage's name after
-// ": " if it has one (so Bars("ExactV") draws "ExactV Θ-RBM", "ExactV
-// fine-tuning" and "ExactV table" for rsmi.NewExactV's stages).
-//
-// INTEGRATOR: if package cli gains a run.Progress adapter for its Bar (for
-// sample.Collect's Plan.Progress), move this there.
-func Bars(label string) (run.ProgressFunc, func()) {
-	var bar *cli.Bar
-	stage := ""
-	done := func() {
-		bar.Done()
-		bar = nil
-	}
-	return func(p run.Progress) {
-		if bar == nil || p.Stage != stage {
-			done()
-			stage = p.Stage
-			name := label
-			if _, part, ok := strings.Cut(p.Stage, ": "); ok {
-				name = strings.TrimSpace(label + " " + part)
-			}
-			bar = cli.NewBar(name)
-		}
-		bar.Update(p.Done, p.Total)
-	}, done
-}
 
 // IsMajority reports whether the single-unit filter f has weights of one
 // sign and its most probable h equals ± the majority of every untied block

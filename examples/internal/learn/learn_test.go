@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/rsmi"
-	"github.com/rsmi-go/rsmi/run"
 )
 
 // TestIsMajority checks the rule test on 2×2 filters: equal weights of
@@ -50,15 +49,4 @@ func TestRowsGrid(t *testing.T) {
 	if s := FmtRows(rows); s != "[-1.000 2.000 3.000 4.000][5.000 6.000 7.000 8.000]" {
 		t.Errorf("FmtRows = %q", s)
 	}
-}
-
-// TestBars feeds the bars the stages of a call (stderr is not a terminal
-// under go test, so nothing is drawn) and finishes them, twice.
-func TestBars(t *testing.T) {
-	progress, done := Bars("ExactV")
-	for _, stage := range []string{"rsmi.ExactV: Θ-RBM", "rsmi.ExactV: Θ-RBM", "rsmi.ExactV: table", "rsmi.Train"} {
-		progress(run.Progress{Stage: stage, Done: 1, Total: 2})
-	}
-	done()
-	done()
 }
