@@ -72,6 +72,7 @@ type config struct {
 	n, chains, every, burn int
 	pairs, oraclePairs     int
 	steps                  int
+	fineTune               int // ExactV fine-tuning steps (0: the library default)
 	seed                   uint64
 	data, outdir           string
 	quiet, noFigure        bool
@@ -115,6 +116,7 @@ func main() {
 	flag.IntVar(&c.pairs, "pairs", c.pairs, "number of (V,E) pairs for the Θ-RBM (block positions spread over the lattice)")
 	flag.IntVar(&c.oraclePairs, "oracle-pairs", c.oraclePairs, "number of those pairs the exact oracle enumerates, spread evenly over them (0: all)")
 	flag.IntVar(&c.steps, "steps", c.steps, "Adam steps")
+	flag.IntVar(&c.fineTune, "finetune", 300, "ExactV: Adam steps of the Θ-RBM's conditional fine-tuning (negative: none)")
 	flag.Uint64Var(&c.seed, "seed", c.seed, "random seed")
 	flag.StringVar(&c.data, "data", "", "read configurations from this .npy file (±1 or 0/1 values, shape (n, L, L) or (n, L·L)) instead of sampling")
 	flag.StringVar(&c.outdir, "outdir", c.outdir, "directory for the PNG figure")
@@ -162,6 +164,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 	}
 	n := pairs.N
 	ev, err := rsmi.NewExactV(ctx, pairs, rand.NewPCG(c.seed, 3), &rsmi.ExactVOptions{
+		FineTune:   c.fineTune,
 		Checkpoint: c.ck.Options("custommodel-theta.ckpt"),
 		Progress:   rep.Progress,
 	})

@@ -233,7 +233,7 @@ func miFigure(c config, curve [][2]float64) error {
 	lim := float64(c.nh)
 	return plots.Lines(filepath.Join(c.outdir, "dimer_mi_T.png"), fmt.Sprintf("RSMI filters of interacting dimers, V = %g, L = %d, %d hidden units", c.V, c.L, c.nh),
 		"temperature T (units of |V|)", "mutual information I_Λ(H:E) (bits)",
-		[]plots.Series{{Name: c.estimator + " estimate", X: xs, Y: ys, Points: true},
+		[]plots.Series{{Name: estimatorName[c.estimator], X: xs, Y: ys, Points: true},
 			plots.Ref(fmt.Sprintf("log_2 2^{%d} = %d bits (bound of %d binary units)", c.nh, c.nh, c.nh), lim, xs[0], xs[len(xs)-1])})
 }
 
@@ -296,6 +296,9 @@ func runOne(ctx context.Context, c config, rep *cli.Reporter) (*summary, error) 
 	return s, nil
 }
 
+// estimatorName names the -estimator values in figures.
+var estimatorName = map[string]string{"infonce": "InfoNCE lower bound", "proxy": "RBM cumulant proxy"}
+
 // filterFigure writes dimer_filters.png: each hidden unit's weights at
 // their doubled-grid coordinates, every cell marked as what it holds.
 func filterFigure(c config, L int, s *summary, an analysis) error {
@@ -304,8 +307,8 @@ func filterFigure(c config, L int, s *summary, an analysis) error {
 		panels[j] = plots.Panel{Title: fmt.Sprintf("hidden unit %d: %.0f%% on the E-field", j+1, 100*an.efield[j]), Grid: an.grids[j],
 			XLabel: "X (doubled grid)", YLabel: "Y (doubled grid)", Marks: an.marks}
 	}
-	title := fmt.Sprintf("RSMI filters of close-packed dimers on the doubled grid, L = %d, V = %g, T = %g\n%s estimate of I_Λ(H:E) = %.3f bits",
-		L, c.V, c.T, c.estimator, s.MI)
+	title := fmt.Sprintf("RSMI filters of close-packed dimers on the doubled grid, L = %d, V = %g, T = %g\n%s of I_Λ(H:E): %.3f bits",
+		L, c.V, c.T, estimatorName[c.estimator], s.MI)
 	name := "dimer_filters.png"
 	if len(c.Ts) > 1 {
 		name = fmt.Sprintf("dimer_filters_T%g.png", c.T)

@@ -76,6 +76,7 @@ type config struct {
 	T                         float64
 	n, pairs                  int
 	steps                     int
+	fineTune                  int // ExactV fine-tuning steps (0: the library default)
 	seed                      uint64
 	data, outdir              string
 	quiet                     bool
@@ -112,6 +113,7 @@ func main() {
 	flag.IntVar(&c.n, "n", 5000, "number of configurations to sample")
 	flag.IntVar(&c.pairs, "pairs", 100000, "number of (V,E) pairs for the Θ-RBM and the oracle (block positions spread over the lattice)")
 	flag.IntVar(&c.steps, "steps", 3000, "Adam steps per filter training")
+	flag.IntVar(&c.fineTune, "finetune", 300, "ExactV: Adam steps of the Θ-RBM's conditional fine-tuning (negative: none)")
 	flag.Uint64Var(&c.seed, "seed", 1, "random seed")
 	flag.StringVar(&c.data, "data", "", "read configurations from this .npy file (±1 or 0/1 values, shape (n, L, L) or (n, L·L)) instead of sampling")
 	flag.StringVar(&c.outdir, "outdir", ".", "directory for the PNG figures")
@@ -154,6 +156,7 @@ func run(ctx context.Context, c config) (*Summary, error) {
 		return nil, err
 	}
 	ev, err := rsmi.NewExactV(ctx, pairs, rand.NewPCG(c.seed, 3), &rsmi.ExactVOptions{
+		FineTune:   c.fineTune,
 		Checkpoint: c.ck.Options("ising2d-theta.ckpt"),
 		Progress:   rep.Progress,
 	})

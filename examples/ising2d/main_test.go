@@ -23,7 +23,7 @@ func TestConventions(t *testing.T) {
 	maintest.Check(t, maintest.Conventions{
 		Usage:  "ising2d learns the RSMI coarse-graining rule",
 		Outdir: "-outdir",
-		Small:  []string{"-L", "8", "-n", "200", "-pairs", "2000", "-steps", "30"},
+		Small:  []string{"-L", "8", "-n", "200", "-pairs", "2000", "-steps", "30", "-finetune", "10"},
 		Stages: []string{"pilot run", "sampling: sample.Collect", "rsmi.ExactV: Θ-RBM", "rsmi.ExactV: table", "rsmi.NewExactOracle",
 			"filter at ‖λ‖ = 1: rsmi.Train  30/30", "unconstrained filter: rsmi.Train", "figures", "MI majority rule"},
 	})
@@ -68,6 +68,9 @@ func TestData(t *testing.T) {
 
 	c := config{L: 0, T: T, block: 2, buffer: 1, env: 1, nh: 1, n: 1, pairs: 20000, steps: 400, seed: 1,
 		outdir: dir, quiet: true}
+	if testing.Short() { // CI's race run: fewer pairs for ExactV and the oracle, shorter fine-tuning
+		c.pairs, c.fineTune = 6000, 30
+	}
 	var sums []*Summary
 	for _, p := range []string{spins, bitsPath} {
 		c.data = p

@@ -26,6 +26,7 @@ type Reporter struct {
 	stageStart time.Time
 	lastPrint  time.Time
 	cur        run.Progress
+	printed    run.Progress // the state of the last status line
 	has        bool
 	interval   time.Duration
 	stop       chan struct{}
@@ -82,7 +83,10 @@ func (r *Reporter) Progress(p run.Progress) {
 		r.stageStart = now
 	}
 	r.cur, r.has = p, true
-	if newStage || now.Sub(r.lastPrint) >= r.interval || (p.Total > 0 && p.Done == p.Total) {
+	// a stage's completion prints once, even if several goroutines report it
+	complete := p.Total > 0 && p.Done == p.Total &&
+		(p.Stage != r.printed.Stage || p.Done != r.printed.Done || p.Total != r.printed.Total)
+	if newStage || complete || now.Sub(r.lastPrint) >= r.interval {
 		r.print(now)
 	}
 }
@@ -127,6 +131,7 @@ func (r *Reporter) print(now time.Time) {
 		return
 	}
 	p := r.cur
+	r.printed = p
 	line += p.Stage
 	el := now.Sub(r.stageStart).Seconds()
 	if p.Total > 0 {

@@ -67,15 +67,32 @@ func TestReporterLines(t *testing.T) {
 		t.Errorf("line %q lacks the value", lines[2])
 	}
 
-	// a report after the interval prints, with a rate and an ETA
+	// a report after the interval prints (or the heartbeat repeats it),
+	// with a rate and an ETA; the test waits for the line, and fails only
+	// if none comes in a minute
 	var fast syncBuffer
 	r = newReporter(&fast, false, time.Millisecond)
 	r.Progress(run.Progress{Stage: "rsmi.Train", Done: 0, Total: 100, Value: math.NaN()})
 	time.Sleep(5 * time.Millisecond)
 	r.Progress(run.Progress{Stage: "rsmi.Train", Done: 50, Total: 100, Value: math.NaN()})
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(fast.String(), "50/100 (50%)  ") && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	r.Close()
 	if !strings.Contains(fast.String(), "50/100 (50%)  ") || !strings.Contains(fast.String(), "/s  eta ") {
 		t.Errorf("no line with a rate and an ETA:\n%s", fast.String())
+	}
+
+	// a completion reported twice (by two goroutines) prints once
+	var twice syncBuffer
+	r = newReporter(&twice, false, time.Hour)
+	for range 2 {
+		r.Progress(run.Progress{Stage: "sample.Collect", Done: 10, Total: 10, Value: math.NaN()})
+	}
+	r.Close()
+	if n := strings.Count(twice.String(), "10/10"); n != 1 {
+		t.Errorf("completion printed %d times, want once:\n%s", n, twice.String())
 	}
 }
 
