@@ -107,9 +107,14 @@ func TestCollapseErrors(t *testing.T) {
 // pseudo-likelihood. With T_c fixed at its exact value the collapse gives
 // ν = 1 within 4 standard errors; with T_c free, ν within 4 standard errors
 // and T_c within 0.015 (its residual shift, about 0.007, is a finite-size
-// correction of the 8×8 coarse lattice).
+// correction of the 8×8 coarse lattice). Under -short (CI's race run) each
+// temperature has a quarter of the samples, with the same tolerances.
 func TestCollapseIsing2D(t *testing.T) {
 	Tc := 2 / math.Log(1+math.Sqrt2)
+	perChain := 1000
+	if testing.Short() {
+		perChain = 250
+	}
 	var curves []Curve
 	seed := uint64(10)
 	for n := 1; n <= 3; n++ {
@@ -124,7 +129,7 @@ func TestCollapseIsing2D(t *testing.T) {
 			seed++
 			ds, err := sample.Collect(context.Background(), func(src rand.Source) (sample.Sampler, error) {
 				return sample.NewSwendsenWang(m, T, src)
-			}, sample.Plan{Chains: 2, BurnIn: 100, Every: 1, PerChain: 1000}, rand.NewPCG(seed, 1))
+			}, sample.Plan{Chains: 2, BurnIn: 100, Every: 1, PerChain: perChain}, rand.NewPCG(seed, 1))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -274,7 +274,7 @@ func TestDimerLoopErrors(t *testing.T) {
 // TestDimerLoopUniform checks at V = 0 that every covering of the 2×2 and
 // 4×4 tori is equally likely (χ²), and the per-link occupancy (1/4), the
 // winding-sector weights and the flippable fraction against enumeration on
-// 4×4 and 6×6.
+// 4×4 and 6×6 (a quarter of the samples under -short, see shortScale).
 func TestDimerLoopUniform(t *testing.T) {
 	cases := []struct {
 		L, n, thin int
@@ -287,7 +287,7 @@ func TestDimerLoopUniform(t *testing.T) {
 	for _, c := range cases {
 		s := newDimerLoop(t, c.L, 0, 1, false, c.seed)
 		ex := dimerEnumerate(t, s.Model(), 1)
-		ser := dimerRun(t, s, 1000, c.n, c.thin, ex, true)
+		ser := dimerRun(t, s, 1000, shortScale(c.n), c.thin, ex, true)
 		t.Logf("L=%d: mean loop length %.2f, SweepSteps %d", c.L, s.MeanLoopLength(), s.SweepSteps())
 		if c.L <= 4 {
 			dimerChi2(t, ser, ex)
@@ -318,7 +318,8 @@ func dimerCompare(t *testing.T, ser dimerSeries, ex dimerExact) {
 // TestDimerLoopInteracting checks the aligned-plaquette interaction V = ±1 at
 // T = 1 on the 4×4 torus against the Boltzmann-weighted enumeration: χ² over
 // all coverings, per-link occupancy, flippable fraction, winding sectors. It
-// runs the pure loop algorithm and loops combined with plaquette flips.
+// runs the pure loop algorithm and loops combined with plaquette flips (a
+// quarter of the samples under -short, see shortScale).
 func TestDimerLoopInteracting(t *testing.T) {
 	cases := []struct {
 		V, T           float64
@@ -336,7 +337,7 @@ func TestDimerLoopInteracting(t *testing.T) {
 		s.PlaquetteFlips = c.flips
 		ex := dimerEnumerate(t, s.Model(), c.T)
 		t.Logf("V=%v T=%v plaquette flips %d: exact flippable fraction %.4f", c.V, c.T, c.flips, ex.flip)
-		ser := dimerRun(t, s, c.burnIn, c.n, c.thin, ex, true)
+		ser := dimerRun(t, s, c.burnIn, shortScale(c.n), c.thin, ex, true)
 		dimerChi2(t, ser, ex)
 		dimerCompare(t, ser, ex)
 	}
@@ -403,11 +404,16 @@ func dimerMonomerWeight(m *lattice.Dimer) int {
 // 4·W/(L²·Z), with W the number of two-monomer configurations counted by
 // dimerMonomerWeight (removing the entrance dimer maps the intermediate
 // states onto two-monomer configurations with a marked link at the pivot).
+// Under -short it draws a quarter of the loops (see shortScale) and leaves
+// out the 6×6 torus.
 func TestDimerLoopLength(t *testing.T) {
 	for _, c := range []struct {
 		L, n int
 		seed uint64
 	}{{2, 20000, 21}, {4, 100000, 22}, {6, 50000, 23}} {
+		if testing.Short() && c.L > 4 {
+			continue // the exact count on 6×6 takes most of the test
+		}
 		s := newDimerLoop(t, c.L, 0, 1, false, c.seed)
 		z, err := s.Model().Coverings(nil)
 		if err != nil {
@@ -417,7 +423,7 @@ func TestDimerLoopLength(t *testing.T) {
 		for range 100 {
 			s.Step()
 		}
-		moves := make([]float64, c.n)
+		moves := make([]float64, shortScale(c.n))
 		for i := range moves {
 			before := s.Moves()
 			s.Step()

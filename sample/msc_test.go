@@ -151,7 +151,8 @@ func TestExactTwoLayers(t *testing.T) {
 // TestMSC3D compares energy, specific heat, ⟨m²⟩, ⟨|m|⟩ and the Binder
 // cumulant of MSC on cubic lattices of 32 sites, whose packed words hold
 // blocks along two axes, with the exact two-layer sums at T = 3, 4.5
-// (near T_c of the infinite lattice) and 6. (Lattices of 16 sites and fewer
+// (near T_c of the infinite lattice) and 6 (one temperature per lattice
+// under -short, see shortSkip). (Lattices of 16 sites and fewer
 // are checked against enumeration in TestIsingGeneralPaths.)
 func TestMSC3D(t *testing.T) {
 	cases := []struct {
@@ -160,6 +161,9 @@ func TestMSC3D(t *testing.T) {
 	}{{[]int{4, 4, 2}, 2}, {[]int{4, 2, 4}, 1}, {[]int{2, 4, 4}, 0}}
 	for ci, c := range cases {
 		for ti, T := range []float64{3, 4.5, 6} {
+			if shortSkip(ci, ti, 3) {
+				continue
+			}
 			what := fmt.Sprintf("MSC %v T=%v", c.ext, T)
 			m := isingModel(t, 1, c.ext...)
 			ex := exactTwoLayers(t, m, 1, T, c.axis)

@@ -66,7 +66,8 @@ func msRun(s *Multispin, burn, n int, eRef, amRef float64) msSeries {
 // TestMultispinEnumeration compares energy, ⟨m²⟩ and ⟨|m|⟩ per spin with
 // exact enumeration on small 2D and 3D tori, and checks that neighbouring
 // replicas (bits r and r+1) are uncorrelated: the exact covariances of their
-// energies and of their |m| are 0.
+// energies and of their |m| are 0. Under -short it runs a quarter of the
+// sweeps (see shortScale).
 func TestMultispinEnumeration(t *testing.T) {
 	cases := []struct {
 		ext   []int
@@ -91,7 +92,7 @@ func TestMultispinEnumeration(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ser := msRun(s, 500, c.sweep, ex.e, ex.am)
+			ser := msRun(s, 500, shortScale(c.sweep), ex.e, ex.am)
 			checkMean(t, "E/N", ser.e, ex.e)
 			checkMean(t, "<m^2>", ser.m2, ex.m2)
 			checkMean(t, "<|m|>", ser.am, ex.am)

@@ -136,6 +136,14 @@ func shortScale(n int) int {
 	return n
 }
 
+// shortSkip reports whether case k of a test looping over n settings
+// (temperatures) skips setting i under -short: each case then runs at one
+// setting, k mod n, so every case and, with n or more cases, every setting
+// is still checked against its exact value.
+func shortSkip(k, i, n int) bool {
+	return testing.Short() && k%n != i
+}
+
 // jackBlocks is the number of blocks for jackknife errors.
 const jackBlocks = 50
 
@@ -253,7 +261,8 @@ func checkAll(t *testing.T, name string, ser isingSeries, T float64, ex isingExa
 }
 
 // TestIsing4x4 checks every sampler on the 4×4 torus against enumeration of
-// all 2^16 states at T = 1.5, T_c and 3.5.
+// all 2^16 states at T = 1.5, T_c and 3.5 (one of them per sampler under
+// -short, see shortSkip).
 func TestIsing4x4(t *testing.T) {
 	m := mustSquareIsing(t, 4)
 	energy := nnEnergy(m.Lattice())
@@ -275,6 +284,9 @@ func TestIsing4x4(t *testing.T) {
 			{"MSC/workers=2", func(src rand.Source) (Sampler, error) { return newMSCWorkers(m, T, src, 2) }, 100000, 1},
 		}
 		for k, mk := range makers {
+			if shortSkip(k, ti, 3) {
+				continue
+			}
 			s, err := mk.new(rand.NewPCG(uint64(ti), uint64(k)))
 			if err != nil {
 				t.Fatal(err)
@@ -326,7 +338,9 @@ func wolffThin(w *Wolff, n int) int {
 }
 
 // TestIsingKaufman checks the energy and specific heat per spin on 16×16 and
-// 32×32 tori against Kaufman's exact solution at T = 2.0, T_c, 2.6.
+// 32×32 tori against Kaufman's exact solution at T = 2.0, T_c, 2.6. Under
+// -short the samplers and sizes checked at all three temperatures are
+// checked at one each (see shortSkip).
 func TestIsingKaufman(t *testing.T) {
 	type run struct {
 		name  string
@@ -335,9 +349,13 @@ func TestIsingKaufman(t *testing.T) {
 		nmeas int
 	}
 	var runs []run
-	for _, T := range []float64{2.0, 2.269185, 2.6} {
-		runs = append(runs, run{"Wolff", 16, T, 50000}, run{"Wolff", 32, T, 40000}, run{"SwendsenWang", 16, T, 30000})
-		if T != 2.269185 {
+	for ti, T := range []float64{2.0, 2.269185, 2.6} {
+		for k, r := range []run{{"Wolff", 16, T, 50000}, {"Wolff", 32, T, 40000}, {"SwendsenWang", 16, T, 30000}} {
+			if !shortSkip(k, ti, 3) {
+				runs = append(runs, r)
+			}
+		}
+		if T != 2.269185 && !shortSkip(0, ti, 3) {
 			runs = append(runs, run{"Metropolis", 16, T, 50000})
 		}
 	}
@@ -419,7 +437,9 @@ func TestPathSelection(t *testing.T) {
 }
 
 // TestIsingGeneralPaths checks the non-checkerboard fast path, the LocalField
-// path and the general-pair cluster path against enumeration.
+// path and the general-pair cluster path against enumeration. Under -short
+// every other (model, sampler) pair runs, alternating, so that each model
+// and each sampler is still checked.
 func TestIsingGeneralPaths(t *testing.T) {
 	mk := func(ext []int, terms ...lattice.Term) *lattice.Ising {
 		l, err := lattice.NewLattice(ext...)
@@ -459,6 +479,9 @@ func TestIsingGeneralPaths(t *testing.T) {
 	for ci, c := range cases {
 		ex := exactFromEnergy(c.m.Lattice().N(), c.T, c.m.Energy)
 		for si, name := range c.samplers {
+			if shortSkip(ci+si, 0, 2) {
+				continue
+			}
 			s, err := newFor(name, c.m, c.T, rand.NewPCG(uint64(ci), uint64(si)))
 			if err != nil {
 				t.Fatal(err)
