@@ -255,7 +255,6 @@ func Ref(name string, y, x0, x1 float64) Series {
 // the axes leave a margin around the data, so no point sits on the frame.
 func Lines(path, title, xlabel, ylabel string, series []Series) error {
 	p := plot.New()
-	p.Title.Text = title
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
 	leg := plot.NewLegend()
@@ -323,8 +322,12 @@ func Lines(path, title, xlabel, ylabel string, series []Series) error {
 	const W, H = 7.5 * vg.Inch, 4.2 * vg.Inch
 	img := vgimg.New(W, H)
 	dc := draw.New(img)
-	p.Draw(draw.Crop(dc, 0, -legW-0.15*vg.Inch, 0, -0.08*vg.Inch))
-	leg.Draw(draw.Crop(dc, W-legW-0.1*vg.Inch, -0.05*vg.Inch, 0.6*vg.Inch, -0.45*vg.Inch))
+	// the title is centred over the whole figure, legend included, so a
+	// long one is not cut at the left edge
+	titleH := 0.12*vg.Inch + 0.22*vg.Inch*vg.Length(1+strings.Count(title, "\n"))
+	p.Draw(draw.Crop(dc, 0, -legW-0.15*vg.Inch, 0, -titleH))
+	drawTitle(dc, W, H-titleH, title)
+	leg.Draw(draw.Crop(dc, W-legW-0.1*vg.Inch, -0.05*vg.Inch, 0.6*vg.Inch, -titleH-0.1*vg.Inch))
 	return savePNG(img, path)
 }
 
