@@ -325,7 +325,8 @@ func Lines(path, title, xlabel, ylabel string, series []Series) error {
 	// the title is centred over the whole figure, legend included, so a
 	// long one is not cut at the left edge
 	titleH := 0.12*vg.Inch + 0.22*vg.Inch*vg.Length(1+strings.Count(title, "\n"))
-	p.Draw(draw.Crop(dc, 0, -legW-0.15*vg.Inch, 0, -titleH))
+	// (0.1 inch more: the top tick label sticks out above the axis)
+	p.Draw(draw.Crop(dc, 0, -legW-0.15*vg.Inch, 0, -titleH-0.1*vg.Inch))
 	drawTitle(dc, W, H-titleH, title)
 	leg.Draw(draw.Crop(dc, W-legW-0.1*vg.Inch, -0.05*vg.Inch, 0.6*vg.Inch, -titleH-0.1*vg.Inch))
 	return savePNG(img, path)
