@@ -128,8 +128,9 @@ type PipelineOptions struct {
 	// GOMAXPROCS); the result does not depend on it.
 	Workers int
 	// Progress, if not nil, receives the stages "pipeline: learning
-	// sample", "pipeline: learning", "pipeline: sampling L=…" (Done and
-	// Total counting configurations), "pipeline: filters" and
+	// sample", "pipeline: learning", "pipeline: pilot run L=…" (the
+	// thinning of the chains), "pipeline: sampling L=…" (Done and Total
+	// counting configurations), "pipeline: filters" and
 	// "pipeline: flow T=…". Default nil.
 	Progress run.ProgressFunc
 	// Checkpoint, if not nil, makes every stage resumable: the learning

@@ -602,6 +602,7 @@ func (p *pipeline) prepareRun(ctx context.Context, r *productionRun) error {
 	if r.data != nil {
 		return nil
 	}
+	p.progress(fmt.Sprintf("pilot run L=%d", r.L), 0, 0, math.NaN())
 	if r.every, err = p.every(ctx, factory, r.seed); err != nil {
 		return fmt.Errorf("exponent: pipeline pilot run at L = %d: %w", r.L, err)
 	}
@@ -658,6 +659,9 @@ func (p *pipeline) runProduction(ctx context.Context, runs []*productionRun) err
 	defer pf.close()
 	_, err := loop.Run(ctx, func(step int) error {
 		r, _, lo, n := job(step - 1)
+		if lo == 0 {
+			p.progress(fmt.Sprintf("sampling L=%d", r.L), 0, r.n, math.NaN())
+		}
 		rows, err := pf.get(step - 1)
 		if err != nil {
 			return err
