@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/rsmi-go/rsmi/lattice"
+	"github.com/rsmi-go/rsmi/rbm"
 	"github.com/rsmi-go/rsmi/rsmi"
 )
 
@@ -13,15 +14,6 @@ import (
 // states are indexed Σ_i σ_i q^i (rsmi's block index), rules are tabulated
 // over the q^nv block states (81 for a 2×2 block of 3 states), and the
 // operators are evaluated by lattice.PottsEvaluator.
-
-// pottsStates returns the alphabet 0 … q−1.
-func pottsStates(q int) []int8 {
-	s := make([]int8, q)
-	for a := range s {
-		s[a] = int8(a)
-	}
-	return s
-}
 
 // statesQ returns q for the q-state alphabet {0, …, q−1} (2 ≤ q ≤
 // lattice.MaxPottsStates), 0 for nil or ±1 spins, or an error for any other
@@ -31,7 +23,7 @@ func statesQ(states []int8) (int, error) {
 		return 0, nil
 	}
 	q := len(states)
-	if q < 2 || q > lattice.MaxPottsStates || !slices.Equal(states, pottsStates(q)) {
+	if q < 2 || q > lattice.MaxPottsStates || !slices.Equal(states, rbm.States(q)) {
 		return 0, fmt.Errorf("exponent: MCRG takes ±1 spins or the states 0 … q−1 (2 ≤ q ≤ %d), not the values %v", lattice.MaxPottsStates, states)
 	}
 	return q, nil
@@ -46,7 +38,7 @@ func newStatesTable(rule rsmi.Rule, nv, q int) (stateRule, error) {
 			return nil, nil
 		}
 	}
-	t, err := rsmi.TabulateRule(rule, nv, pottsStates(q))
+	t, err := rsmi.TabulateRule(rule, nv, rbm.States(q))
 	if err != nil {
 		return nil, fmt.Errorf("exponent: tabulating rule %T: %w", rule, err)
 	}

@@ -27,11 +27,7 @@ type System func(L int, T float64) (*lattice.Lattice, sample.Factory, error)
 // Wolff clusters.
 func IsingSystem(dim int) System {
 	return func(L int, T float64) (*lattice.Lattice, sample.Factory, error) {
-		ext := make([]int, dim)
-		for a := range ext {
-			ext[a] = L
-		}
-		lat, err := lattice.NewLattice(ext...)
+		lat, err := hypercubic(dim, L)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -41,6 +37,15 @@ func IsingSystem(dim int) System {
 		}
 		return lat, func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, T, src) }, nil
 	}
+}
+
+// hypercubic returns the hypercubic lattice of side L in dim dimensions.
+func hypercubic(dim, L int) (*lattice.Lattice, error) {
+	ext := make([]int, max(dim, 0))
+	for a := range ext {
+		ext[a] = L
+	}
+	return lattice.NewLattice(ext...)
 }
 
 // PipelineOptions configures Pipeline. nil, and every zero field, asks for
@@ -180,18 +185,27 @@ func (o *PipelineOptions) setDefaults(dim int) error {
 	if o.Baseline == nil {
 		o.Baseline = rsmi.Majority{}
 	}
+	if err := o.defaultOperators(lattice.EvenOperators, lattice.OddOperators, dim); err != nil {
+		return err
+	}
+	return o.validate()
+}
+
+// defaultOperators fills Even and Odd, where nil, with the first 8 and 6
+// operators of the sets even and odd.
+func (o *PipelineOptions) defaultOperators(even, odd func(dim, n int) ([]lattice.Operator, error), dim int) error {
 	var err error
 	if o.Even == nil {
-		if o.Even, err = operatorSet(lattice.EvenOperators, dim, 8); err != nil {
+		if o.Even, err = operatorSet(even, dim, 8); err != nil {
 			return err
 		}
 	}
 	if o.Odd == nil {
-		if o.Odd, err = operatorSet(lattice.OddOperators, dim, 6); err != nil {
+		if o.Odd, err = operatorSet(odd, dim, 6); err != nil {
 			return err
 		}
 	}
-	return o.validate()
+	return nil
 }
 
 // operatorSet returns the first n operators of a set, or all of a smaller set.
@@ -300,9 +314,15 @@ type PipelineResult struct {
 	T         float64
 	// N and NMatch are the numbers of configurations at L and L/B.
 	N, NMatch int
+	// States are the values of the dofs: nil for ±1 spins, 0 … q−1 for
+	// q-state variables.
+	States []int8
 	// Filter is the learned filter (‖λ‖ = 1, Σλ > 0), with its I_Λ(H:E)
-	// and the bound I(V:E) in bits.
+	// and the bound I(V:E) in bits. For q-state variables Filter is nil
+	// and Softmax is the learned filter: q hidden states, weights centred
+	// over the hidden states, ‖λ‖ = 1, states aligned (AlignStates).
 	Filter              *rsmi.Filter
+	Softmax             *rsmi.SoftmaxFilter
 	FilterMI, VisibleMI float64
 	// Filters are the filters learned at every level of the learning
 	// sample's flow.

@@ -27,14 +27,16 @@ import (
 // two Uint64 values per chunk of 64 configurations and rule (rule after
 // rule, chunk after chunk) from src before any work and seeds chunk c of
 // rule r with rand.NewPCG, as MCRG always has. The moments are exact
-// integer sums (operators on ±1 spins are integers), so the result depends
+// integer sums (operators on ±1 spins, and the Potts operators of q-state
+// variables, are integers), so the result depends
 // only on the data and src, never on the batches, GOMAXPROCS or scheduling.
 //
 // Operators are evaluated on bit planes (lattice.PackedEvaluator). Blocks
 // are gathered with rg.NewBlocking's tables and passed to Rule.Apply; a
 // rule with a method Cond(v []int8, p []float64) giving p[0] = P(h = −1|v)
 // and p[1] = P(h = +1|v) (rsmi's conditional rules) is instead tabulated
-// over the 2^(b^d) block states (b^d ≤ 16), and h = −1 iff a Uint64 of the
+// over the 2^(b^d) block states (b^d ≤ 16; q^(b^d) ≤ 2^16 states of
+// q-state variables, see MCRGOptions.States), and h = −1 iff a Uint64 of the
 // chunk's stream is below P(−1)·2^64, drawn only where 0 < P < 1 (for
 // majority rule the same bits as Apply).
 //
@@ -285,7 +287,8 @@ type piece struct {
 	srcs   []*rand.PCG
 }
 
-// Add accumulates the ±1 configurations in rows (whole configurations of
+// Add accumulates the configurations in rows (±1 spins, or the states
+// 0 … q−1 of MCRGOptions.States) (whole configurations of
 // the lattice, one after another, as in sample.Dataset.Data) whose global
 // indices start at first, which must equal Done(). It works on up to
 // GOMAXPROCS goroutines. If ctx is cancelled it stops after the chunks under

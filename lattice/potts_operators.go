@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"slices"
 )
 
 // Operators of q-state (Potts) variables.
@@ -57,31 +56,18 @@ func PottsEvenOperators(dim, n int) ([]Operator, error) {
 		return nil, err
 	}
 	ops := []Operator{NearestNeighbor(dim), NextNearest(dim)}
-	taken := map[string]bool{pairName(canonicalDisplacement(unit(dim, 0, 1))): true}
-	if dim == 1 {
-		taken[pairName([]int{2})] = true
-	} else {
-		d := unit(dim, 0, 1)
-		d[1] = 1
-		taken[pairName(d)] = true
+	if dim >= 2 {
 		ops = append(ops, Plaquette(dim))
 	}
-	for _, c := range canonicalPairs(dim) {
-		if len(ops) >= n {
-			break
+	axis2 := pairName(canonicalDisplacement(unit(dim, 0, 2)))
+	ops, err := appendPairs(ops, dim, n, func(name string) []Operator {
+		if dim >= 2 && name == axis2 {
+			return []Operator{l3(dim)}
 		}
-		name := pairName(c)
-		if taken[name] {
-			continue
-		}
-		op, err := Pair(c...)
-		if err != nil {
-			return nil, err
-		}
-		ops = append(ops, op)
-		if dim >= 2 && c[0] == 2 && slices.Max(c[1:]) == 0 { // after the pair (2, 0, …)
-			ops = append(ops, l3(dim))
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if n > len(ops) {
 		return nil, fmt.Errorf("lattice: %d Potts even operators requested in %d dimensions, the set has %d", n, dim, len(ops))
