@@ -80,10 +80,11 @@ func probeChain(factory sample.Factory) ([]int8, lattice.Model, error) {
 }
 
 // pottsWeights are PipelineOptions.Weights' default for q-state variables:
-// twice the Ising ones, since the soft plurality rule of weight w per dof,
+// from twice the Ising ones (the soft plurality rule of weight w per dof,
 // P(h = a|v) ∝ exp(w·n_a(v)), is for q = 2 the Ising rule
-// P(h|v) ∝ exp((w/2)·h·Σv).
-var pottsWeights = []float64{0.8, 0.9, 1, 1.1, 1.2, 1.4, 1.6, math.Inf(1)}
+// P(h|v) ∝ exp((w/2)·h·Σv)) up to w = 3, where a 2×2 block of three states
+// is nearly sharp.
+var pottsWeights = []float64{0.8, 1, 1.2, 1.4, 1.6, 2, 2.5, 3, math.Inf(1)}
 
 // setStateDefaults fills the defaults that depend on the alphabet of
 // q-state variables and refuses what the q-state path lacks.

@@ -61,7 +61,7 @@ const q = 3
 func main() {
 	var c config
 	flag.IntVar(&c.L, "L", 128, "linear size")
-	flag.IntVar(&c.n, "n", 100000, "configurations at L")
+	flag.IntVar(&c.n, "n", 200000, "configurations at L")
 	flag.IntVar(&c.match, "match", 0, "configurations of the matching run at L/2 (default -n; negative: none)")
 	flag.IntVar(&c.shards, "shards", 40, "independent shards (chains), also the jackknife blocks")
 	flag.IntVar(&c.learn, "learn", 200, "configurations of the learning sample")
