@@ -97,7 +97,10 @@
 //     path reproduces the ±1 path's eigenvalues exactly (a test).
 //
 // Measured with examples/potts at its defaults (seed 1) for the 2D 3-state
-// Potts model: see the README.
+// Potts model at L = 128 (200,000 + 200,000 configurations): ν = 0.8429 ±
+// 0.0021 (stat) ± 0.0082 (sys) and y_h = 1.86599 ± 0.00038 ± 0.00082 from
+// the learned rules (w = 3 and sharp), plurality ν = 0.8448 ± 0.0023 ±
+// 0.0076 and y_h = 1.86582 ± 0.00039 ± 0.00109 (exact 5/6 and 28/15).
 //
 // Measured with examples/rgflow at its defaults (seed 1): in 2D at L = 128
 // (200,000 + 200,000 configurations) the sharp learned rule gives ν =
