@@ -144,7 +144,8 @@ func TestBadInputSweep(t *testing.T) {
 		{Name: "NewExactV nv too large", Call: exactV(pairsOf(make([]int8, (MaxVisible+1)*2), MaxVisible+1, e[:12], 6), src, nil)},
 		{Name: "NewExactV length mismatch", Call: exactV(pairsOf(v, 4, e[:12], 6), src, nil)},
 		{Name: "NewExactV values", Call: exactV(pairsOf(make([]int8, 200), 4, e, 6), src, nil)},
-		{Name: "NewExactV Potts pairs", Call: exactV(&Pairs{V: make([]int8, 200), E: make([]int8, 300), N: 50, NV: 4, NE: 6, States: []int8{0, 1, 2}}, src, nil)},
+		{Name: "NewExactV Potts value outside the states", Call: exactV(&Pairs{V: append(make([]int8, 199), 3), E: make([]int8, 300), N: 50, NV: 4, NE: 6, States: []int8{0, 1, 2}}, src, nil)},
+		{Name: "NewExactV Potts with spin units", Call: exactV(&Pairs{V: make([]int8, 200), E: make([]int8, 300), N: 50, NV: 4, NE: 6, States: []int8{0, 1, 2}}, src, &ExactVOptions{Units: rbm.Spin})},
 		{Name: "NewExactV negative hidden", Call: exactV(pr, src, &ExactVOptions{Hidden: -1})},
 		{Name: "NewExactV units", Call: exactV(pr, src, &ExactVOptions{Units: rbm.Units(9)})},
 		{Name: "NewExactV NaN fine-tune rate", Call: exactV(pr, src, &ExactVOptions{FineTuneRate: nan, RBM: &rbm.TrainOptions{Epochs: 1}})},
@@ -227,7 +228,7 @@ func randomSpins(n int, seed uint64) []int8 {
 
 // Every estimator refuses values outside the pairs' alphabet (0/1 data
 // must be mapped to ±1 or declared as States {0, 1}) with an error naming
-// the value, and the ±1-only estimators refuse q-state pairs naming the
+// the value, and the ±1-only RBMProxy refuses q-state pairs naming the
 // estimator and the states.
 func TestEstimatorsRefuseNonSpinValues(t *testing.T) {
 	ctx := context.Background()
@@ -245,8 +246,8 @@ func TestEstimatorsRefuseNonSpinValues(t *testing.T) {
 		if err := tc.err(pairsOf(v, 2, e, 4)); err == nil || !strings.Contains(err.Error(), "value 0 at index 1 is not ±1") {
 			t.Errorf("%s on a 0 value: error %v, want one naming the value", tc.name, err)
 		}
-		if tc.name == "InfoNCE" {
-			continue // InfoNCE takes q-state pairs (one-hot environments)
+		if tc.name != "RBMProxy" {
+			continue // ExactV (categorical Θ-RBM) and InfoNCE (one-hot environments) take q-state pairs
 		}
 		if err := tc.err(potts); err == nil || !strings.Contains(err.Error(), "[0 1 2]") || !strings.Contains(err.Error(), tc.name) {
 			t.Errorf("%s on Potts pairs: error %v, want one naming the estimator and the states", tc.name, err)
