@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 )
 
 // TestBadInputSweep feeds every exported constructor of the package invalid
@@ -40,8 +41,8 @@ func TestBadInputSweep(t *testing.T) {
 		{"NewIsing aliased pair", func() (any, error) { p, _ := Pair(3, 0); return NewIsing(sq, Term{p, 1}) }},
 		{"GridGeometry no extents", func() (any, error) { return GridGeometry() }},
 		{"GridGeometry zero", func() (any, error) { return GridGeometry(4, 0) }},
-		{"GridGeometry overflow", func() (any, error) { return GridGeometry(1<<62, 1<<62) }},
-		{"NewGeometry huge box", func() (any, error) { return NewGeometry([]int{1 << 40, 1 << 40}, [][]int{{0, 0}}) }},
+		{"GridGeometry overflow", func() (any, error) { return GridGeometry(sizetest.Huge, sizetest.Huge) }},
+		{"NewGeometry huge box", func() (any, error) { return NewGeometry([]int{sizetest.Big, sizetest.Big}, [][]int{{0, 0}}) }},
 		{"NewNearestNeighborIsing nil", func() (any, error) { return NewNearestNeighborIsing(nil, 1) }},
 		{"NewNearestNeighborIsing NaN", func() (any, error) { return NewNearestNeighborIsing(sq, nan) }},
 		{"NewNearestNeighborIsing -Inf", func() (any, error) { return NewNearestNeighborIsing(sq, math.Inf(-1)) }},

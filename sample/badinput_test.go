@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
-
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
@@ -95,7 +95,7 @@ func TestBadInputSweep(t *testing.T) {
 		}},
 		{"Collect nil factory", func() (any, error) { return Collect(context.Background(), nil, plan, src) }},
 		{"Collect nil source", func() (any, error) { return Collect(context.Background(), factory, plan, nil) }},
-		{"Collect 2^40 samples (issue 14.3)", badPlan(func(p *Plan) { p.PerChain = 1 << 40 })},
+		{"Collect 2^40 samples (issue 14.3)", badPlan(func(p *Plan) { p.PerChain = sizetest.Big })},
 		{"PilotEvery nil factory", func() (any, error) { return nil, pilotErr(PilotEvery(context.Background(), nil, src, nil)) }},
 		{"PilotEvery NaN sweeps", func() (any, error) {
 			return nil, pilotErr(PilotEvery(context.Background(), factory, src, &PilotOptions{Sweeps: nan}))

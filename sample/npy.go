@@ -786,7 +786,7 @@ func (p *dictParser) tuple() ([]int, error) {
 			return nil, fmt.Errorf("expected a dimension at offset %d", p.i)
 		}
 		v, err := strconv.Atoi(p.s[j:p.i])
-		if err != nil || v > 1<<40 {
+		if err != nil || int64(v) > 1<<40 {
 			return nil, fmt.Errorf("dimension %q out of range", p.s[j:p.i])
 		}
 		if p.peek() == 'L' { // Python 2 long suffix
