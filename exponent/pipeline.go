@@ -72,6 +72,12 @@ type PipelineOptions struct {
 	// (the most probable coarse spin, symmetrized). Default
 	// {0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, +Inf}.
 	Weights []float64
+	// Unsymmetrized applies the learned rules as they are, without the
+	// average over the block's point group (default false: symmetrized; an
+	// unsymmetrized sharp filter breaks ties by its weights, prefers some
+	// spins of the block and generates anisotropic couplings outside the
+	// span of the symmetric operators).
+	Unsymmetrized bool
 	// Baseline is the fixed rule the learned rules are compared with
 	// (default rsmi.Majority{}).
 	Baseline rsmi.Rule
@@ -89,6 +95,15 @@ type PipelineOptions struct {
 	// L/B (default Samples; negative: no matching run, and the drift is
 	// measured without matching; see EstimateY).
 	MatchSamples int
+	// Data, if not nil, replaces sampling at L: its configurations (±1
+	// spins on the hypercubic lattice of side L, in the order they were
+	// sampled) are the production run, split into Shards contiguous
+	// jackknife blocks, and the learning sample is LearnSamples of them,
+	// evenly spaced. MatchData likewise replaces the matching run at L/B
+	// (nil: no matching run). Samples and MatchSamples are then the
+	// datasets' sizes; the system may be nil unless FlowT is set. Default
+	// nil: sample with the system.
+	Data, MatchData *sample.Dataset
 
 	// Even and Odd span the thermal and the magnetic sector (defaults
 	// lattice.EvenOperators(d, 8) and OddOperators(d, 6); fewer where the
@@ -200,6 +215,9 @@ func (o *PipelineOptions) validate() error {
 		if c.v < c.min {
 			return fmt.Errorf("exponent: pipeline option %s = %d, want ≥ %d", c.name, c.v, c.min)
 		}
+	}
+	if o.Data != nil && o.Data.N < o.LearnSamples {
+		return fmt.Errorf("exponent: the data hold %d configurations, fewer than LearnSamples = %d", o.Data.N, o.LearnSamples)
 	}
 	if o.Samples < 2*o.Shards || (o.MatchSamples > 0 && o.MatchSamples < 2*o.Shards) {
 		return fmt.Errorf("exponent: pipeline needs at least 2 configurations per shard: Samples %d, MatchSamples %d, Shards %d", o.Samples, o.MatchSamples, o.Shards)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rg"
+	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
 
@@ -53,35 +54,36 @@ func (p *pipeline) analyse(context.Context) error {
 const relearnLevels = 2
 
 // relearn learns the filter again on the learning sample coarse-grained by
-// the chosen thermal rule, level by level, while the lattice holds the
-// regions (at most relearnLevels levels beyond level 0).
+// the chosen thermal rule (rg.Flow, whose rule function learns on every
+// level it is given and returns the chosen rule), on up to relearnLevels
+// levels beyond level 0 while the lattice holds the regions.
 func (p *pipeline) relearn(ctx context.Context) error {
 	f := p.res.Filter
 	p.res.Filters = []FilterLevel{{Level: 0, Side: p.L, Weights: append([]float64(nil), f.W...), MI: p.res.FilterMI, VisibleMI: p.res.VisibleMI}}
-	ds, lat := p.learnDS, p.lat
 	rule := p.rules[p.res.YtRule]
-	src := rand.NewPCG(p.seeds[seedRelearn], 5)
-	for n := 1; n <= relearnLevels; n++ {
-		side := lat.Extents()[0] / p.o.B
-		if lat.Extents()[0]%p.o.B != 0 || side < p.o.B+2*(p.o.Buffer+p.o.Env) {
-			break
-		}
-		bl, err := rg.NewBlocking(lat, p.o.B, rule)
-		if err != nil {
-			return err
-		}
-		if ds, err = bl.Dataset(ds, src); err != nil {
-			return err
-		}
-		lat = bl.Coarse()
-		s := p.seeds[seedRelearn] + uint64(n)
-		f, mi, vmi, _, err := p.learnFilter(ctx, ds, lat, s, s+1, s+2, fmt.Sprintf("level%d", n))
-		if err != nil {
-			return err
-		}
-		p.res.Filters = append(p.res.Filters, FilterLevel{Level: n, Side: side, Weights: f.W, MI: mi, VisibleMI: vmi})
+	learnable := 0 // levels n ≥ 1 whose lattice holds the regions
+	for s := p.L; learnable < relearnLevels && s%p.o.B == 0 && s/p.o.B >= p.o.B+2*(p.o.Buffer+p.o.Env); s /= p.o.B {
+		learnable++
 	}
-	return nil
+	if learnable == 0 {
+		return nil
+	}
+	learnAt := func(ctx context.Context, n int, fine *sample.Dataset, lat *lattice.Lattice) (rsmi.Rule, float64, error) {
+		if n == 0 || n > relearnLevels {
+			return rule, math.NaN(), nil
+		}
+		s := p.seeds[seedRelearn] + uint64(n)
+		f, mi, vmi, _, err := p.learnFilter(ctx, fine, lat, s, s+1, s+2, fmt.Sprintf("level%d", n))
+		if err != nil {
+			return nil, 0, err
+		}
+		p.res.Filters = append(p.res.Filters, FilterLevel{Level: n, Side: lat.Extents()[0], Weights: f.W, MI: mi, VisibleMI: vmi})
+		return rule, mi, nil
+	}
+	// The rule function sees level n's data when it makes level n+1: one
+	// step beyond the last learnable level.
+	_, err := rg.Flow(ctx, p.learnDS, p.lat, rand.NewPCG(p.seeds[seedRelearn], 5), &rg.FlowOptions{B: p.o.B, Levels: learnable + 1, Rule: learnAt})
+	return err
 }
 
 // flows runs the RG flow of the effective couplings at every FlowT with the

@@ -52,30 +52,22 @@ type pipeline struct {
 }
 
 func newPipeline(sys System, L int, T float64, src rand.Source, opts *PipelineOptions) (*pipeline, error) {
-	if sys == nil || src == nil {
-		return nil, errors.New("exponent: Pipeline needs a system and a random source")
+	p := &pipeline{sys: sys, L: L, T: T, base: "pipeline"}
+	if opts != nil {
+		p.o = *opts
+	}
+	if src == nil || (sys == nil && p.o.Data == nil) {
+		return nil, errors.New("exponent: Pipeline needs a random source and a system (or data)")
 	}
 	if !(T > 0) || math.IsInf(T, 0) {
 		return nil, fmt.Errorf("exponent: Pipeline temperature %v, want finite and > 0", T)
 	}
-	lat, factory, err := sys(L, T)
-	if err != nil {
-		return nil, fmt.Errorf("exponent: building the system at L = %d: %w", L, err)
-	}
-	if lat == nil || factory == nil {
-		return nil, fmt.Errorf("exponent: the system at L = %d returned no lattice or no chain factory", L)
-	}
-	p := &pipeline{sys: sys, L: L, T: T, lat: lat, factory: factory, dim: lat.Dim(), base: "pipeline"}
-	if opts != nil {
-		p.o = *opts
-	}
-	if err := p.o.setDefaults(p.dim); err != nil {
+	if err := p.system(); err != nil {
 		return nil, err
 	}
-	for a, e := range lat.Extents() {
-		if e != L {
-			return nil, fmt.Errorf("exponent: the system at L = %d has extent %d along axis %d", L, e, a)
-		}
+	p.dim = p.lat.Dim()
+	if err := p.o.setDefaults(p.dim); err != nil {
+		return nil, err
 	}
 	p.nv = 1
 	for range p.dim {
@@ -92,6 +84,76 @@ func newPipeline(sys System, L int, T float64, src rand.Source, opts *PipelineOp
 	}
 	p.res = &PipelineResult{Dim: p.dim, L: L, B: p.o.B, T: T}
 	return p, nil
+}
+
+// system builds the lattice and chain factory at L (from the system, or the
+// lattice of the data) and checks the data.
+func (p *pipeline) system() error {
+	if p.sys != nil {
+		lat, factory, err := p.sys(p.L, p.T)
+		if err != nil {
+			return fmt.Errorf("exponent: building the system at L = %d: %w", p.L, err)
+		}
+		if lat == nil || factory == nil {
+			return fmt.Errorf("exponent: the system at L = %d returned no lattice or no chain factory", p.L)
+		}
+		p.lat, p.factory = lat, factory
+	} else {
+		if len(p.o.FlowT) > 0 {
+			return errors.New("exponent: flows (FlowT) need a system to sample at other temperatures")
+		}
+		lat, err := latticeOf(p.o.Data.Geom)
+		if err != nil {
+			return err
+		}
+		p.lat = lat
+	}
+	for a, e := range p.lat.Extents() {
+		if e != p.L {
+			return fmt.Errorf("exponent: the lattice at L = %d has extent %d along axis %d", p.L, e, a)
+		}
+	}
+	for _, d := range []struct {
+		ds   *sample.Dataset
+		side int
+		what string
+	}{{p.o.Data, p.L, "Data"}, {p.o.MatchData, p.L / max(p.o.B, 2), "MatchData"}} {
+		if d.ds == nil {
+			continue
+		}
+		lat, err := latticeOf(d.ds.Geom)
+		if err != nil || lat.Extents()[0] != d.side || lat.Dim() != p.lat.Dim() {
+			return fmt.Errorf("exponent: pipeline %s on extents %v, want a hypercubic lattice of side %d in %d dimensions", d.what, d.ds.Geom.Extents(), d.side, p.lat.Dim())
+		}
+		if d.ds.States != nil || lattice.NonSpin(d.ds.Data) >= 0 {
+			return fmt.Errorf("exponent: pipeline %s holds values other than ±1", d.what)
+		}
+	}
+	if p.o.Data != nil {
+		p.o.Samples = p.o.Data.N
+		p.o.MatchSamples = -1
+		if p.o.MatchData != nil {
+			p.o.MatchSamples = p.o.MatchData.N
+		}
+	}
+	return nil
+}
+
+// latticeOf returns the hypercubic lattice whose geometry g is.
+func latticeOf(g *lattice.Geometry) (*lattice.Lattice, error) {
+	lat, err := lattice.NewLattice(g.Extents()...)
+	if err != nil {
+		return nil, err
+	}
+	if !lat.Geometry().Equal(g) {
+		return nil, fmt.Errorf("exponent: geometry of extents %v is not a full hypercubic lattice in site order", g.Extents())
+	}
+	for _, e := range g.Extents()[1:] {
+		if e != g.Extents()[0] {
+			return nil, fmt.Errorf("exponent: lattice of extents %v is not hypercubic", g.Extents())
+		}
+	}
+	return lat, nil
 }
 
 // planLevels fixes the MCRG levels: at L down to n*, the deepest level
@@ -145,6 +207,7 @@ func (p *pipeline) fingerprint(e *ckpt.Enc) {
 	}
 	e.F64s([]float64{p.T, o.BurnIn, o.Sweeps})
 	e.F64s(o.Weights)
+	e.Bool(o.Unsymmetrized)
 	e.F64s(o.FlowT)
 	for _, ops := range [][]lattice.Operator{o.Even, o.Odd} {
 		for _, op := range ops {
@@ -153,6 +216,13 @@ func (p *pipeline) fingerprint(e *ckpt.Enc) {
 	}
 	for _, s := range p.seeds {
 		e.U64(s)
+	}
+	for _, ds := range []*sample.Dataset{p.o.Data, p.o.MatchData} {
+		e.Bool(ds != nil)
+		if ds != nil {
+			e.Int(ds.N)
+			e.U64(uint64(ckpt.CRCInt8(ds.Data)))
+		}
 	}
 }
 
@@ -246,8 +316,15 @@ func (p *pipeline) learn(ctx context.Context) error {
 // learningSample returns the learning sample, drawn in Workers chains (or
 // restored from its checkpoint).
 func (p *pipeline) learningSample(ctx context.Context) (*sample.Dataset, error) {
-	var rows []int8
 	d := p.lat.N()
+	if ds := p.o.Data; ds != nil {
+		rows := make([]int8, 0, p.o.LearnSamples*d)
+		for i := range p.o.LearnSamples {
+			rows = append(rows, ds.Row(i*ds.N/p.o.LearnSamples)...)
+		}
+		return sample.NewDataset(p.lat.Geometry(), rows)
+	}
+	var rows []int8
 	var fp ckpt.Enc
 	p.fingerprint(&fp)
 	loop := &ckpt.Loop{Checkpoint: p.ckpt("learnsample"), Name: p.base + "-learnsample.ckpt", Kind: "exponent.Pipeline sample", Version: 1,
@@ -368,6 +445,9 @@ func (p *pipeline) buildRules(f *rsmi.Filter) error {
 		if err != nil {
 			return err
 		}
+		if p.o.Unsymmetrized {
+			sym = r
+		}
 		p.rules = append(p.rules, sym)
 		p.res.Rules = append(p.res.Rules, RuleResult{Name: name, Weight: w, Rule: sym})
 	}
@@ -456,14 +536,15 @@ type productionRun struct {
 	factory      sample.Factory
 	stream       *MCRGStream
 	every        int
+	data         *sample.Dataset // the given configurations, or nil: sample
 }
 
 // produce streams both production runs through MCRG, shard by shard.
 func (p *pipeline) produce(ctx context.Context) error {
-	runs := []*productionRun{{L: p.L, n: p.o.Samples, levels: p.levels[0], seed: p.seeds[seedProduction], mseed: p.seeds[seedMCRG]}}
+	runs := []*productionRun{{L: p.L, n: p.o.Samples, levels: p.levels[0], seed: p.seeds[seedProduction], mseed: p.seeds[seedMCRG], data: p.o.Data}}
 	if p.o.MatchSamples > 0 {
 		runs = append(runs, &productionRun{L: p.L / p.o.B, n: p.o.MatchSamples, levels: p.levels[1],
-			seed: p.seeds[seedMatch], mseed: p.seeds[seedMCRGMatch]})
+			seed: p.seeds[seedMatch], mseed: p.seeds[seedMCRGMatch], data: p.o.MatchData})
 	}
 	for _, r := range runs {
 		if err := p.prepareRun(ctx, r); err != nil {
@@ -497,7 +578,13 @@ func (p *pipeline) produce(ctx context.Context) error {
 // prepareRun builds a run's system, stream and thinning interval.
 func (p *pipeline) prepareRun(ctx context.Context, r *productionRun) error {
 	lat, factory := p.lat, p.factory
-	if r.L != p.L {
+	switch {
+	case r.data != nil:
+		var err error
+		if lat, err = latticeOf(r.data.Geom); err != nil {
+			return err
+		}
+	case r.L != p.L:
 		var err error
 		if lat, factory, err = p.sys(r.L, p.T); err != nil {
 			return fmt.Errorf("exponent: building the system at L = %d: %w", r.L, err)
@@ -512,6 +599,9 @@ func (p *pipeline) prepareRun(ctx context.Context, r *productionRun) error {
 		return fmt.Errorf("exponent: MCRG at L = %d: %w", r.L, err)
 	}
 	r.factory, r.stream = factory, st
+	if r.data != nil {
+		return nil
+	}
 	if r.every, err = p.every(ctx, factory, r.seed); err != nil {
 		return fmt.Errorf("exponent: pipeline pilot run at L = %d: %w", r.L, err)
 	}
@@ -559,7 +649,10 @@ func (p *pipeline) runProduction(ctx context.Context, runs []*productionRun) err
 		return r, k, lo, hi - lo
 	}
 	pf := newPrefetch(ctx, total, p.o.Workers, func(ctx context.Context, i int) ([]int8, error) {
-		r, k, _, n := job(i)
+		r, k, lo, n := job(i)
+		if r.data != nil {
+			return r.data.Data[lo*r.data.D : (lo+n)*r.data.D], nil
+		}
 		return p.sampleShard(ctx, r.factory, r.seed, k, n, r.every)
 	})
 	defer pf.close()

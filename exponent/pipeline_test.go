@@ -271,3 +271,51 @@ func TestEstimateY(t *testing.T) {
 		t.Error("matching run without level n*−1: accepted")
 	}
 }
+
+// TestPipelineData runs the pipeline on given datasets (no system): the
+// production and matching runs are the data, split into shards in order.
+func TestPipelineData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a pipeline run")
+	}
+	t.Parallel()
+	sys := IsingSystem(2)
+	data := func(L, n int, seed uint64) *sample.Dataset {
+		lat, factory, err := sys(L, tc2D)
+		if err != nil {
+			t.Fatal(err)
+		}
+		every, err := sample.PilotEvery(context.Background(), factory, rand.NewPCG(seed, 9), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := sample.Collect(context.Background(), factory, sample.Plan{Chains: 2, BurnIn: 50*every + lat.N()/4, Every: every, PerChain: n / 2}, rand.NewPCG(seed, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	ds, match := data(32, 2000, 1), data(16, 2000, 2)
+	o := &PipelineOptions{LearnSamples: 50, Pairs: 4000, Steps: 100, Shards: 10, Weights: []float64{math.Inf(1)}, Data: ds, MatchData: match}
+	res, err := Pipeline(context.Background(), nil, 32, tc2D, rand.NewPCG(3, 3), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.N != 2000 || res.NMatch != 2000 {
+		t.Errorf("N = %d, NMatch = %d, want the data's 2000 and 2000", res.N, res.NMatch)
+	}
+	t.Logf("from data: y_t = %.4f ± %.4f ± %.4f, y_h = %.5f ± %.5f ± %.5f", res.Yt.Value, res.Yt.Stat, res.Yt.Sys, res.Yh.Value, res.Yh.Stat, res.Yh.Sys)
+	if math.Abs(res.Yt.Value-1) > 4*res.Yt.Total()+0.05 || math.Abs(res.Yh.Value-1.875) > 4*res.Yh.Total()+0.01 {
+		t.Errorf("y_t = %v, y_h = %v far from 1 and 15/8", res.Yt.Value, res.Yh.Value)
+	}
+	for _, bad := range []*PipelineOptions{
+		{Data: match, LearnSamples: 50, Shards: 10},                   // data on L = 16 for L = 32
+		{Data: ds, FlowT: []float64{2}, LearnSamples: 50, Shards: 10}, // flows need a system
+		{Data: ds, MatchData: ds, LearnSamples: 50, Shards: 10},       // matching data of the wrong size
+		{Data: ds, LearnSamples: 5000, Shards: 10},                    // more learning samples than data
+	} {
+		if _, err := Pipeline(context.Background(), nil, 32, tc2D, rand.NewPCG(3, 3), bad); err == nil {
+			t.Errorf("options %+v accepted", bad)
+		}
+	}
+}

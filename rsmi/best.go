@@ -14,13 +14,14 @@ import (
 )
 
 // A Trial builds the estimator and the initial filter of run k (0 ≤ k <
-// runs) of TrainBest. It should draw everything random from sources seeded
+// runs) of TrainBest; F is the type of filter it builds (*Filter,
+// *SoftmaxFilter or any Learnable). It should draw everything random from sources seeded
 // by k, so that every run is reproducible on its own, and must not share
 // mutable state between runs other than concurrency-safe estimators (Exact,
 // ExactV and RBMProxy are; an InfoNCE is trained with its filter and belongs
 // to one run): the runs train on their own goroutines. It must use ctx for
 // anything long.
-type Trial func(ctx context.Context, k int) (Estimator, *Filter, error)
+type Trial[F Learnable] func(ctx context.Context, k int) (Estimator, F, error)
 
 // BestOptions configures TrainBest. Nil, and every zero field, means the
 // default in the field's comment.
@@ -57,14 +58,14 @@ func (opts *BestOptions) resolve() (BestOptions, error) {
 	return o, nil
 }
 
-// BestResult reports the runs of TrainBest.
-type BestResult struct {
+// BestResult reports the runs of TrainBest, whose filters have type F.
+type BestResult[F Learnable] struct {
 	// Best is the index of the kept run: the largest final MI, the first of
 	// equal ones.
 	Best int
 	// Filter and Estimator are the kept run's trained filter and its
 	// estimator.
-	Filter    *Filter
+	Filter    F
 	Estimator Estimator
 	// Runs holds every run's result by index; Runs[k].MI is the MI by which
 	// the runs are compared.
@@ -82,7 +83,7 @@ type BestResult struct {
 //
 // It returns an error if runs < 1, if a run fails (the error names the run,
 // the others are cancelled) or if ctx is cancelled.
-func TrainBest(ctx context.Context, runs int, trial Trial, opts *BestOptions) (*BestResult, error) {
+func TrainBest[F Learnable](ctx context.Context, runs int, trial Trial[F], opts *BestOptions) (*BestResult[F], error) {
 	if runs < 1 {
 		return nil, fmt.Errorf("rsmi: TrainBest of %d runs, want at least 1", runs)
 	}
@@ -97,19 +98,19 @@ func TrainBest(ctx context.Context, runs int, trial Trial, opts *BestOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	b := &bestRuns{trial: trial, train: to, runs: runs, progress: o.Progress,
-		filters: make([]*Filter, runs), ests: make([]Estimator, runs), res: make([]*TrainResult, runs), errs: make([]error, runs)}
+	b := &bestRuns[F]{trial: trial, train: to, runs: runs, progress: o.Progress,
+		filters: make([]F, runs), ests: make([]Estimator, runs), res: make([]*TrainResult, runs), errs: make([]error, runs)}
 	b.run(ctx, o.Workers)
 	return b.result(ctx)
 }
 
 // bestRuns is the state of TrainBest.
-type bestRuns struct {
-	trial    Trial
+type bestRuns[F Learnable] struct {
+	trial    Trial[F]
 	train    TrainOptions
 	runs     int
 	progress run.ProgressFunc
-	filters  []*Filter
+	filters  []F
 	ests     []Estimator
 	res      []*TrainResult
 	errs     []error
@@ -124,7 +125,7 @@ type bestEvent struct {
 
 // run trains the runs on up to workers goroutines and relays their
 // progress to the calling goroutine.
-func (b *bestRuns) run(ctx context.Context, workers int) {
+func (b *bestRuns[F]) run(ctx context.Context, workers int) {
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	b.cancel = cancel
@@ -164,7 +165,7 @@ func (b *bestRuns) run(ctx context.Context, workers int) {
 }
 
 // one builds and trains run k; a failure cancels the other runs.
-func (b *bestRuns) one(ctx context.Context, k int, events chan<- bestEvent) {
+func (b *bestRuns[F]) one(ctx context.Context, k int, events chan<- bestEvent) {
 	fail := func(err error) {
 		b.errs[k] = fmt.Errorf("rsmi: TrainBest run %d: %w", k, err)
 		b.cancel()
@@ -174,7 +175,7 @@ func (b *bestRuns) one(ctx context.Context, k int, events chan<- bestEvent) {
 		fail(err)
 		return
 	}
-	if est == nil || f == nil {
+	if est == nil || isNil(f) {
 		fail(errors.New("the trial returned no estimator or no filter"))
 		return
 	}
@@ -208,7 +209,7 @@ func runName(name string, k int) string {
 
 // result picks the best run, or returns the first error that is not a
 // consequence of another run's failure.
-func (b *bestRuns) result(ctx context.Context) (*BestResult, error) {
+func (b *bestRuns[F]) result(ctx context.Context) (*BestResult[F], error) {
 	var first error
 	for _, err := range b.errs {
 		if err == nil {
@@ -224,7 +225,7 @@ func (b *bestRuns) result(ctx context.Context) (*BestResult, error) {
 	if first != nil {
 		return nil, first
 	}
-	r := &BestResult{Runs: b.res}
+	r := &BestResult[F]{Runs: b.res}
 	for k, res := range b.res {
 		if res.MI > b.res[r.Best].MI {
 			r.Best = k

@@ -17,7 +17,7 @@ import (
 // bestTrial trains single-unit filters from seeds k+1 on the exact chain
 // table (K = 0.5, where short runs from different seeds end at visibly
 // different MI).
-func bestTrial(tb *Exact) Trial {
+func bestTrial(tb *Exact) Trial[*Filter] {
 	return func(_ context.Context, k int) (Estimator, *Filter, error) {
 		f, err := NewFilter(1, 2, rand.NewPCG(uint64(k+1), 7))
 		return tb, f, err

@@ -60,5 +60,5 @@ func NewExactChain(K float64, lv, lb, le int) (*Exact, error) {
 			w[e] += p
 		}
 	}
-	return NewExact(lv, pve, w)
+	return NewExact(lv, nil, pve, w)
 }

@@ -13,14 +13,15 @@ import (
 // steps, the step, the fingerprint below) followed by the trainer's state.
 const (
 	trainKind    = "rsmi.Train"
-	trainVersion = 2
+	trainVersion = 3 // 3: the filter's type in the fingerprint
 )
 
 // trainFingerprint identifies the inputs of a Train run (the number of
 // steps is the loop's total, compared by ckpt.Loop).
 type trainFingerprint struct {
-	nh, nv       int
-	bias         bool
+	kind         string // the filter's type
+	nh, nv       int    // its weight rows
+	bias         bool   // parameters beyond the weight rows
 	lr, b1, b2   float64
 	eps, nrm, l2 float64
 	filterCRC    uint32 // initial filter parameters
@@ -29,6 +30,7 @@ type trainFingerprint struct {
 
 func (f *trainFingerprint) encode() []byte {
 	var e ckpt.Enc
+	e.String(f.kind)
 	e.Int(f.nh)
 	e.Int(f.nv)
 	e.Bool(f.bias)
@@ -43,6 +45,7 @@ func (f *trainFingerprint) encode() []byte {
 func decodeFingerprint(b []byte) (trainFingerprint, error) {
 	d := &ckpt.Dec{B: b}
 	var f trainFingerprint
+	f.kind = d.String()
 	f.nh, f.nv, f.bias = d.Int(), d.Int(), d.Bool()
 	f.lr, f.b1, f.b2, f.eps, f.nrm, f.l2 = d.F64(), d.F64(), d.F64(), d.F64(), d.F64(), d.F64()
 	f.filterCRC = uint32(d.Int())
@@ -52,6 +55,8 @@ func decodeFingerprint(b []byte) (trainFingerprint, error) {
 
 func (f *trainFingerprint) mismatch(g *trainFingerprint) string {
 	switch {
+	case f.kind != g.kind:
+		return fmt.Sprintf("a filter of type %s, this run %s", f.kind, g.kind)
 	case f.nh != g.nh || f.nv != g.nv || f.bias != g.bias:
 		return fmt.Sprintf("a filter of %d×%d (biases %v), this run %d×%d (biases %v)", f.nh, f.nv, f.bias, g.nh, g.nv, g.bias)
 	case f.estimator != g.estimator:
@@ -75,9 +80,10 @@ func (t *trainer) loop() (*ckpt.Loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	o, f := t.o, t.f
-	fp := trainFingerprint{nh: f.NH, nv: f.NV, bias: f.Bias != nil, lr: o.LearningRate, b1: o.Beta1, b2: o.Beta2,
-		eps: o.Epsilon, nrm: o.Norm, l2: o.L2, filterCRC: filterCRC(f), estimator: id}
+	o, nw := t.o, t.rows*t.cols
+	fp := trainFingerprint{kind: fmt.Sprintf("%T", t.f), nh: t.rows, nv: t.cols, bias: len(t.theta) > nw,
+		lr: o.LearningRate, b1: o.Beta1, b2: o.Beta2, eps: o.Epsilon, nrm: o.Norm, l2: o.L2,
+		filterCRC: paramsCRC(t.theta, nw), estimator: id}
 	l.Fingerprint = fp.encode()
 	l.Explain = func(saved []byte) string {
 		old, err := decodeFingerprint(saved)
@@ -96,7 +102,8 @@ func (t *trainer) save(e *ckpt.Enc) error {
 	if err != nil {
 		return err
 	}
-	for _, x := range [][]float64{t.f.W, t.f.Bias, t.m1, t.m2} {
+	nw := t.rows * t.cols
+	for _, x := range [][]float64{t.theta[:nw], t.theta[nw:], t.m1, t.m2} {
 		e.F64s(x)
 	}
 	e.F64(t.b1t)
@@ -118,7 +125,7 @@ func (t *trainer) load(d *ckpt.Dec) error {
 	}
 	bad := func(what string) error { return fmt.Errorf("%w: %s", ckpt.ErrCorrupt, what) }
 	switch {
-	case len(w) != len(t.f.W) || len(bias) != len(t.f.Bias):
+	case len(w) != t.rows*t.cols || len(w)+len(bias) != len(t.theta):
 		return bad("parameter lengths do not match the filter's sizes")
 	case len(m1) != len(t.m1) || len(m2) != len(t.m2):
 		return bad("Adam moments do not match the parameters")
@@ -132,13 +139,14 @@ func (t *trainer) load(d *ckpt.Dec) error {
 	if err := restoreEstimator(t.est, es); err != nil {
 		return err
 	}
-	copy(t.f.W, w)
-	copy(t.f.Bias, bias)
+	copy(t.theta, w)
+	copy(t.theta[len(w):], bias)
+	copy(t.prev, t.theta)
+	t.f.SetParams(t.theta)
 	copy(t.m1, m1)
 	copy(t.m2, m2)
 	t.b1t, t.b2t = b1t, b2t
 	t.history = append(t.history[:0], history...)
-	restore(t.prev, t.f)
 	return nil
 }
 
@@ -179,6 +187,7 @@ func estimatorID(est Estimator) (string, error) {
 func exactCRC(t *Exact) uint32 {
 	var e ckpt.Enc
 	e.Int(t.nv)
+	e.I8s(t.states)
 	e.F64s(t.w)
 	e.F64s(t.pve)
 	return ckpt.CRC(e.B)
@@ -209,9 +218,11 @@ func restoreEstimator(est Estimator, b []byte) error {
 	return u.UnmarshalBinary(b)
 }
 
-func filterCRC(f *Filter) uint32 {
+// paramsCRC is the checksum of a parameter vector whose first nw entries
+// are weights.
+func paramsCRC(theta []float64, nw int) uint32 {
 	var e ckpt.Enc
-	e.F64s(f.W)
-	e.F64s(f.Bias)
+	e.F64s(theta[:nw])
+	e.F64s(theta[nw:])
 	return ckpt.CRC(e.B)
 }

@@ -142,9 +142,9 @@ func TestCheckpointRefuses(t *testing.T) {
 // nanEstimator returns a finite MI and a NaN gradient from its third call.
 type nanEstimator struct{ calls int }
 
-func (n *nanEstimator) NV() int                       { return 2 }
-func (n *nanEstimator) MI(f *Filter) (float64, error) { return 0.1, nil }
-func (n *nanEstimator) MIGrad(f *Filter, g []float64) (float64, error) {
+func (n *nanEstimator) NV() int                         { return 2 }
+func (n *nanEstimator) MI(f Learnable) (float64, error) { return 0.1, nil }
+func (n *nanEstimator) MIGrad(f Learnable, g []float64) (float64, error) {
 	n.calls++
 	for i := range g {
 		g[i] = 0.01
@@ -175,9 +175,9 @@ type cancellingEstimator struct {
 	cancel          context.CancelFunc
 }
 
-func (c *cancellingEstimator) NV() int                       { return 2 }
-func (c *cancellingEstimator) MI(f *Filter) (float64, error) { return 0.1, nil }
-func (c *cancellingEstimator) MIGrad(f *Filter, g []float64) (float64, error) {
+func (c *cancellingEstimator) NV() int                         { return 2 }
+func (c *cancellingEstimator) MI(f Learnable) (float64, error) { return 0.1, nil }
+func (c *cancellingEstimator) MIGrad(f Learnable, g []float64) (float64, error) {
 	c.calls++
 	if c.calls > c.n {
 		c.after++
@@ -237,8 +237,8 @@ func FuzzTrainCheckpoint(f *testing.F) {
 		resolved, _ := o.resolve()
 		tr := newTrainer(tb, newFilter(), &resolved)
 		d := &ckpt.Dec{B: b}
-		if err := tr.load(d); err == nil && d.Err() == nil && !finite(tr.f.W) {
-			t.Fatalf("a checkpoint loaded non-finite weights %v", tr.f.W)
+		if err := tr.load(d); err == nil && d.Err() == nil && !finite(tr.theta) {
+			t.Fatalf("a checkpoint loaded non-finite parameters %v", tr.theta)
 		}
 	})
 }

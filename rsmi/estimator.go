@@ -5,52 +5,69 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 )
 
 // Estimator estimates the RSMI objective I_Λ(H:E), the mutual information in
-// bits between the hidden units H of a filter Λ and the environment E, and
-// its gradient in the filter's parameters.
+// bits between the coarse variables H of a learnable rule Λ (a *Filter, a
+// *SoftmaxFilter or a user's Learnable) and the environment E, and its
+// gradient in the rule's parameters.
 type Estimator interface {
 	// NV returns the number of visible dofs |V| the estimator expects
 	// filters to have.
 	NV() int
 	// MI returns I_Λ(H:E) in bits.
-	MI(f *Filter) (float64, error)
+	MI(f Learnable) (float64, error)
 	// MIGrad returns I_Λ(H:E) in bits and writes its gradient with respect
-	// to the filter's parameter vector (W row-major, then Bias if the filter
-	// has biases) into grad, which must have length f.NumParams().
-	MIGrad(f *Filter, grad []float64) (float64, error)
+	// to the filter's parameter vector (Learnable.Params: for a *Filter W
+	// row-major, then Bias if the filter has biases) into grad, which must
+	// have length f.NumParams().
+	MIGrad(f Learnable, grad []float64) (float64, error)
 }
 
-// MaxHidden is the largest number of hidden units the enumerating estimators
-// accept: they enumerate all 2^nh hidden configurations.
+// MaxHidden is the largest number of ±1 hidden units the enumerating
+// estimators accept: they enumerate all 2^nh hidden configurations (q^nh ≤
+// 2^MaxHidden for hidden units of q states).
 const MaxHidden = 12
 
-// MaxVisible is the largest |V| the enumerating estimators (Exact, ExactV,
-// the exact oracles) accept: they enumerate all 2^|V| block configurations.
+// MaxVisible is the largest |V| of ±1 dofs the enumerating estimators
+// (Exact, ExactV, the exact oracles) accept: they enumerate all 2^|V| block
+// configurations.
 const MaxVisible = 20
 
+// MaxBlockStates bounds q^|V|, the number of block configurations the
+// enumerating estimators enumerate for dofs of q states (2^MaxVisible: 20
+// ±1 spins, 12 dofs of 3 states, 10 of 4).
+const MaxBlockStates = 1 << MaxVisible
+
 // Exact is the estimator that is exact given conditional distributions
-// P(v|e) over all 2^|V| block configurations v for a set of environments e
+// P(v|e) over all q^|V| block configurations v for a set of environments e
 // with weights P(e):
 //
 //	P(h|e) = Σ_v P_Λ(h|v) P(v|e),   P(h) = Σ_e P(e) P(h|e),
 //	I_Λ(H:E) = Σ_e P(e) Σ_h P(h|e) log₂[P(h|e)/P(h)] = H(H) − ⟨H(H|e)⟩_e.
 //
-// The gradient is analytic: with G(h,e) = log₂P(h|e) − log₂P(h),
+// The gradient is analytic: with G(h,e) = log₂P(h|e) − log₂P(h) and
+// M(v,h) = Σ_e P(e) P(v|e) G(h,e),
 //
-//	∂I/∂λ_jk = Σ_e P(e) Σ_v P(v|e) v_k Σ_h P_Λ(h|v) (h_j − tanh x_j(v)) G(h,e).
+//	∂I/∂θ = Σ_v Σ_h M(v,h) ∂P_Λ(h|v)/∂θ,
 //
-// Block configurations are indexed as coarse configurations of a Rule are:
-// s = Σ_i idx(v_i)·2^i with idx(−1) = 0, idx(+1) = 1, so bit i of s is set
-// where v_i = +1 (i in the order of Regions.V). RuleMI scores any Rule with
-// the same table. The exact oracles (NewExactChain, NewExactOracle) and
-// ExactV build an Exact; NewExact lets users bring their own P(v|e). Each
-// evaluation costs two matrix products of size (number of environments) ×
-// 2^|V| × 2^nh. An Exact is safe for concurrent use.
+// the last factor given by the rule (Learnable.CondGrad); for the ±1 Filter
+// ∂I/∂λ_jk = Σ_v v_k Σ_h M(v,h) P_Λ(h|v) (h_j − tanh x_j(v)).
+//
+// The dofs take the q values States (nil: ±1 spins). Block configurations
+// are indexed as coarse configurations of a Rule are: s = Σ_i idx(v_i)·q^i,
+// idx the position of a value in States (i in the order of Regions.V), so
+// that for ±1 spins bit i of s is set where v_i = +1. RuleMI scores any
+// Rule with the same table and any Learnable trains on it. The exact
+// oracles (NewExactChain, NewExactOracle) and ExactV build an Exact;
+// NewExact lets users bring their own P(v|e). Each evaluation costs two
+// matrix products of size (number of environments) × q^|V| × (number of
+// coarse configurations). An Exact is safe for concurrent use.
 type Exact struct {
 	nv, s, ne int
+	states    []int8    // nil: ±1
 	pve       []float64 // ne × s
 	w         []float64 // ne
 
@@ -59,25 +76,29 @@ type Exact struct {
 	vbuf    []int8
 }
 
-// NewExact returns the estimator for the conditional distributions pve
-// (row e holds P(v|e) for the 2^nv block configurations, so len(pve) =
-// ne·2^nv) with environment weights (nil for equal weights). Rows are
+// NewExact returns the estimator for the conditional distributions pve of
+// blocks of nv dofs with values states (sorted and distinct; nil means ±1
+// spins): row e holds P(v|e) for the q^nv block configurations, so len(pve)
+// = ne·q^nv, with environment weights (nil for equal weights). Rows are
 // normalized; weights are normalized to sum to 1. Negative or non-finite
-// entries, an all-zero row or weight sum, and nv outside [1, MaxVisible] are
-// errors.
-func NewExact(nv int, pve, weights []float64) (*Exact, error) {
-	if nv < 1 || nv > MaxVisible {
-		return nil, fmt.Errorf("rsmi: |V| = %d outside [1,%d] for an enumerating estimator", nv, MaxVisible)
+// entries, an all-zero row or weight sum, nv < 1 and q^nv >
+// MaxBlockStates are errors.
+func NewExact(nv int, states []int8, pve, weights []float64) (*Exact, error) {
+	s, err := blockStates(nv, states)
+	if err != nil {
+		return nil, err
 	}
-	s := 1 << nv
 	if len(pve) == 0 || len(pve)%s != 0 {
-		return nil, fmt.Errorf("rsmi: %d probabilities do not form rows of 2^%d", len(pve), nv)
+		return nil, fmt.Errorf("rsmi: %d probabilities do not form rows of %d block states", len(pve), s)
 	}
 	ne := len(pve) / s
 	if weights != nil && len(weights) != ne {
 		return nil, fmt.Errorf("rsmi: %d weights for %d environments", len(weights), ne)
 	}
-	t := &Exact{nv: nv, s: s, ne: ne, pve: append([]float64(nil), pve...), w: make([]float64, ne)}
+	t := &Exact{nv: nv, s: s, ne: ne, states: slices.Clone(states), pve: append([]float64(nil), pve...), w: make([]float64, ne)}
+	if isSpins(states) {
+		t.states = nil
+	}
 	var wsum float64
 	for e := 0; e < ne; e++ {
 		if err := normalizeRow(t.pve[e*s:(e+1)*s], e); err != nil {
@@ -100,6 +121,30 @@ func NewExact(nv int, pve, weights []float64) (*Exact, error) {
 		t.w[e] /= wsum
 	}
 	return t, nil
+}
+
+// blockStates returns q^nv, the number of configurations of a block of nv
+// dofs with values states (nil: ±1), or an error naming the sizes if nv < 1,
+// the alphabet is invalid or q^nv exceeds MaxBlockStates.
+func blockStates(nv int, states []int8) (int, error) {
+	if err := checkAlphabet(states); err != nil {
+		return 0, err
+	}
+	q := 2
+	if states != nil {
+		q = len(states)
+	}
+	if nv < 1 {
+		return 0, fmt.Errorf("rsmi: |V| = %d is smaller than 1", nv)
+	}
+	s, err := numOutcomes(q, nv, MaxBlockStates)
+	if err != nil {
+		if q == 2 {
+			return 0, fmt.Errorf("rsmi: |V| = %d exceeds the limit of %d ±1 dofs of the enumerating estimators (2^|V| block states)", nv, MaxVisible)
+		}
+		return 0, fmt.Errorf("rsmi: %d^%d block states (|V| = %d dofs of %d states %v) exceed the limit of %d (MaxBlockStates) of the enumerating estimators", q, nv, nv, q, states, MaxBlockStates)
+	}
+	return s, nil
 }
 
 // normalizeRow checks the row P(·|e) of environment e and scales it to sum
@@ -127,7 +172,11 @@ func (t *Exact) NV() int { return t.nv }
 // NumEnvironments returns the number of (distinct) environments in the table.
 func (t *Exact) NumEnvironments() int { return t.ne }
 
-// Cond returns P(v|e) for environment e, 2^NV values (aliasing internal
+// States returns the values of the dofs (nil for ±1 spins). The caller
+// must not modify the slice.
+func (t *Exact) States() []int8 { return t.states }
+
+// Cond returns P(v|e) for environment e, q^NV values (aliasing internal
 // storage: do not modify), or nil if e is not in [0, NumEnvironments()).
 func (t *Exact) Cond(e int) []float64 {
 	if e < 0 || e >= t.ne {
@@ -145,11 +194,12 @@ func (t *Exact) Weight(e int) float64 {
 	return t.w[e]
 }
 
-// MI implements Estimator.
-func (t *Exact) MI(f *Filter) (float64, error) { return t.eval(f, nil) }
+// MI implements Estimator: any Learnable on blocks of the table's size
+// and values.
+func (t *Exact) MI(f Learnable) (float64, error) { return t.eval(f, nil) }
 
 // MIGrad implements Estimator.
-func (t *Exact) MIGrad(f *Filter, grad []float64) (float64, error) {
+func (t *Exact) MIGrad(f Learnable, grad []float64) (float64, error) {
 	if grad == nil {
 		return 0, errors.New("rsmi: MIGrad needs a gradient slice")
 	}
@@ -185,7 +235,7 @@ func (t *Exact) RuleMI(r Rule) (float64, error) {
 	if r == nil {
 		return 0, errors.New("rsmi: RuleMI of a nil rule")
 	}
-	if err := r.Check(t.nv, nil); err != nil {
+	if err := r.Check(t.nv, t.states); err != nil {
 		return 0, err
 	}
 	hs, err := numOutcomes(len(r.States()), r.Outputs(), maxRuleOutcomes)
@@ -195,7 +245,7 @@ func (t *Exact) RuleMI(r Rule) (float64, error) {
 	q := make([]float64, t.s*hs)
 	v := make([]int8, t.nv)
 	for s := 0; s < t.s; s++ {
-		decodeSpins(s, v)
+		t.decode(s, v)
 		row := q[s*hs : (s+1)*hs]
 		r.Cond(v, row)
 		if _, err := checkCond(row, s); err != nil {
@@ -208,11 +258,13 @@ func (t *Exact) RuleMI(r Rule) (float64, error) {
 	return mi, nil
 }
 
-// decodeSpins writes the block configuration with index s into v.
-func decodeSpins(s int, v []int8) {
-	for i := range v {
-		v[i] = int8(2*((s>>i)&1)) - 1
+// decode writes the block configuration with index s into v.
+func (t *Exact) decode(s int, v []int8) {
+	if t.states == nil {
+		decodeOutcome(v, s, spinStates)
+		return
 	}
+	decodeOutcome(v, s, t.states)
 }
 
 func floats64Axpy(a float64, x, y []float64) {
@@ -328,43 +380,27 @@ func (t *Exact) miFrom(phe []float64, hs int) (float64, []float64) {
 	return mi / math.Ln2, ph
 }
 
-func (t *Exact) checkFilter(f *Filter, grad []float64) error {
-	if err := f.Validate(); err != nil {
-		return err
-	}
-	if f.NV != t.nv {
-		return fmt.Errorf("rsmi: filter has %d visible dofs, estimator has |V| = %d", f.NV, t.nv)
-	}
-	if f.NH > MaxHidden {
-		return fmt.Errorf("rsmi: filter has nh = %d hidden units, enumerating estimators allow at most %d", f.NH, MaxHidden)
-	}
-	if grad != nil && len(grad) != f.NumParams() {
-		return fmt.Errorf("rsmi: gradient of length %d, filter has %d parameters", len(grad), f.NumParams())
-	}
-	return nil
-}
-
 // evalBufs are the slices of one evaluation, carved from Exact's scratch.
 type evalBufs struct {
-	nh, hs, nc int
-	q          []float64 // S × hs: P_Λ(h|v)
-	th         []float64 // S × nh: tanh x_j(v)
-	phe        []float64 // ne × hs: P(h|e)
-	phc        []float64 // nc × hs: partial P(h) per chunk
-	ph, logph  []float64 // hs
-	mic        []float64 // nc: partial MI per chunk
-	g          []float64 // ne × hs: w_e G(h,e) (gradient only)
-	mc         []float64 // nc × S × hs: partial pveᵀ·g per chunk (gradient only)
-	v          []int8
+	hs, nc    int
+	q         []float64 // S × hs: P_Λ(h|v)
+	phe       []float64 // ne × hs: P(h|e)
+	phc       []float64 // nc × hs: partial P(h) per chunk
+	ph, logph []float64 // hs
+	mic       []float64 // nc: partial MI per chunk
+	g         []float64 // ne × hs: w_e G(h,e) (gradient only)
+	mc        []float64 // nc × S × hs: partial pveᵀ·g per chunk (gradient only)
+	v         []int8
 }
 
-func (t *Exact) eval(f *Filter, grad []float64) (float64, error) {
-	if err := t.checkFilter(f, grad); err != nil {
+func (t *Exact) eval(f Learnable, grad []float64) (float64, error) {
+	hs, err := learnableCheck(f, t.nv, t.states, grad)
+	if err != nil {
 		return 0, err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	b := t.buffers(f, grad != nil)
+	b := t.buffers(hs, grad != nil)
 	t.hiddenCond(f, b)
 	t.marginal(b)
 	mi := t.miAndG(b)
@@ -381,13 +417,12 @@ func (t *Exact) eval(f *Filter, grad []float64) (float64, error) {
 	return mi, nil
 }
 
-// buffers lays out the evaluation's slices in one scratch buffer, reused
-// across calls: no allocation in steady state beyond the worker goroutines.
-func (t *Exact) buffers(f *Filter, withGrad bool) *evalBufs {
-	nh := f.NH
-	hs := 1 << nh
+// buffers lays out the evaluation's slices for hs coarse configurations in
+// one scratch buffer, reused across calls: no allocation in steady state
+// beyond the worker goroutines.
+func (t *Exact) buffers(hs int, withGrad bool) *evalBufs {
 	nc := (t.ne + envChunk - 1) / envChunk
-	sizes := []int{t.s * hs, t.s * nh, t.ne * hs, nc * hs, hs, hs, nc}
+	sizes := []int{t.s * hs, t.ne * hs, nc * hs, hs, hs, nc}
 	if withGrad {
 		sizes = append(sizes, t.ne*hs, nc*t.s*hs)
 	}
@@ -398,33 +433,36 @@ func (t *Exact) buffers(f *Filter, withGrad bool) *evalBufs {
 	if cap(t.scratch) < need {
 		t.scratch = make([]float64, need)
 	}
-	if cap(t.vbuf) < f.NV {
-		t.vbuf = make([]int8, f.NV)
+	if cap(t.vbuf) < t.nv {
+		t.vbuf = make([]int8, t.nv)
 	}
 	buf := t.scratch[:need]
 	clear(buf)
-	parts := make([][]float64, 9)[:len(sizes)]
+	parts := make([][]float64, 8)[:len(sizes)]
 	for i, n := range sizes {
 		parts[i], buf = buf[:n], buf[n:]
 	}
-	b := &evalBufs{nh: nh, hs: hs, nc: nc, q: parts[0], th: parts[1], phe: parts[2], phc: parts[3],
-		ph: parts[4], logph: parts[5], mic: parts[6], v: t.vbuf[:f.NV]}
+	b := &evalBufs{hs: hs, nc: nc, q: parts[0], phe: parts[1], phc: parts[2],
+		ph: parts[3], logph: parts[4], mic: parts[5], v: t.vbuf[:t.nv]}
 	if withGrad {
-		b.g, b.mc = parts[7], parts[8]
+		b.g, b.mc = parts[6], parts[7]
 	}
 	return b
 }
 
-// hiddenCond fills q[s,h] = P_Λ(h|v_s) and th[s,j] = tanh x_j(v_s) for
-// every block state s.
-func (t *Exact) hiddenCond(f *Filter, b *evalBufs) {
+// hiddenCond fills q[s,h] = P_Λ(h|v_s) for every block state s.
+func (t *Exact) hiddenCond(f Learnable, b *evalBufs) {
+	ff, isFilter := f.(*Filter)
 	for s := 0; s < t.s; s++ {
-		decodeSpins(s, b.v)
+		t.decode(s, b.v)
 		row := b.q[s*b.hs : (s+1)*b.hs]
+		if !isFilter {
+			f.Cond(b.v, row)
+			continue
+		}
 		row[0] = 1
-		for j := 0; j < b.nh; j++ {
-			x := f.Field(b.v, j)
-			b.th[s*b.nh+j] = math.Tanh(x)
+		for j := 0; j < ff.NH; j++ {
+			x := ff.Field(b.v, j)
 			pp, pm := sigmoid(2*x), sigmoid(-2*x)
 			n := 1 << j
 			for h := 0; h < n; h++ {
@@ -493,40 +531,16 @@ func (t *Exact) miAndG(b *evalBufs) float64 {
 }
 
 // gradient reduces the chunks' pveᵀ·g into M and writes
-// ∂I/∂λ_jk = Σ_v v_k A_j(v), A_j(v) = Σ_h Q M h_j − tanh x_j Σ_h Q M, into
-// grad (and the biases' Σ_v A_j(v)).
-func (t *Exact) gradient(f *Filter, b *evalBufs, grad []float64) {
-	hs, nh, nv := b.hs, b.nh, f.NV
+// ∂I/∂θ = Σ_v Σ_h M(v,h) ∂P_Λ(h|v)/∂θ (Learnable.CondGrad) into grad.
+func (t *Exact) gradient(f Learnable, b *evalBufs, grad []float64) {
+	hs := b.hs
 	m := b.mc[:t.s*hs]
 	for c := 1; c < b.nc; c++ {
 		floats64Axpy(1, b.mc[c*t.s*hs:(c+1)*t.s*hs], m)
 	}
 	clear(grad)
 	for s := 0; s < t.s; s++ {
-		decodeSpins(s, b.v)
-		qm := b.q[s*hs : (s+1)*hs]
-		mm := m[s*hs : (s+1)*hs]
-		var tot float64
-		for h := range qm {
-			qm[h] *= mm[h] // reuse q as Q∘M
-			tot += qm[h]
-		}
-		for j := 0; j < nh; j++ {
-			var plus float64
-			bit := 1 << j
-			for h, x := range qm {
-				if h&bit != 0 {
-					plus += x
-				}
-			}
-			a := 2*plus - tot - b.th[s*nh+j]*tot
-			gw := grad[j*nv : (j+1)*nv]
-			for k, sk := range b.v {
-				gw[k] += a * float64(sk)
-			}
-			if f.Bias != nil {
-				grad[nh*nv+j] += a
-			}
-		}
+		t.decode(s, b.v)
+		f.CondGrad(b.v, b.q[s*hs:(s+1)*hs], m[s*hs:(s+1)*hs], grad)
 	}
 }

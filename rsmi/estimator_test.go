@@ -165,7 +165,7 @@ func TestExactChainFigures(t *testing.T) {
 }
 
 // checkGrad compares MIGrad against central finite differences.
-func checkGrad(t *testing.T, est Estimator, f *Filter) {
+func checkGrad(t *testing.T, est Estimator, f Learnable) {
 	t.Helper()
 	grad := make([]float64, f.NumParams())
 	mi, err := est.MIGrad(f, grad)
@@ -178,18 +178,28 @@ func checkGrad(t *testing.T, est Estimator, f *Filter) {
 	}
 	const h = 1e-5
 	for i := range grad {
-		p := paramPtr(f, i)
-		old := *p
-		*p = old + h
-		up, _ := est.MI(f)
-		*p = old - h
-		dn, _ := est.MI(f)
-		*p = old
-		fd := (up - dn) / (2 * h)
+		fd := finiteDifference(f, i, h, func() float64 { x, _ := est.MI(f); return x })
 		if math.Abs(fd-grad[i]) > 1e-7+1e-5*math.Abs(fd) {
 			t.Errorf("parameter %d: analytic %.10g, finite difference %.10g", i, grad[i], fd)
 		}
 	}
+}
+
+// finiteDifference returns the central difference of eval in parameter i
+// of f with step h, restoring the parameter.
+func finiteDifference(f Learnable, i int, h float64, eval func() float64) float64 {
+	theta := make([]float64, f.NumParams())
+	f.Params(theta)
+	old := theta[i]
+	theta[i] = old + h
+	f.SetParams(theta)
+	up := eval()
+	theta[i] = old - h
+	f.SetParams(theta)
+	dn := eval()
+	theta[i] = old
+	f.SetParams(theta)
+	return (up - dn) / (2 * h)
 }
 
 func paramPtr(f *Filter, i int) *float64 {
@@ -219,7 +229,7 @@ func TestExactGradient(t *testing.T) {
 	for i := range w {
 		w[i] = rng.Float64()
 	}
-	rt, err := NewExact(4, pve, w)
+	rt, err := NewExact(4, nil, pve, w)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func tableAllocs(t *testing.T, ne int) float64 {
 		}
 		w[e] = 1 / float64(ne)
 	}
-	tb, err := NewExact(nv, pve, w)
+	tb, err := NewExact(nv, nil, pve, w)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,7 +156,7 @@ func NewExactV(ctx context.Context, p *Pairs, src rand.Source, opts *ExactVOptio
 		return nil, err
 	}
 	if o.FineTune > 0 {
-		ft := newFineTuner(theta, data, p, envs, &o, src)
+		ft := newFineTuner(binaryTheta(theta, p.NV), data, p, envs, &o, src)
 		if err := ft.run(ctx); err != nil {
 			return nil, err
 		}
@@ -164,11 +164,11 @@ func NewExactV(ctx context.Context, p *Pairs, src rand.Source, opts *ExactVOptio
 	if o.Progress != nil {
 		o.Progress(run.Progress{Stage: "rsmi.ExactV: table", Total: len(envs.first), Value: math.NaN()})
 	}
-	pve, err := exactVTable(ctx, theta, data, p.NV, envs.first, o.Workers)
+	pve, err := exactVTable(ctx, binaryTheta(theta, p.NV), data, envs.first, o.Workers)
 	if err != nil {
 		return nil, err
 	}
-	t, err := NewExact(p.NV, pve, envs.count)
+	t, err := NewExact(p.NV, nil, pve, envs.count)
 	if err != nil {
 		return nil, err
 	}
@@ -272,19 +272,15 @@ func trainRBM(ctx context.Context, r *rbm.RBM, data []int8, src rand.Source, to 
 	return nil
 }
 
-// exactVTable returns P(v|e) under the RBM for the environments of the given
-// data rows (in the RBM's alphabet, V first).
-func exactVTable(ctx context.Context, r *rbm.RBM, data []int8, nv int, envs []int, workers int) ([]float64, error) {
-	nx, nth := r.NumVisible(), r.NumHidden()
-	spin := r.Units() == rbm.Spin
-	S := 1 << nv
-	w := r.W.RawMatrix()
-	// block-state tables: u[s*nth+j] = Σ_{i∈V} W_ij x_i(s), bv[s] = Σ_{i∈V} b_i x_i(s)
+// exactVTable returns P(v|e) under the Θ-RBM m for the environments of the
+// given data rows (in the RBM's alphabet, V first).
+func exactVTable(ctx context.Context, m *thetaModel, data []int8, envs []int, workers int) ([]float64, error) {
+	nx, nth, S := m.nx, m.nth, m.blockStates()
 	u := make([]float64, S*nth)
 	bv := make([]float64, S)
-	blockTables(r, nv, u, bv)
+	m.blockTables(u, bv)
 	logSum := softplus
-	if spin {
+	if m.spin {
 		logSum = logCosh2
 	}
 	pve := make([]float64, len(envs)*S)
@@ -303,18 +299,7 @@ func exactVTable(ctx context.Context, r *rbm.RBM, data []int8, nv int, envs []in
 					once.Do(func() { cancelled = ctx.Err() })
 					return
 				}
-				row := data[envs[k]*nx : (envs[k]+1)*nx]
-				copy(a, r.HidBias)
-				for i := nv; i < nx; i++ {
-					x := float64(row[i])
-					if x == 0 {
-						continue
-					}
-					wr := w.Data[i*w.Stride : i*w.Stride+nth]
-					for j, wij := range wr {
-						a[j] += x * wij
-					}
-				}
+				m.envInput(data[envs[k]*nx:(envs[k]+1)*nx], a)
 				out := pve[k*S : (k+1)*S]
 				mx := math.Inf(-1)
 				for s := 0; s < S; s++ {
@@ -337,45 +322,6 @@ func exactVTable(ctx context.Context, r *rbm.RBM, data []int8, nv int, envs []in
 		return nil, fmt.Errorf("rsmi: building the P(v|e) table interrupted: %w", cancelled)
 	}
 	return pve, nil
-}
-
-// spinIndex returns the block-state index of the ±1 configuration v.
-func spinIndex(v []int8) int {
-	s := 0
-	for i, x := range v {
-		if x > 0 {
-			s |= 1 << i
-		}
-	}
-	return s
-}
-
-// blockTables fills u (S×nth) and bv (S) for the block states.
-func blockTables(r *rbm.RBM, nv int, u, bv []float64) {
-	nth := r.NumHidden()
-	spin := r.Units() == rbm.Spin
-	w := r.W.RawMatrix()
-	for i := range u {
-		u[i] = 0
-	}
-	for s := range bv {
-		bv[s] = 0
-		us := u[s*nth : (s+1)*nth]
-		for i := 0; i < nv; i++ {
-			x := float64((s >> i) & 1)
-			if spin {
-				x = 2*x - 1
-			}
-			if x == 0 {
-				continue
-			}
-			bv[s] += x * r.VisBias[i]
-			row := w.Data[i*w.Stride : i*w.Stride+nth]
-			for j, wij := range row {
-				us[j] += x * wij
-			}
-		}
-	}
 }
 
 // logSumMean returns log Σ_h exp(h·x) and E[h] for one hidden unit: log(2

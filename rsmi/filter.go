@@ -160,17 +160,7 @@ func (f *Filter) MostProbable(v, h []int8, src rand.Source) {
 }
 
 // Norms returns ‖λ_j‖ (the Euclidean norm of each hidden unit's weights).
-func (f *Filter) Norms() []float64 {
-	out := make([]float64, f.NH)
-	for j := range out {
-		var s float64
-		for _, w := range f.W[j*f.NV : (j+1)*f.NV] {
-			s += w * w
-		}
-		out[j] = math.Sqrt(s)
-	}
-	return out
-}
+func (f *Filter) Norms() []float64 { return rowNorms(f.W, f.NH, f.NV) }
 
 // sigmoid returns 1/(1+e^{−x}), accurate in both tails.
 func sigmoid(x float64) float64 {

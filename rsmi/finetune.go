@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
-	"github.com/rsmi-go/rsmi/rbm"
 	"github.com/rsmi-go/rsmi/run"
 )
 
@@ -22,11 +21,13 @@ const fineTuneLanes = 16
 
 // fineTuner ascends the exact conditional log-likelihood Σ_pairs log P(v|e)
 // of the Θ-RBM with Adam on mini-batches of distinct environments. The
-// parameters are W (nx×nth), the visible biases of V and the hidden biases.
+// parameters are W (channels×nth, see thetaModel), the visible biases of
+// V's channels and the hidden biases.
 type fineTuner struct {
-	r              *rbm.RBM
+	m              *thetaModel
 	data           []int8
 	nv, nx, nth, S int
+	rows, vRows    int // channels, V's channels
 	np             int
 	envs           []int     // first pair of each distinct environment
 	vcount         []float64 // per environment, the pairs with each block state
@@ -35,8 +36,8 @@ type fineTuner struct {
 	workers        int
 	ck             *run.Checkpoint
 	progress       run.ProgressFunc
-	spin           bool
-	xs             []float64 // block-state values in the RBM's alphabet, S × nv
+	xc             []int32   // S × nv: the channel of V unit i in block state s
+	xw             []float64 // and its weight
 	u, bv          []float64 // block-state tables (blockTables)
 	lanes          []ftLane
 	scratch        []ftScratch
@@ -59,23 +60,21 @@ type ftLane struct {
 // ftScratch is one goroutine's working memory.
 type ftScratch struct{ a, lp, m, q []float64 }
 
-func newFineTuner(r *rbm.RBM, data []int8, p *Pairs, envs *envSet, o *ExactVOptions, src rand.Source) *fineTuner {
-	nx, nth, S := r.NumVisible(), r.NumHidden(), 1<<p.NV
-	t := &fineTuner{r: r, data: data, nv: p.NV, nx: nx, nth: nth, S: S, np: nx*nth + p.NV + nth,
+func newFineTuner(m *thetaModel, data []int8, p *Pairs, envs *envSet, o *ExactVOptions, src rand.Source) *fineTuner {
+	nx, nth, S := m.nx, m.nth, m.blockStates()
+	t := &fineTuner{m: m, data: data, nv: p.NV, nx: nx, nth: nth, S: S, rows: m.rows(), vRows: m.vRows(),
 		envs: envs.first, steps: o.FineTune, batch: min(o.FineTuneBatch, len(envs.first)), lr: o.FineTuneRate,
-		ck: o.Checkpoint, progress: o.Progress, spin: r.Units() == rbm.Spin, b1t: 1, b2t: 1}
+		ck: o.Checkpoint, progress: o.Progress, b1t: 1, b2t: 1}
+	t.np = t.rows*nth + t.vRows + nth
 	t.vcount = make([]float64, len(envs.first)*S)
 	for k := 0; k < p.N; k++ {
-		t.vcount[int(envs.of[k])*S+spinIndex(p.V[k*p.NV:(k+1)*p.NV])]++
+		t.vcount[int(envs.of[k])*S+blockIndex(p.V[k*p.NV:(k+1)*p.NV], p.States)]++
 	}
-	t.xs = make([]float64, S*p.NV)
+	t.xc, t.xw = make([]int32, S*p.NV), make([]float64, S*p.NV)
 	for s := 0; s < S; s++ {
 		for i := 0; i < p.NV; i++ {
-			x := float64((s >> i) & 1)
-			if t.spin {
-				x = 2*x - 1
-			}
-			t.xs[s*p.NV+i] = x
+			c, x := m.blockChannel(s, i)
+			t.xc[s*p.NV+i], t.xw[s*p.NV+i] = int32(c), x
 		}
 	}
 	t.u, t.bv = make([]float64, S*nth), make([]float64, S)
@@ -112,7 +111,7 @@ func (t *fineTuner) run(ctx context.Context) error {
 
 // step is one Adam step on a fresh mini-batch.
 func (t *fineTuner) step(i int) error {
-	blockTables(t.r, t.nv, t.u, t.bv)
+	t.m.blockTables(t.u, t.bv)
 	t.pick()
 	t.gradients()
 	if err := t.ctx.Err(); err != nil {
@@ -129,7 +128,7 @@ func (t *fineTuner) step(i int) error {
 	t.adam(pairs)
 	t.done = i
 	if i%16 == 0 || i == t.steps {
-		if !finite(t.r.W.RawMatrix().Data) {
+		if !finite(t.m.w.RawMatrix().Data) {
 			return fmt.Errorf("diverged by step %d: the weights are NaN or Inf (lower FineTuneRate)", i)
 		}
 	}
@@ -180,24 +179,16 @@ func (t *fineTuner) gradients() {
 // env adds the gradient of Σ_{pairs with environment k} log P(v|e) to lane.
 func (t *fineTuner) env(sc *ftScratch, lane *ftLane, k int) {
 	nv, nx, nth, S := t.nv, t.nx, t.nth, t.S
-	w := t.r.W.RawMatrix()
 	row := t.data[t.envs[k]*nx : (t.envs[k]+1)*nx]
 	a, lp, m, q := sc.a, sc.lp, sc.m, sc.q
-	copy(a, t.r.HidBias)
-	for i := nv; i < nx; i++ {
-		if x := float64(row[i]); x != 0 {
-			for j, wij := range w.Data[i*w.Stride : i*w.Stride+nth] {
-				a[j] += x * wij
-			}
-		}
-	}
+	t.m.envInput(row, a)
 	mx := math.Inf(-1)
 	for s := 0; s < S; s++ {
 		l := t.bv[s]
 		us := t.u[s*nth : (s+1)*nth]
 		ms := m[s*nth : (s+1)*nth]
 		for j, aj := range a {
-			ls, mean := logSumMean(aj+us[j], t.spin)
+			ls, mean := logSumMean(aj+us[j], t.m.spin)
 			l += ls
 			ms[j] = mean
 		}
@@ -223,12 +214,13 @@ func (t *fineTuner) env(sc *ftScratch, lane *ftLane, k int) {
 	for s := 0; s < S; s++ {
 		d := cnt[s] - ce*lp[s]/z
 		ms := m[s*nth : (s+1)*nth]
-		for i, x := range t.xs[s*nv : (s+1)*nv] {
+		for i, x := range t.xw[s*nv : (s+1)*nv] {
 			if x == 0 {
 				continue
 			}
-			g[nx*nth+i] += d * x
-			gw := g[i*nth : (i+1)*nth]
+			c := int(t.xc[s*nv+i])
+			g[t.rows*nth+c] += d * x
+			gw := g[c*nth : (c+1)*nth]
 			for j, mj := range ms {
 				gw[j] += d * x * mj
 			}
@@ -238,14 +230,14 @@ func (t *fineTuner) env(sc *ftScratch, lane *ftLane, k int) {
 		}
 	}
 	for i := nv; i < nx; i++ {
-		if x := float64(row[i]); x != 0 {
-			gw := g[i*nth : (i+1)*nth]
+		if c, x := t.m.channel(i, row[i]); x != 0 {
+			gw := g[c*nth : (c+1)*nth]
 			for j, qj := range q {
 				gw[j] += x * qj
 			}
 		}
 	}
-	gc := g[nx*nth+nv:]
+	gc := g[t.rows*nth+t.vRows:]
 	for j, qj := range q {
 		gc[j] += qj
 	}
@@ -254,8 +246,8 @@ func (t *fineTuner) env(sc *ftScratch, lane *ftLane, k int) {
 // adam applies one Adam update with the lanes' gradient divided by pairs.
 func (t *fineTuner) adam(pairs float64) {
 	const b1, b2, eps = 0.9, 0.999, 1e-8
-	nx, nth, nv := t.nx, t.nth, t.nv
-	w := t.r.W.RawMatrix()
+	rows, nth, vRows := t.rows, t.nth, t.vRows
+	w := t.m.w.RawMatrix()
 	t.b1t *= b1
 	t.b2t *= b2
 	for p := 0; p < t.np; p++ {
@@ -268,12 +260,12 @@ func (t *fineTuner) adam(pairs float64) {
 		t.m2[p] = b2*t.m2[p] + (1-b2)*g*g
 		d := t.lr * (t.m1[p] / (1 - t.b1t)) / (math.Sqrt(t.m2[p]/(1-t.b2t)) + eps)
 		switch {
-		case p < nx*nth:
+		case p < rows*nth:
 			w.Data[(p/nth)*w.Stride+p%nth] += d
-		case p < nx*nth+nv:
-			t.r.VisBias[p-nx*nth] += d
+		case p < rows*nth+vRows:
+			t.m.vis[p-rows*nth] += d
 		default:
-			t.r.HidBias[p-nx*nth-nv] += d
+			t.m.hid[p-rows*nth-vRows] += d
 		}
 	}
 }
@@ -296,7 +288,7 @@ func (t *fineTuner) loop() *ckpt.Loop {
 	c.Name = insertSuffix(thetaCheckpoint(t.ck).Name, "-finetune")
 	l.Checkpoint = &c
 	var e ckpt.Enc
-	e.String(fmt.Sprintf("nv=%d nx=%d hidden=%d units=%v envs=%d batch=%d rate=%v", t.nv, t.nx, t.nth, t.r.Units(), len(t.envs), t.batch, t.lr))
+	e.String(fmt.Sprintf("nv=%d nx=%d hidden=%d %s envs=%d batch=%d rate=%v", t.nv, t.nx, t.nth, t.m.desc, len(t.envs), t.batch, t.lr))
 	e.Int(int(ckpt.CRCInt8(t.data)))
 	e.Int(int(t.paramCRC()))
 	e.Int(int(t.permCRC))
@@ -312,19 +304,19 @@ func insertSuffix(name, suffix string) string {
 
 // params returns the Θ-RBM's parameters in the fine-tuning's order.
 func (t *fineTuner) params() []float64 {
-	w := t.r.W.RawMatrix()
+	w := t.m.w.RawMatrix()
 	out := make([]float64, 0, t.np)
-	for i := 0; i < t.nx; i++ {
+	for i := 0; i < t.rows; i++ {
 		out = append(out, w.Data[i*w.Stride:i*w.Stride+t.nth]...)
 	}
-	out = append(out, t.r.VisBias[:t.nv]...)
-	return append(out, t.r.HidBias...)
+	out = append(out, t.m.vis[:t.vRows]...)
+	return append(out, t.m.hid...)
 }
 
 func (t *fineTuner) paramCRC() uint32 {
 	var e ckpt.Enc
 	e.F64s(t.params())
-	e.F64s(t.r.VisBias)
+	e.F64s(t.m.vis)
 	return ckpt.CRC(e.B)
 }
 
@@ -353,12 +345,12 @@ func (t *fineTuner) load(d *ckpt.Dec) error {
 	case !finite(params) || !finite(m1) || !finite(m2) || !(b1t >= 0 && b1t < 1) || !(b2t >= 0 && b2t < 1):
 		return fmt.Errorf("%w: non-finite or out-of-range values", ckpt.ErrCorrupt)
 	}
-	w := t.r.W.RawMatrix()
-	for i := 0; i < t.nx; i++ {
+	w := t.m.w.RawMatrix()
+	for i := 0; i < t.rows; i++ {
 		copy(w.Data[i*w.Stride:i*w.Stride+t.nth], params[i*t.nth:(i+1)*t.nth])
 	}
-	copy(t.r.VisBias[:t.nv], params[t.nx*t.nth:])
-	copy(t.r.HidBias, params[t.nx*t.nth+t.nv:])
+	copy(t.m.vis[:t.vRows], params[t.rows*t.nth:])
+	copy(t.m.hid, params[t.rows*t.nth+t.vRows:])
 	copy(t.m1, m1)
 	copy(t.m2, m2)
 	t.b1t, t.b2t, t.done = b1t, b2t, done

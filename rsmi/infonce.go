@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
@@ -67,7 +68,8 @@ type InfoNCEOptions struct {
 // below the MI by a gap that closes as K grows (small where I ≪ ln K, as for
 // the few bits nh ≤ 4 units can carry at K = 256). A critic short of the
 // optimum lowers it further (measured: 0.004–0.03 bit below the exact MI for
-// 2D Ising blocks, see the tests); noise enters through the finite held-out set
+// 2D Ising blocks, 0.03–0.04 bit for 3-state Potts blocks, see the tests);
+// noise enters through the finite held-out set
 // (about ±σ/√N for N held-out pairs, σ the spread of the per-pair log ratio),
 // and, for pairs cut from the same configurations at different positions,
 // through the weak correlation of negatives with positives.
@@ -86,6 +88,16 @@ type InfoNCEOptions struct {
 // two nearly equal. The gradient is written out by hand (reverse mode
 // through the bound, the two networks and the relaxation) on gonum's vector
 // kernels, checked against finite differences in the tests.
+//
+// A SoftmaxFilter's hidden units enter the critic g as one-hot codes of
+// their states, relaxed during training by the Gumbel-softmax ("Concrete",
+// Jang et al. 2017; Maddison et al. 2017)
+//
+//	y_{j,a} = softmax_a((x_{j,a} + γ_{j,a})/τ),   γ = −ln(−ln u),  u ~ U(0,1),
+//
+// which tends to the one-hot code of a state drawn from softmax_a(x_{j,a})
+// as τ → 0 (the Gumbel-max draw argmax_a(x_{j,a} + γ_{j,a}), which MI uses
+// for its hard units).
 //
 // InfoNCE implements Estimator with two deviations, both documented here:
 //
@@ -110,6 +122,9 @@ type InfoNCEOptions struct {
 type InfoNCE struct {
 	nv, ne  int
 	v, e    []int8
+	states  []int8    // nil: ±1 spins
+	index   [256]int8 // value → position in states (q-state data)
+	ein     int       // input width of the environment critic: ne (±1) or ne·q (one-hot)
 	nTrain  int
 	held    []int32 // held-out pair indices in evaluation order
 	batch   int
@@ -128,7 +143,7 @@ type InfoNCE struct {
 	perm     []int32 // training order of the current epoch
 	pos      int
 
-	nh           int // 0 until the critic is built
+	nh           int // input width of the hidden critic g (0 until it is built)
 	crit, cgrad  []float64
 	m1, m2       []float64
 	g, u         *nceMLP
@@ -138,19 +153,23 @@ type InfoNCE struct {
 
 	// scratch
 	idx             []int32
+	vi              []int32 // K × nv state indices of the batch's blocks (softmax filters)
 	vb, x, unif, dx []float64
 	s, ds, dgE, duE []float64
 	fgrad           []float64
 }
 
-// NewInfoNCE returns the InfoNCE estimator for the pairs p (±1 spins, in
-// sample order as Regions.Pairs returns them, so that the held-out tail
-// consists of whole samples). The random source src seeds the critic's
+// NewInfoNCE returns the InfoNCE estimator for the pairs p (in sample order
+// as Regions.Pairs returns them, so that the held-out tail consists of whole
+// samples). ±1 environments enter the critic as their values, those of any
+// other alphabet as one-hot codes of their states (|E|·q inputs); a ±1
+// Filter trains on ±1 pairs, a SoftmaxFilter on pairs of its visible
+// alphabet. The random source src seeds the critic's
 // initialization, the batches and the noise of the hidden units; the
 // estimator keeps it (a *rand.PCG or *rand.ChaCha8 lets Train checkpoint
 // it).
 func NewInfoNCE(p *Pairs, src rand.Source, opts *InfoNCEOptions) (*InfoNCE, error) {
-	if err := p.spins("InfoNCE"); err != nil {
+	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	if src == nil {
@@ -174,7 +193,14 @@ func NewInfoNCE(p *Pairs, src rand.Source, opts *InfoNCEOptions) (*InfoNCE, erro
 		nv: p.NV, ne: p.NE, v: p.V, e: p.E, nTrain: nTrain,
 		batch: o.Batch, embed: o.Embed, hidden: o.CriticHidden, lr: o.LearningRate,
 		tau0: o.TempStart, tau1: o.TempEnd, anneal: o.AnnealSteps, emaBeta: o.EMA,
-		src: src, rng: rng,
+		src: src, rng: rng, ein: p.NE,
+	}
+	if !isSpins(p.States) {
+		est.states = slices.Clone(p.States)
+		est.ein = p.NE * len(p.States)
+		for i, x := range p.States {
+			est.index[uint8(x)] = int8(i)
+		}
 	}
 	est.evalSeed = [2]uint64{rng.Uint64(), rng.Uint64()}
 	est.held = make([]int32, nHeld)
@@ -250,9 +276,16 @@ func (opts *InfoNCEOptions) resolve(p *Pairs) (InfoNCEOptions, error) {
 // checkSizes refuses critics and batch buffers that would exceed the memory
 // budget (or whose sizes overflow).
 func (o *InfoNCEOptions) checkSizes(p *Pairs) error {
+	ein := p.NE
+	if !isSpins(p.States) {
+		var err error
+		if ein, err = size.Mul(p.NE, len(p.States)); err != nil {
+			return fmt.Errorf("rsmi: InfoNCE's one-hot environment input: %w", err)
+		}
+	}
 	layers := [][]int{
-		append(append([]int{MaxHidden}, o.CriticHidden...), o.Embed),
-		append(append([]int{p.NE}, o.CriticHidden...), o.Embed),
+		append(append([]int{maxCriticIn}, o.CriticHidden...), o.Embed),
+		append(append([]int{ein}, o.CriticHidden...), o.Embed),
 	}
 	total := 0
 	for _, sizes := range layers {
@@ -312,10 +345,14 @@ func (n *InfoNCE) Estimate() float64 {
 	return n.ema / n.emaNorm
 }
 
-// build lays out the critic for nh hidden units.
-func (n *InfoNCE) build(nh int) {
-	gs := append(append([]int{nh}, n.hidden...), n.embed)
-	us := append(append([]int{n.ne}, n.hidden...), n.embed)
+// maxCriticIn bounds the input width of the hidden critic g: NH for a
+// ±1 Filter, NH·QH (one-hot) for a SoftmaxFilter.
+const maxCriticIn = 256
+
+// build lays out the critic for a hidden input of width hin.
+func (n *InfoNCE) build(hin int) {
+	gs := append(append([]int{hin}, n.hidden...), n.embed)
+	us := append(append([]int{n.ein}, n.hidden...), n.embed)
 	ng, nu := nceMLPParams(gs), nceMLPParams(us)
 	n.crit = make([]float64, ng+nu)
 	n.cgrad = make([]float64, ng+nu)
@@ -326,34 +363,56 @@ func (n *InfoNCE) build(nh int) {
 	n.g.init(n.rng)
 	n.u.init(n.rng)
 	K := n.batch
-	n.nh = nh
+	n.nh = hin
 	n.idx = make([]int32, K)
 	n.vb = make([]float64, K*n.nv)
-	n.x = make([]float64, K*nh)
-	n.unif = make([]float64, K*nh)
-	n.dx = make([]float64, K*nh)
+	n.vi = make([]int32, K*n.nv)
+	n.x = make([]float64, K*hin)
+	n.unif = make([]float64, K*hin)
+	n.dx = make([]float64, K*hin)
 	n.s = make([]float64, K*K)
 	n.ds = make([]float64, K*K)
 	n.dgE = make([]float64, K*n.embed)
 	n.duE = make([]float64, K*n.embed)
-	n.fgrad = make([]float64, nh*n.nv+nh)
 	n.b1t, n.b2t = 1, 1
 }
 
-func (n *InfoNCE) check(f *Filter, grad []float64) error {
-	if err := f.Validate(); err != nil {
+// criticInput returns the input width of the hidden critic for f: NH for a
+// *Filter, NH·QH for a *SoftmaxFilter.
+func criticInput(f Learnable) (int, error) {
+	switch ff := f.(type) {
+	case *Filter:
+		return ff.NH, nil
+	case *SoftmaxFilter:
+		if err := ff.Validate(); err != nil {
+			return 0, err
+		}
+		if w := ff.NH * len(ff.States()); w <= maxCriticIn {
+			return w, nil
+		}
+		return 0, fmt.Errorf("rsmi: InfoNCE: a softmax filter of %d hidden units of %d states is wider than %d one-hot inputs", ff.NH, len(ff.States()), maxCriticIn)
+	}
+	if isNil(f) {
+		return 0, errors.New("rsmi: the filter is nil (build one with NewFilter or NewSoftmaxFilter)")
+	}
+	return 0, fmt.Errorf("rsmi: InfoNCE trains a *Filter or a *SoftmaxFilter, not %T", f)
+}
+
+func (n *InfoNCE) check(f Learnable, grad []float64) error {
+	hin, err := criticInput(f)
+	if err != nil {
 		return err
 	}
-	if f.NV != n.nv {
-		return fmt.Errorf("rsmi: filter has %d visible dofs, estimator has |V| = %d", f.NV, n.nv)
-	}
-	if grad != nil && len(grad) != f.NumParams() {
-		return fmt.Errorf("rsmi: gradient of length %d, filter has %d parameters", len(grad), f.NumParams())
+	if _, err := learnableCheck(f, n.nv, n.states, grad); err != nil {
+		return err
 	}
 	if n.nh == 0 {
-		n.build(f.NH)
-	} else if f.NH != n.nh {
-		return fmt.Errorf("rsmi: filter has nh = %d hidden units, the InfoNCE critic was built for %d", f.NH, n.nh)
+		n.build(hin)
+	} else if hin != n.nh {
+		return fmt.Errorf("rsmi: filter has %d hidden inputs (nh = %d), the InfoNCE critic was built for %d", hin, f.Outputs(), n.nh)
+	}
+	if np := f.NumParams(); cap(n.fgrad) < np {
+		n.fgrad = make([]float64, np)
 	}
 	return nil
 }
@@ -365,7 +424,7 @@ func uniform01(r *rand.Rand) float64 {
 
 // MI implements Estimator: the InfoNCE bound in bits on the held-out pairs
 // with the current critic and hard hidden units (see InfoNCE).
-func (n *InfoNCE) MI(f *Filter) (float64, error) {
+func (n *InfoNCE) MI(f Learnable) (float64, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if err := n.check(f, nil); err != nil {
@@ -393,7 +452,7 @@ func (n *InfoNCE) MI(f *Filter) (float64, error) {
 // returns the bound in bits on a fresh training batch and its gradient with
 // respect to the filter's parameters, and moves the critic one Adam step up
 // the bound.
-func (n *InfoNCE) MIGrad(f *Filter, grad []float64) (float64, error) {
+func (n *InfoNCE) MIGrad(f Learnable, grad []float64) (float64, error) {
 	if grad == nil {
 		return 0, errors.New("rsmi: MIGrad needs a gradient slice")
 	}
@@ -408,7 +467,7 @@ func (n *InfoNCE) MIGrad(f *Filter, grad []float64) (float64, error) {
 
 // trainStep draws a batch and noise, computes the bound and its gradients,
 // updates the critic (and the filter gradient if grad is not nil).
-func (n *InfoNCE) trainStep(f *Filter, grad []float64, updateCritic bool) (float64, error) {
+func (n *InfoNCE) trainStep(f Learnable, grad []float64, updateCritic bool) (float64, error) {
 	K := n.batch
 	for b := 0; b < K; b++ {
 		if n.pos >= n.nTrain {
@@ -456,44 +515,19 @@ func (n *InfoNCE) trainStep(f *Filter, grad []float64, updateCritic bool) (float
 
 // bound returns the InfoNCE bound in nats of the batch n.idx with the
 // uniforms n.unif. With tau > 0 the hidden units are relaxed at temperature
-// tau, with tau = 0 they are hard (h = sign(2x + ℓ)). If wantGrad, it
-// writes the gradient with respect to the filter's parameters (nats) into
-// fgrad and accumulates the critic's into n.cgrad (tau > 0 required).
-func (n *InfoNCE) bound(f *Filter, tau float64, fgrad []float64, wantGrad bool) float64 {
-	K, nv, ne, nh, d := n.batch, n.nv, n.ne, n.nh, n.embed
-	ein := n.u.act[0]
-	for b, p := range n.idx {
-		vr := n.v[int(p)*nv : (int(p)+1)*nv]
-		vb := n.vb[b*nv : (b+1)*nv]
-		for i, s := range vr {
-			vb[i] = float64(s)
-		}
-		er := n.e[int(p)*ne : (int(p)+1)*ne]
-		eb := ein[b*ne : (b+1)*ne]
-		for i, s := range er {
-			eb[i] = float64(s)
-		}
-	}
-	// x = V Wᵀ + a
-	nceGemm(blas.NoTrans, blas.Trans, K, nh, nv, 1, n.vb, nv, f.W, nv, 0, n.x, nh)
+// tau, with tau = 0 they are hard (h = sign(2x + ℓ), or the one-hot argmax
+// of x + γ for a softmax filter). If wantGrad, it writes the gradient with
+// respect to the filter's parameters (nats) into fgrad and accumulates the
+// critic's into n.cgrad (tau > 0 required).
+func (n *InfoNCE) bound(f Learnable, tau float64, fgrad []float64, wantGrad bool) float64 {
+	K, d := n.batch, n.embed
+	n.loadEnvironments()
 	h := n.g.act[0]
-	for b := 0; b < K; b++ {
-		for j := 0; j < nh; j++ {
-			k := b*nh + j
-			x := n.x[k]
-			if f.Bias != nil {
-				x += f.Bias[j]
-			}
-			u := n.unif[k]
-			z := 2*x + math.Log(u) - math.Log1p(-u)
-			if tau > 0 {
-				h[k] = math.Tanh(z / (2 * tau))
-			} else if z > 0 {
-				h[k] = 1
-			} else {
-				h[k] = -1
-			}
-		}
+	sf, soft := f.(*SoftmaxFilter)
+	if soft {
+		n.softmaxHidden(sf, tau, h)
+	} else {
+		n.spinHidden(f.(*Filter), tau, h)
 	}
 	G := n.g.forward()
 	U := n.u.forward()
@@ -530,7 +564,72 @@ func (n *InfoNCE) bound(f *Filter, tau float64, fgrad []float64, wantGrad bool) 
 	nceGemm(blas.Trans, blas.NoTrans, K, d, K, 1, n.ds, K, G, d, 0, n.duE, d)
 	n.u.backward(n.duE, false)
 	dh := n.g.backward(n.dgE, true)
-	// through the relaxation: ∂h/∂x = (1 − h²)/τ
+	if soft {
+		n.softmaxBackward(sf, dh, h, tau, fgrad)
+	} else {
+		n.spinBackward(f.(*Filter), dh, h, tau, fgrad)
+	}
+	return nats
+}
+
+// loadEnvironments writes the environments of the batch n.idx into the
+// environment critic's input: their ±1 values, or one-hot codes of their
+// states for q-state data.
+func (n *InfoNCE) loadEnvironments() {
+	ne, ein := n.ne, n.u.act[0]
+	for b, p := range n.idx {
+		er := n.e[int(p)*ne : (int(p)+1)*ne]
+		eb := ein[b*n.ein : (b+1)*n.ein]
+		if n.states == nil {
+			for i, s := range er {
+				eb[i] = float64(s)
+			}
+			continue
+		}
+		clear(eb)
+		q := len(n.states)
+		for i, s := range er {
+			eb[i*q+int(n.index[uint8(s)])] = 1
+		}
+	}
+}
+
+// spinHidden computes the ±1 filter's relaxed (tau > 0) or hard hidden
+// units of the batch into h: x = V Wᵀ + a, h = tanh((2x + ℓ)/(2τ)).
+func (n *InfoNCE) spinHidden(f *Filter, tau float64, h []float64) {
+	K, nv, nh := n.batch, n.nv, n.nh
+	for b, p := range n.idx {
+		vr := n.v[int(p)*nv : (int(p)+1)*nv]
+		vb := n.vb[b*nv : (b+1)*nv]
+		for i, s := range vr {
+			vb[i] = float64(s)
+		}
+	}
+	nceGemm(blas.NoTrans, blas.Trans, K, nh, nv, 1, n.vb, nv, f.W, nv, 0, n.x, nh)
+	for b := 0; b < K; b++ {
+		for j := 0; j < nh; j++ {
+			k := b*nh + j
+			x := n.x[k]
+			if f.Bias != nil {
+				x += f.Bias[j]
+			}
+			u := n.unif[k]
+			z := 2*x + math.Log(u) - math.Log1p(-u)
+			if tau > 0 {
+				h[k] = math.Tanh(z / (2 * tau))
+			} else if z > 0 {
+				h[k] = 1
+			} else {
+				h[k] = -1
+			}
+		}
+	}
+}
+
+// spinBackward writes the ±1 filter's gradient from dh, the gradient with
+// respect to the relaxed hidden units h: ∂h/∂x = (1 − h²)/τ.
+func (n *InfoNCE) spinBackward(f *Filter, dh, h []float64, tau float64, fgrad []float64) {
+	K, nv, nh := n.batch, n.nv, n.nh
 	for k, g := range dh {
 		n.dx[k] = g * (1 - h[k]*h[k]) / tau
 	}
@@ -546,14 +645,13 @@ func (n *InfoNCE) bound(f *Filter, tau float64, fgrad []float64, wantGrad bool) 
 			}
 		}
 	}
-	return nats
 }
 
 // TrainCritic trains the critic alone for the given number of steps with
 // the filter held fixed (the temperature schedule advances as in MIGrad):
 // use it to estimate I_Λ(H:E) of a given filter, then call MI. It returns
 // an error, naming the step, if the bound diverges, or if ctx is cancelled.
-func (n *InfoNCE) TrainCritic(ctx context.Context, f *Filter, steps int) error {
+func (n *InfoNCE) TrainCritic(ctx context.Context, f Learnable, steps int) error {
 	if steps < 0 {
 		return fmt.Errorf("rsmi: TrainCritic steps = %d is negative", steps)
 	}
@@ -636,7 +734,7 @@ func (n *InfoNCE) UnmarshalBinary(b []byte) error {
 	if version != infoNCEStateVersion {
 		return fmt.Errorf("rsmi: InfoNCE state version %d, want %d", version, infoNCEStateVersion)
 	}
-	if nh < 0 || nh > MaxHidden || step < 0 || len(perm) != n.nTrain || pos < 0 || pos > n.nTrain {
+	if nh < 0 || nh > maxCriticIn || step < 0 || len(perm) != n.nTrain || pos < 0 || pos > n.nTrain {
 		return errors.New("rsmi: InfoNCE state does not fit this estimator")
 	}
 	for _, p := range perm {

@@ -62,17 +62,7 @@ func TestInfoNCEGradient(t *testing.T) {
 	if err := est.check(f, nil); err != nil {
 		t.Fatal(err)
 	}
-	// biases of the critic away from zero, so that ReLU kinks are not hit
-	rng := rand.New(rand.NewPCG(7, 8))
-	for i := range est.crit {
-		est.crit[i] += 0.3 * rng.NormFloat64()
-	}
-	for b := range est.idx {
-		est.idx[b] = int32(3 * b)
-	}
-	for i := range est.unif {
-		est.unif[i] = uniform01(rng)
-	}
+	fixBatch(est, rand.New(rand.NewPCG(7, 8)), 3)
 	const tau = 0.6
 	fgrad := make([]float64, f.NumParams())
 	for i := range est.cgrad {
@@ -107,6 +97,21 @@ func TestInfoNCEGradient(t *testing.T) {
 		}
 	}
 	t.Logf("%d filter and %d critic parameters, largest deviation %.2g", len(fgrad), len(cgrad), worst)
+}
+
+// fixBatch sets up est for a gradient check: the critic's parameters moved
+// away from zero (so that ReLU kinks are not hit), the batch of pairs
+// 0, stride, 2·stride, … and fixed noise.
+func fixBatch(est *InfoNCE, rng *rand.Rand, stride int) {
+	for i := range est.crit {
+		est.crit[i] += 0.3 * rng.NormFloat64()
+	}
+	for b := range est.idx {
+		est.idx[b] = int32(stride * b)
+	}
+	for i := range est.unif {
+		est.unif[i] = uniform01(rng)
+	}
 }
 
 func TestInfoNCEErrors(t *testing.T) {

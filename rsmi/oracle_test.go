@@ -53,17 +53,28 @@ func critical2D(t testing.TB) (*lattice.Ising, *sample.Dataset, *Regions, []int)
 	c := &crit2D
 	c.data.Do(func() {
 		c.m, c.ds = isingSamples(t, 16, tc2D, 400, 1)
-		c.r, c.err = NewRegions(c.m.Geometry(), []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
-		for p := 0; c.err == nil && p < c.r.NumPositions(); p++ {
-			if o := c.r.Origin(p); o[0]%2 == 0 && o[1]%2 == 0 {
-				c.pos = append(c.pos, p)
-			}
-		}
+		c.r, c.pos, c.err = evenBlocks(c.m.Geometry())
 	})
 	if c.err != nil {
 		t.Fatal(c.err)
 	}
 	return c.m, c.ds, c.r, c.pos
+}
+
+// evenBlocks returns the regions of 2×2 blocks with L_B = 1, L_E = 1 on g
+// and their positions on the even sublattice of origins.
+func evenBlocks(g *lattice.Geometry) (*Regions, []int, error) {
+	r, err := NewRegions(g, []int{2, 2}, &RegionOptions{Buffer: 1, Env: 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	var pos []int
+	for p := 0; p < r.NumPositions(); p++ {
+		if o := r.Origin(p); o[0]%2 == 0 && o[1]%2 == 0 {
+			pos = append(pos, p)
+		}
+	}
+	return r, pos, nil
 }
 
 // critical2DOracle returns the exact oracle of critical2D's data at its
@@ -297,9 +308,15 @@ func TestOracleErrors(t *testing.T) {
 // T_c (2×2 block, L_B = 1): P(v|e) for 2000 (sample, position) pairs.
 func BenchmarkExactOracle(b *testing.B) {
 	m, ds, r, pos := critical2D(b)
+	benchOracle(b, m, tc2D, r, ds, pos)
+}
+
+// benchOracle times NewExactOracle on 2000 (sample, position) pairs and
+// reports the time per environment.
+func benchOracle(b *testing.B, m lattice.Model, T float64, r *Regions, ds *sample.Dataset, pos []int) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := NewExactOracle(context.Background(), m, tc2D, r, ds, &OracleOptions{Positions: pos, MaxPairs: 2000}); err != nil {
+		if _, err := NewExactOracle(context.Background(), m, T, r, ds, &OracleOptions{Positions: pos, MaxPairs: 2000}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -353,7 +370,7 @@ func TestOracleChainHiddenSpin(t *testing.T) {
 			marg[e*4+(s&1)|((s>>2)&1)<<1] += p
 		}
 	}
-	want, _ := NewExact(2, marg, nil)
+	want, _ := NewExact(2, nil, marg, nil)
 	for _, model := range []lattice.Model{m, hidden{m}} {
 		got, err := NewExactOracle(context.Background(), model, 1/K, r, ds, nil)
 		if err != nil {

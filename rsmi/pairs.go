@@ -16,8 +16,8 @@ import (
 //
 // States lists the values one dof takes, sorted and distinct, as in
 // sample.Dataset: nil means Ising spins ±1. Every value of V and E lies in
-// States (Validate). The estimators of this package take ±1 spins only and
-// say so for other states.
+// States (Validate). Exact, the oracles and InfoNCE take any alphabet;
+// ExactV and RBMProxy take ±1 spins only and say so for other states.
 //
 // Pairs are passed by pointer and not copied: do not modify them while an
 // estimator built on them is in use.

@@ -323,14 +323,35 @@ func (p *RBMProxy) NV() int { return p.nv }
 
 // MI implements Estimator: the proxy Ĩ_Λ in bits (or, with LogMeanExp, the
 // Monte Carlo estimate of I_Λ(H:E) under the models), see RBMProxy.
-func (p *RBMProxy) MI(f *Filter) (float64, error) { return p.eval(f, nil) }
+// It takes the ±1 *Filter only.
+func (p *RBMProxy) MI(f Learnable) (float64, error) {
+	ff, err := onlyFilter(f, "RBMProxy")
+	if err != nil {
+		return 0, err
+	}
+	return p.eval(ff, nil)
+}
 
-// MIGrad implements Estimator.
-func (p *RBMProxy) MIGrad(f *Filter, grad []float64) (float64, error) {
+// MIGrad implements Estimator for the ±1 *Filter.
+func (p *RBMProxy) MIGrad(f Learnable, grad []float64) (float64, error) {
 	if grad == nil {
 		return 0, errors.New("rsmi: MIGrad needs a gradient slice")
 	}
-	return p.eval(f, grad)
+	ff, err := onlyFilter(f, "RBMProxy")
+	if err != nil {
+		return 0, err
+	}
+	return p.eval(ff, grad)
+}
+
+// onlyFilter returns f as a *Filter, or an error saying that the estimator
+// est trains the ±1 filter only.
+func onlyFilter(f Learnable, est string) (*Filter, error) {
+	ff, ok := f.(*Filter)
+	if !ok {
+		return nil, fmt.Errorf("rsmi: %s trains the ±1 *Filter only, not %T", est, f)
+	}
+	return ff, nil
 }
 
 // proxyCond fills q[r*hs+h] = P_Λ(h|x_r) and t[r*nh+j] = tanh x_j for the

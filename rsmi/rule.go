@@ -64,6 +64,21 @@ func stateIndex(states []int8, x int8) int {
 	return -1
 }
 
+// blockIndex returns the index Σ_i idx(v_i)·q^i of the configuration v of
+// values of the alphabet states (nil: ±1), as blocks and joint coarse
+// configurations are numbered.
+func blockIndex(v, states []int8) int {
+	if states == nil {
+		states = spinStates
+	}
+	s, m := 0, 1
+	for _, x := range v {
+		s += stateIndex(states, x) * m
+		m *= len(states)
+	}
+	return s
+}
+
 // checkAlphabet validates a states alphabet: at least two values, sorted
 // and distinct.
 func checkAlphabet(states []int8) error {
@@ -228,7 +243,7 @@ func (f *Filter) Check(nv int, states []int8) error {
 		return fmt.Errorf("rsmi: filter has NH = %d hidden units, a rule has at most %d", f.NH, MaxHidden)
 	}
 	if !isSpins(states) {
-		return fmt.Errorf("rsmi: the ±1 filter cannot act on values %v", states)
+		return fmt.Errorf("rsmi: the ±1 filter cannot act on values %v (use a SoftmaxFilter)", states)
 	}
 	return nil
 }
@@ -435,15 +450,8 @@ func Symmetrize(r Rule, perms [][]int) (Rule, error) {
 	}
 	s := &symmetrized{r: r, perms: make([][]int, len(perms))}
 	for k, g := range perms {
-		if len(g) != nv {
-			return nil, fmt.Errorf("rsmi: Symmetrize: permutation %d has length %d, permutation 0 has %d", k, len(g), nv)
-		}
-		seen := make([]bool, nv)
-		for _, x := range g {
-			if x < 0 || x >= nv || seen[x] {
-				return nil, fmt.Errorf("rsmi: Symmetrize: element %d, %v, is not a permutation of 0..%d", k, g, nv-1)
-			}
-			seen[x] = true
+		if err := checkPermutation(g, nv); err != nil {
+			return nil, fmt.Errorf("rsmi: Symmetrize: element %d: %w", k, err)
 		}
 		s.perms[k] = slices.Clone(g)
 	}

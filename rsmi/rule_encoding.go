@@ -15,9 +15,9 @@ import (
 // implements encoding.BinaryMarshaler and whose type is registered with
 // RegisterRule is written by MarshalRule as its registered name followed by
 // its own bytes, and UnmarshalRule rebuilds it with the registered decoder.
-// The built-in rules (Majority, Decimation, *Filter, MostProbable and
-// Symmetrize of an encodable rule, *RuleTable) are registered by this
-// package; users register their own rules in an init function, as with
+// The built-in rules (Majority, Plurality, Decimation, *Filter,
+// *SoftmaxFilter, MostProbable, Symmetrize and SymmetrizeStates of an
+// encodable rule, *RuleTable) are registered by this package; users register their own rules in an init function, as with
 // encoding/gob.
 
 var ruleRegistry = struct {
@@ -110,6 +110,9 @@ func init() {
 	})
 	RegisterRule("symmetrized", &symmetrized{}, decodeSymmetrized)
 	RegisterRule("table", &RuleTable{}, decodeRuleTable)
+	RegisterRule("plurality", Plurality{}, decodePlurality)
+	RegisterRule("softmax-filter", &SoftmaxFilter{}, decodeSoftmaxFilter)
+	RegisterRule("symmetrized-states", &stateSymmetrized{}, decodeStateSymmetrized)
 }
 
 // MarshalBinary implements encoding.BinaryMarshaler (empty).
@@ -119,24 +122,35 @@ func (Majority) MarshalBinary() ([]byte, error) { return nil, nil }
 func (d Decimation) MarshalBinary() ([]byte, error) {
 	var e ckpt.Enc
 	e.Int(d.Site)
-	e.Bool(d.Values != nil)
-	e.I8s(d.Values)
+	encodeAlphabet(&e, d.Values)
 	return e.B, nil
+}
+
+// encodeAlphabet appends an alphabet, nil (±1) or not.
+func encodeAlphabet(e *ckpt.Enc, states []int8) {
+	e.Bool(states != nil)
+	e.I8s(states)
+}
+
+// decodeAlphabet reads what encodeAlphabet wrote (the caller checks
+// d.Err() and validates the alphabet).
+func decodeAlphabet(d *ckpt.Dec) []int8 {
+	has := d.Bool()
+	vals := d.I8s()
+	if !has {
+		return nil
+	}
+	return vals
 }
 
 func decodeDecimation(b []byte) (Rule, error) {
 	d := &ckpt.Dec{B: b}
-	r := Decimation{Site: d.Int()}
-	has := d.Bool()
-	vals := d.I8s()
+	r := Decimation{Site: d.Int(), Values: decodeAlphabet(d)}
 	if err := d.Err(); err != nil {
 		return nil, err
 	}
-	if has {
-		if err := checkAlphabet(vals); err != nil {
-			return nil, err
-		}
-		r.Values = vals
+	if err := checkAlphabet(r.Values); err != nil {
+		return nil, err
 	}
 	if r.Site < 0 {
 		return nil, fmt.Errorf("%w: decimation site %d", ckpt.ErrCorrupt, r.Site)
@@ -150,27 +164,38 @@ func (f *Filter) MarshalBinary() ([]byte, error) {
 	var e ckpt.Enc
 	e.Int(f.NH)
 	e.Int(f.NV)
-	e.F64s(f.W)
-	e.Bool(f.Bias != nil)
-	e.F64s(f.Bias)
+	encodeWeights(&e, f.W, f.Bias)
 	return e.B, nil
 }
 
 func decodeFilter(b []byte) (Rule, error) {
 	d := &ckpt.Dec{B: b}
-	f := &Filter{NH: d.Int(), NV: d.Int(), W: d.F64s()}
-	has := d.Bool()
-	bias := d.F64s()
+	f := &Filter{NH: d.Int(), NV: d.Int()}
+	f.W, f.Bias = decodeWeights(d)
 	if err := d.Err(); err != nil {
 		return nil, err
-	}
-	if has {
-		f.Bias = bias
 	}
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// encodeWeights appends weights and optional biases (nil: none).
+func encodeWeights(e *ckpt.Enc, w, bias []float64) {
+	e.F64s(w)
+	e.Bool(bias != nil)
+	e.F64s(bias)
+}
+
+// decodeWeights reads what encodeWeights wrote.
+func decodeWeights(d *ckpt.Dec) (w, bias []float64) {
+	w = d.F64s()
+	has, b := d.Bool(), d.F64s()
+	if has {
+		bias = b
+	}
+	return w, bias
 }
 
 func (m *mostProbable) MarshalBinary() ([]byte, error) { return MarshalRule(m.r) }
@@ -182,25 +207,29 @@ func (s *symmetrized) MarshalBinary() ([]byte, error) {
 	}
 	var e ckpt.Enc
 	e.Bytes(inner)
-	e.Int(len(s.perms))
-	for _, g := range s.perms {
+	encodePerms(&e, s.perms)
+	return e.B, nil
+}
+
+// encodePerms appends a list of permutations.
+func encodePerms(e *ckpt.Enc, perms [][]int) {
+	e.Int(len(perms))
+	for _, g := range perms {
 		p := make([]int32, len(g))
 		for i, x := range g {
 			p[i] = int32(x)
 		}
 		e.I32s(p)
 	}
-	return e.B, nil
 }
 
-func decodeSymmetrized(b []byte) (Rule, error) {
-	d := &ckpt.Dec{B: b}
-	inner := d.Bytes()
+// decodePerms reads what encodePerms wrote.
+func decodePerms(d *ckpt.Dec) ([][]int, error) {
 	n := d.Int()
 	if n < 1 || n > len(d.B) {
 		return nil, fmt.Errorf("%w: %d permutations", ckpt.ErrCorrupt, n)
 	}
-	perms := make([][]int, 0, max(n, 0))
+	perms := make([][]int, 0, n)
 	for k := 0; k < n; k++ {
 		p := d.I32s()
 		g := make([]int, len(p))
@@ -209,7 +238,14 @@ func decodeSymmetrized(b []byte) (Rule, error) {
 		}
 		perms = append(perms, g)
 	}
-	if err := d.Err(); err != nil {
+	return perms, d.Err()
+}
+
+func decodeSymmetrized(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	inner := d.Bytes()
+	perms, err := decodePerms(d)
+	if err != nil {
 		return nil, err
 	}
 	r, err := UnmarshalRule(inner)
@@ -246,4 +282,75 @@ func decodeRuleTable(b []byte) (Rule, error) {
 		return nil, err
 	}
 	return TabulateRule(r, nv, states)
+}
+
+// MarshalBinary implements encoding.BinaryMarshaler: the alphabet.
+func (p Plurality) MarshalBinary() ([]byte, error) {
+	var e ckpt.Enc
+	encodeAlphabet(&e, p.Values)
+	return e.B, nil
+}
+
+func decodePlurality(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	p := Plurality{Values: decodeAlphabet(d)}
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkAlphabet(p.Values); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// MarshalBinary implements encoding.BinaryMarshaler: NH, NV, the
+// alphabets, the weights and the biases.
+func (f *SoftmaxFilter) MarshalBinary() ([]byte, error) {
+	var e ckpt.Enc
+	e.Int(f.NH)
+	e.Int(f.NV)
+	encodeAlphabet(&e, f.VStates)
+	encodeAlphabet(&e, f.HStates)
+	encodeWeights(&e, f.W, f.Bias)
+	return e.B, nil
+}
+
+func decodeSoftmaxFilter(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	f := &SoftmaxFilter{NH: d.Int(), NV: d.Int(), VStates: decodeAlphabet(d), HStates: decodeAlphabet(d)}
+	f.W, f.Bias = decodeWeights(d)
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (s *stateSymmetrized) MarshalBinary() ([]byte, error) {
+	inner, err := MarshalRule(s.r)
+	if err != nil {
+		return nil, err
+	}
+	var e ckpt.Enc
+	e.Bytes(inner)
+	e.I8s(s.states)
+	encodePerms(&e, s.perms)
+	return e.B, nil
+}
+
+func decodeStateSymmetrized(b []byte) (Rule, error) {
+	d := &ckpt.Dec{B: b}
+	inner := d.Bytes()
+	states := d.I8s()
+	perms, err := decodePerms(d)
+	if err != nil {
+		return nil, err
+	}
+	r, err := UnmarshalRule(inner)
+	if err != nil {
+		return nil, err
+	}
+	return SymmetrizeStates(r, states, perms)
 }

@@ -9,73 +9,11 @@ import (
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
-// condOf returns P(h|v) of r for every block state of nv ±1 spins.
-func condOf(t *testing.T, r Rule, nv int) [][]float64 {
-	t.Helper()
-	if err := r.Check(nv, nil); err != nil {
-		t.Fatal(err)
-	}
-	n := 1 << r.Outputs()
-	out := make([][]float64, 1<<nv)
-	v := make([]int8, nv)
-	for s := range out {
-		decodeSpins(s, v)
-		out[s] = make([]float64, n)
-		r.Cond(v, out[s])
-		var sum float64
-		for _, p := range out[s] {
-			sum += p
-		}
-		if math.Abs(sum-1) > 1e-12 {
-			t.Fatalf("%T: P(h|v) sums to %v for block state %d", r, sum, s)
-		}
-	}
-	return out
-}
-
-// checkApplyMatchesCond draws Apply many times for every block state and
-// compares the frequencies with Cond (a χ² test per state, generous bound).
-func checkApplyMatchesCond(t *testing.T, name string, r Rule, nv int, draws int) {
-	t.Helper()
-	cond := condOf(t, r, nv)
-	src := rand.NewPCG(7, 8)
-	v := make([]int8, nv)
-	h := make([]int8, r.Outputs())
-	for s, p := range cond {
-		decodeSpins(s, v)
-		count := make([]float64, len(p))
-		for k := 0; k < draws; k++ {
-			r.Apply(h, v, src)
-			idx := 0
-			for j, x := range h {
-				if x > 0 {
-					idx |= 1 << j
-				}
-			}
-			count[idx]++
-		}
-		var chi2 float64
-		dof := 0
-		for i, c := range count {
-			e := p[i] * float64(draws)
-			if e == 0 {
-				if c != 0 {
-					t.Fatalf("%s: block state %d: outcome %d drawn %v times, P = 0", name, s, i, c)
-				}
-				continue
-			}
-			chi2 += (c - e) * (c - e) / e
-			dof++
-		}
-		// Beyond the 99.999% point of χ² for up to 16 degrees of freedom.
-		if dof > 1 && chi2 > 60 {
-			t.Errorf("%s: block state %d: χ² = %.1f (%d outcomes) for frequencies %v vs %v", name, s, chi2, dof, count, p)
-		}
-	}
-}
+// decodeSpins writes the ±1 block configuration with index s into v.
+func decodeSpins(s int, v []int8) { decodeOutcome(v, s, spinStates) }
 
 func TestMajorityAndDecimation(t *testing.T) {
-	for s, p := range condOf(t, Majority{}, 4) {
+	for s, p := range condTable(t, Majority{}, 4, nil) {
 		v := make([]int8, 4)
 		decodeSpins(s, v)
 		want := 0.5
@@ -88,8 +26,8 @@ func TestMajorityAndDecimation(t *testing.T) {
 			t.Errorf("majority P(+1|%v) = %v, want %v", v, p[1], want)
 		}
 	}
-	checkApplyMatchesCond(t, "majority", Majority{}, 4, 2000)
-	for s, p := range condOf(t, Decimation{Site: 2}, 3) {
+	checkApplyMatchesCond(t, "majority", Majority{}, 4, nil, 2000)
+	for s, p := range condTable(t, Decimation{Site: 2}, 3, nil) {
 		if want := float64(s >> 2 & 1); p[1] != want {
 			t.Errorf("decimation P(+1|state %d) = %v, want %v", s, p[1], want)
 		}
@@ -107,7 +45,7 @@ func TestMajorityAndDecimation(t *testing.T) {
 
 func TestFilterRules(t *testing.T) {
 	f := &Filter{NH: 2, NV: 4, W: []float64{0.9, -0.4, 0.3, 0.7, -0.2, 1.1, 0.5, 0.05}}
-	cond := condOf(t, f, 4)
+	cond := condTable(t, f, 4, nil)
 	v, h := make([]int8, 4), make([]int8, 2)
 	for s := range cond {
 		decodeSpins(s, v)
@@ -118,11 +56,11 @@ func TestFilterRules(t *testing.T) {
 			}
 		}
 	}
-	checkApplyMatchesCond(t, "filter", f, 4, 4000)
-	checkApplyMatchesCond(t, "most probable filter", MostProbable(f), 4, 400)
+	checkApplyMatchesCond(t, "filter", f, 4, nil, 4000)
+	checkApplyMatchesCond(t, "most probable filter", MostProbable(f), 4, nil, 400)
 	// A generic most-probable rule (through Cond) agrees with the filter's
 	// fast path wherever there is no tie.
-	for s, p := range condOf(t, MostProbable(f), 4) {
+	for s, p := range condTable(t, MostProbable(f), 4, nil) {
 		q := slices.Clone(cond[s])
 		argmaxInPlace(q)
 		if !slices.Equal(p, q) {
@@ -146,7 +84,7 @@ func TestSymmetrizeSharpFilterIsMajority(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, got, want := condOf(t, MostProbable(f), 4), condOf(t, sym, 4), condOf(t, Majority{}, 4)
+	raw, got, want := condTable(t, MostProbable(f), 4, nil), condTable(t, sym, 4, nil), condTable(t, Majority{}, 4, nil)
 	for s := range got {
 		if math.Abs(got[s][1]-want[s][1]) > 1e-15 {
 			t.Errorf("block state %d: symmetrized P(+1) = %v, majority %v", s, got[s][1], want[s][1])
@@ -155,10 +93,10 @@ func TestSymmetrizeSharpFilterIsMajority(t *testing.T) {
 	if slices.EqualFunc(raw, want, slices.Equal) {
 		t.Error("the raw filter is already majority with fair ties: the test shows nothing")
 	}
-	checkApplyMatchesCond(t, "symmetrized", sym, 4, 2000)
+	checkApplyMatchesCond(t, "symmetrized", sym, 4, nil, 2000)
 	// Invariance under the group, for a stochastic filter too.
 	stoch, _ := Symmetrize(f, group)
-	c := condOf(t, stoch, 4)
+	c := condTable(t, stoch, 4, nil)
 	v, w := make([]int8, 4), make([]int8, 4)
 	p := make([]float64, 2)
 	for s := range c {
@@ -188,7 +126,7 @@ func TestRuleTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, b := condOf(t, r, 4), condOf(t, tab, 4)
+		a, b := condTable(t, r, 4, nil), condTable(t, tab, 4, nil)
 		for s := range a {
 			for k := range a[s] {
 				if math.Abs(a[s][k]-b[s][k]) > 1e-15 {
@@ -196,7 +134,7 @@ func TestRuleTable(t *testing.T) {
 				}
 			}
 		}
-		checkApplyMatchesCond(t, name+" table", tab, 4, 2000)
+		checkApplyMatchesCond(t, name+" table", tab, 4, nil, 2000)
 	}
 	// Majority's table draws exactly the coins Majority draws.
 	tab, _ := TabulateRule(Majority{}, 4, nil)
@@ -231,7 +169,7 @@ func TestRuleEncoding(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if x, y := condOf(t, r, 4), condOf(t, back, 4); !slices.EqualFunc(x, y, slices.Equal) {
+		if x, y := condTable(t, r, 4, nil), condTable(t, back, 4, nil); !slices.EqualFunc(x, y, slices.Equal) {
 			t.Errorf("%s: decoded rule differs", name)
 		}
 		// Truncations and bit flips are errors, never panics.

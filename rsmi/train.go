@@ -21,14 +21,16 @@ type TrainOptions struct {
 	// Beta1, Beta2 and Epsilon are Adam's moment decay rates and
 	// regularizer (defaults 0.9, 0.999, 1e-8).
 	Beta1, Beta2, Epsilon float64
-	// Norm, if positive, fixes ‖λ_j‖ = Norm for every hidden unit: the
-	// weights are projected onto that sphere before the first step and after
-	// every step, and the gradient's radial component (along λ_j) is removed
-	// before Adam sees it (projected gradient ascent on the sphere). Biases
-	// are not constrained. (Default 0: no constraint.)
+	// Norm, if positive, fixes ‖λ_j‖ = Norm for every hidden unit (every
+	// weight row of Learnable.WeightRows: for a SoftmaxFilter all QH·NV·QV
+	// weights of a unit): the weights are projected onto that sphere before
+	// the first step and after every step, and the gradient's radial
+	// component (along λ_j) is removed before Adam sees it (projected
+	// gradient ascent on the sphere). Biases are not constrained. (Default
+	// 0: no constraint.)
 	Norm float64
-	// L2, if positive, maximizes I − L2·Σλ² instead of I (weights only). It
-	// cannot be combined with Norm. (Default 0: no penalty.)
+	// L2, if positive, maximizes I − L2·Σλ² instead of I (weight rows
+	// only). It cannot be combined with Norm. (Default 0: no penalty.)
 	L2 float64
 	// Progress, if not nil, is called after every step with Stage
 	// "rsmi.Train", Done the step (1-based), Total = Steps and Value the MI
@@ -112,32 +114,39 @@ type TrainResult struct {
 	ResumedFrom int
 }
 
-// Train maximizes the estimator's I_Λ(H:E) over the filter's parameters by
+// Train maximizes the estimator's I_Λ(H:E) over the parameters of the
+// learnable rule f (a *Filter, a *SoftmaxFilter or a user's Learnable) by
 // gradient ascent with Adam (Kingma & Ba 2015), updating f in place. It
 // returns an error, with the filter left at the last finite parameters, if
 // the estimator fails, if the MI or gradient is not finite (naming the step),
 // if a checkpoint cannot be resumed, or if ctx is cancelled; after steps
 // were made the result is returned with the error and holds their history.
-func Train(ctx context.Context, est Estimator, f *Filter, opts *TrainOptions) (*TrainResult, error) {
+func Train(ctx context.Context, est Estimator, f Learnable, opts *TrainOptions) (*TrainResult, error) {
 	if est == nil {
 		return nil, errors.New("rsmi: Train needs an estimator")
 	}
-	if err := f.Validate(); err != nil {
-		return nil, err
+	if isNil(f) {
+		return nil, errors.New("rsmi: Train needs a filter (build one with NewFilter or NewSoftmaxFilter)")
 	}
-	if f.NV != est.NV() {
-		return nil, fmt.Errorf("rsmi: filter has %d visible dofs, estimator has |V| = %d", f.NV, est.NV())
+	nv, states := f.Visible()
+	if nv != est.NV() {
+		return nil, fmt.Errorf("rsmi: filter has %d visible dofs, estimator has |V| = %d", nv, est.NV())
+	}
+	if err := f.Check(nv, states); err != nil {
+		return nil, err
 	}
 	o, err := opts.resolve()
 	if err != nil {
 		return nil, err
 	}
+	t := newTrainer(est, f, &o)
 	if o.Norm > 0 {
-		if err := project(f, o.Norm); err != nil {
+		if err := t.project(t.theta); err != nil {
 			return nil, err
 		}
+		f.SetParams(t.theta)
+		copy(t.prev, t.theta)
 	}
-	t := newTrainer(est, f, &o)
 	loop, err := t.loop()
 	if err != nil {
 		return nil, err
@@ -164,91 +173,101 @@ func Train(ctx context.Context, est Estimator, f *Filter, opts *TrainOptions) (*
 	return res, nil
 }
 
-// trainer is the state of a Train run: the filter and Adam's moments.
+// trainer is the state of a Train run: the parameters θ (those of the
+// filter, which holds θ at every step), the last finite ones, and Adam's
+// moments.
 type trainer struct {
-	est      Estimator
-	f, prev  *Filter
-	o        *TrainOptions
-	grad     []float64
-	m1, m2   []float64
-	b1t, b2t float64
-	history  []float64
+	est         Estimator
+	f           Learnable
+	theta, prev []float64
+	rows, cols  int // the weight rows of θ
+	o           *TrainOptions
+	grad        []float64
+	m1, m2      []float64
+	b1t, b2t    float64
+	history     []float64
 }
 
-func newTrainer(est Estimator, f *Filter, o *TrainOptions) *trainer {
+func newTrainer(est Estimator, f Learnable, o *TrainOptions) *trainer {
 	np := f.NumParams()
-	return &trainer{est: est, f: f, prev: f.Clone(), o: o, b1t: 1, b2t: 1,
+	t := &trainer{est: est, f: f, o: o, b1t: 1, b2t: 1,
+		theta: make([]float64, np), prev: make([]float64, np),
 		grad: make([]float64, np), m1: make([]float64, np), m2: make([]float64, np),
 		history: make([]float64, 0, min(o.Steps, 1<<12))}
+	t.rows, t.cols = f.WeightRows()
+	f.Params(t.theta)
+	copy(t.prev, t.theta)
+	return t
 }
 
 // step is one Adam step: the MI and gradient of the current filter, the
 // regularization or constraint, the update and its checks.
 func (t *trainer) step(i int) error {
-	f, o := t.f, t.o
-	mi, err := t.est.MIGrad(f, t.grad)
+	o := t.o
+	mi, err := t.est.MIGrad(t.f, t.grad)
 	if err == nil && (math.IsNaN(mi) || math.IsInf(mi, 0)) {
 		err = fmt.Errorf("mutual information is %v", mi)
 	}
 	if err != nil {
-		restore(f, t.prev)
+		t.f.SetParams(t.prev)
 		return fmt.Errorf("step %d: %w", i, err)
 	}
 	t.history = append(t.history, mi)
 	if o.L2 > 0 {
-		for k, w := range f.W {
+		for k, w := range t.theta[:t.rows*t.cols] {
 			t.grad[k] -= 2 * o.L2 * w
 		}
 	}
 	if o.Norm > 0 {
-		tangent(f, t.grad)
+		t.tangent()
 	}
 	if k := nonFinite(t.grad); k >= 0 {
 		return fmt.Errorf("step %d: gradient component %d is %v", i, k, t.grad[k])
 	}
-	restore(t.prev, f)
+	copy(t.prev, t.theta)
 	t.adam()
 	if o.Norm > 0 {
-		if err := project(f, o.Norm); err != nil {
-			restore(f, t.prev)
+		if err := t.project(t.theta); err != nil {
+			t.rollback()
 			return fmt.Errorf("step %d: %w", i, err)
 		}
 	}
-	if !finite(f.W) || !finite(f.Bias) {
-		restore(f, t.prev)
+	if !finite(t.theta) {
+		t.rollback()
 		return fmt.Errorf("step %d: the update made filter parameters NaN or Inf (lower the learning rate)", i)
 	}
+	t.f.SetParams(t.theta)
 	if o.Progress != nil {
 		o.Progress(run.Progress{Stage: "rsmi.Train", Done: i, Total: o.Steps, Value: mi})
 	}
 	return nil
 }
 
-// adam applies one Adam update with the gradient in t.grad (ascent).
+// rollback returns θ and the filter to the last finite parameters.
+func (t *trainer) rollback() {
+	copy(t.theta, t.prev)
+	t.f.SetParams(t.prev)
+}
+
+// adam applies one Adam update with the gradient in t.grad (ascent) to θ.
 func (t *trainer) adam() {
-	o, f := t.o, t.f
-	nw := len(f.W)
+	o := t.o
 	t.b1t *= o.Beta1
 	t.b2t *= o.Beta2
 	for i, g := range t.grad {
 		t.m1[i] = o.Beta1*t.m1[i] + (1-o.Beta1)*g
 		t.m2[i] = o.Beta2*t.m2[i] + (1-o.Beta2)*g*g
-		d := o.LearningRate * (t.m1[i] / (1 - t.b1t)) / (math.Sqrt(t.m2[i]/(1-t.b2t)) + o.Epsilon)
-		if i < nw {
-			f.W[i] += d
-		} else {
-			f.Bias[i-nw] += d
-		}
+		t.theta[i] += o.LearningRate * (t.m1[i] / (1 - t.b1t)) / (math.Sqrt(t.m2[i]/(1-t.b2t)) + o.Epsilon)
 	}
 }
 
-// tangent removes from grad the component of each hidden unit's weight
-// gradient along its weight vector (the direction the norm constraint
-// forbids), so that Adam's moment estimates see only the tangential part.
-func tangent(f *Filter, grad []float64) {
-	for j := 0; j < f.NH; j++ {
-		w := f.W[j*f.NV : (j+1)*f.NV]
-		g := grad[j*f.NV : (j+1)*f.NV]
+// tangent removes from the gradient the component of each weight row's
+// gradient along the row (the direction the norm constraint forbids), so
+// that Adam's moment estimates see only the tangential part.
+func (t *trainer) tangent() {
+	for j := 0; j < t.rows; j++ {
+		w := t.theta[j*t.cols : (j+1)*t.cols]
+		g := t.grad[j*t.cols : (j+1)*t.cols]
 		var gw, ww float64
 		for i := range w {
 			gw += g[i] * w[i]
@@ -262,22 +281,17 @@ func tangent(f *Filter, grad []float64) {
 	}
 }
 
-// project rescales every hidden unit's weights to Euclidean norm r.
-func project(f *Filter, r float64) error {
-	for j, n := range f.Norms() {
+// project rescales every weight row of theta to Euclidean norm Norm.
+func (t *trainer) project(theta []float64) error {
+	r := t.o.Norm
+	for j, n := range rowNorms(theta, t.rows, t.cols) {
 		if !(n > 0) || math.IsInf(n, 0) {
 			return fmt.Errorf("rsmi: hidden unit %d has weight norm %v, cannot fix it to %v", j, n, r)
 		}
-		w := f.W[j*f.NV : (j+1)*f.NV]
+		w := theta[j*t.cols : (j+1)*t.cols]
 		for i := range w {
 			w[i] *= r / n
 		}
 	}
 	return nil
-}
-
-// restore copies src's parameters into dst (same shape).
-func restore(dst, src *Filter) {
-	copy(dst.W, src.W)
-	copy(dst.Bias, src.Bias)
 }

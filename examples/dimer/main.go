@@ -330,7 +330,7 @@ func symmetrize(ds *sample.Dataset) (*sample.Dataset, error) {
 
 // trainSeeds trains c.seeds filters (seed k+1 for run k) with
 // rsmi.TrainBest and keeps the one with the largest held-out MI.
-func trainSeeds(ctx context.Context, c config, pairs *rsmi.Pairs) (*rsmi.BestResult, error) {
+func trainSeeds(ctx context.Context, c config, pairs *rsmi.Pairs) (*rsmi.BestResult[*rsmi.Filter], error) {
 	norm := c.norm
 	if c.estimator == "proxy" && norm == 0 {
 		norm = 2 // the cumulant proxy grows without bound with ‖Λ‖

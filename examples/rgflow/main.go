@@ -21,8 +21,9 @@
 // 3D (conformal bootstrap).
 //
 // Output: rgflow_flow.png (the effective nearest-neighbour coupling per
-// level below, at and above T_c), rgflow_y.png (y_t and y_h of every rule
-// at the estimate's level, against the strength w), a summary on stderr,
+// level below, at and above T_c), rgflow_yt.png and rgflow_yh.png (y_t and
+// y_h of every learned rule at the estimate's level against its strength
+// w, beside majority rule and the exact value), a summary on stderr,
 // and with -json one line on stdout:
 //
 //	{"dim","L","N","nu","nu_err","nu_sys","yt","yh","yh_err","yh_sys","eta",
@@ -48,15 +49,16 @@ import (
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
 	"github.com/rsmi-go/rsmi/exponent"
+	"github.com/rsmi-go/rsmi/sample"
 )
 
 type config struct {
-	dim, L, n, match, shards, learn, pairs, steps, ops, minSide, flowN int
-	seed                                                               uint64
-	weights, flowT                                                     []float64
-	outdir                                                             string
-	quiet                                                              bool
-	ck                                                                 *cli.Checkpoint
+	dim, L, n, match, shards, learn, ops, minSide, flowN int
+	seed                                                 uint64
+	weights, flowT                                       []float64
+	outdir, data, matchData                              string
+	quiet                                                bool
+	ck                                                   *cli.Checkpoint
 }
 
 // exact holds the reference values of the Ising model in 2 and 3 dimensions.
@@ -74,8 +76,6 @@ func main() {
 	flag.IntVar(&c.match, "match", 0, "configurations of the matching run at L/2 (default -n; negative: none)")
 	flag.IntVar(&c.shards, "shards", 40, "independent shards (chains), also the jackknife blocks")
 	flag.IntVar(&c.learn, "learn", 0, "configurations of the learning sample (default 400 in 2D, 100 in 3D)")
-	flag.IntVar(&c.pairs, "pairs", 30000, "(V,E) pairs for learning the filter")
-	flag.IntVar(&c.steps, "steps", 300, "Adam steps of the filter's training at ‖λ‖ = 1")
 	flag.StringVar(&weights, "weights", "", "strengths w of the learned rules, comma-separated, inf for the sharp rule (default: exponent.Pipeline's)")
 	flag.IntVar(&c.ops, "ops", 4, "operators per sector k* of the estimates")
 	flag.IntVar(&c.minSide, "minside", 8, "smallest final lattice side of the estimates")
@@ -83,6 +83,8 @@ func main() {
 	flag.IntVar(&c.flowN, "flown", 0, "configurations per flow temperature (default 1000 in 2D, 300 in 3D)")
 	flag.Uint64Var(&c.seed, "seed", 1, "random seed")
 	flag.StringVar(&c.outdir, "outdir", ".", "directory for the PNG figures")
+	flag.StringVar(&c.data, "data", "", "analyse the configurations of this .npy file (±1 or 0/1, with its .geom.json sidecar) instead of sampling at L")
+	flag.StringVar(&c.matchData, "matchdata", "", "with -data: the matching run's configurations at L/2 (default: no matching run)")
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
 	flag.BoolVar(&c.quiet, "q", false, "no progress lines or text summary on stderr")
 	c.ck = cli.CheckpointFlags()
@@ -91,6 +93,9 @@ func main() {
 	var errW, errT error
 	c.weights, errW = floats(weights, "-weights")
 	c.flowT, errT = floats(flowT, "-flowT")
+	if c.matchData != "" && c.data == "" {
+		errW = errors.Join(errW, errors.New("-matchdata needs -data"))
+	}
 	if err := errors.Join(cli.NoArgs(), c.ck.Validate(), errW, errT, cli.Outdir(c.outdir)); err != nil {
 		cli.Fatal(err)
 	}
@@ -98,12 +103,8 @@ func main() {
 }
 
 // floats parses a comma-separated list ("inf" is +Inf).
-func floats(s, flagName string) ([]float64, error) {
-	var out []float64
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
+func floats(s, flagName string) (out []float64, err error) {
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
 		x, err := strconv.ParseFloat(f, 64)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", flagName, err)
@@ -111,6 +112,11 @@ func floats(s, flagName string) ([]float64, error) {
 		out = append(out, x)
 	}
 	return out, nil
+}
+
+// loadSpins reads ±1 (or 0/1) configurations with their geometry sidecar.
+func loadSpins(path string) (*sample.Dataset, error) {
+	return sample.LoadDatasetWith(path, &sample.ReadOptions{Values: sample.MapAuto})
 }
 
 func (c *config) defaults() error {
@@ -141,12 +147,22 @@ func run(ctx context.Context, c config) (Summary, error) {
 	rep := cli.NewReporter(c.quiet)
 	defer rep.Close()
 	ref := exact[c.dim]
-	rep.Logf("%dD Ising model at T_c = %.6f, L = %d: %d + %d configurations in %d shards\n", c.dim, ref.Tc, c.L, c.n, max(c.match, 0), c.shards)
-	res, err := exponent.Pipeline(ctx, exponent.IsingSystem(c.dim), c.L, ref.Tc, rand.NewPCG(c.seed, 0x5eed), &exponent.PipelineOptions{
-		LearnSamples: c.learn, Pairs: c.pairs, Steps: c.steps, Weights: c.weights, Samples: c.n, Shards: c.shards,
+	rep.Logf("%dD Ising model at T_c = %.6f\n", c.dim, ref.Tc)
+	o := &exponent.PipelineOptions{LearnSamples: c.learn, Weights: c.weights, Samples: c.n, Shards: c.shards,
 		MatchSamples: c.match, Ops: c.ops, MinSide: c.minSide, FlowT: c.flowT, FlowSamples: c.flowN,
-		Progress: rep.Progress, Checkpoint: c.ck.Options("rgflow"),
-	})
+		Progress: rep.Progress, Checkpoint: c.ck.Options("rgflow")}
+	sys := exponent.IsingSystem(c.dim)
+	if c.data != "" { // analyse given configurations: no sampling, no flows
+		var err error
+		if o.Data, err = loadSpins(c.data); err == nil && c.matchData != "" {
+			o.MatchData, err = loadSpins(c.matchData)
+		}
+		if err != nil {
+			return nil, err
+		}
+		sys, o.FlowT, c.L = nil, nil, o.Data.Geom.Extents()[0]
+	}
+	res, err := exponent.Pipeline(ctx, sys, c.L, ref.Tc, rand.NewPCG(c.seed, 0x5eed), o)
 	if err != nil {
 		return nil, err
 	}

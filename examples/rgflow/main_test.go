@@ -15,7 +15,7 @@ import (
 // configurations at L and at L/2 in 10 shards, a short filter training, two
 // learned strengths and the sharp rule, a two-temperature flow.
 func small(dir string) config {
-	return config{dim: 2, L: 32, n: 2000, shards: 10, learn: 60, pairs: 5000, steps: 100, ops: 4, minSide: 8, flowN: 100,
+	return config{dim: 2, L: 32, n: 2000, shards: 10, learn: 60, ops: 4, minSide: 8, flowN: 100,
 		weights: []float64{0.7, 0.9, math.Inf(1)}, flowT: []float64{0.97, 1}, seed: 1, outdir: dir, quiet: true,
 		ck: &cli.Checkpoint{}}
 }
@@ -57,7 +57,7 @@ func TestRunJSON(t *testing.T) {
 	if !(nu > 0.8 && nu < 1.2 && yh > 1.8 && yh < 1.95 && m["nu_err"].(float64) > 0 && m["yh_sys"].(float64) > 0) {
 		t.Errorf("ν = %v ± %v ± %v, y_h = %v ± %v ± %v", nu, m["nu_err"], m["nu_sys"], yh, m["yh_err"], m["yh_sys"])
 	}
-	for _, f := range []string{"rgflow_flow.png", "rgflow_y.png"} {
+	for _, f := range []string{"rgflow_flow.png", "rgflow_yt.png", "rgflow_yh.png"} {
 		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() < 1000 {
 			t.Errorf("figure %s: %v", f, err)
 		}

@@ -10,16 +10,6 @@ import (
 	"github.com/rsmi-go/rsmi/exponent"
 )
 
-// Level is one MCRG level of a rule at the estimates' operator count.
-type Level struct {
-	N     int     `json:"n"`
-	Side  int     `json:"side"`
-	Yt    float64 `json:"yt"`
-	YtErr float64 `json:"yt_err"`
-	Yh    float64 `json:"yh"`
-	YhErr float64 `json:"yh_err"`
-}
-
 // Summary is the -json line (a map, so that the learned estimates sit at
 // the top level beside "baseline"): "nu", "yt" from the learned rule
 // chosen for y_t, "yh", "eta" from the one chosen for y_h ("rule" names
@@ -47,15 +37,21 @@ func exponents(rr exponent.RuleResult) Summary {
 }
 
 // levels lists the levels of t (y_t) and h (y_h) at k operators.
-func levels(t, h exponent.RuleResult, k int) []Level {
-	var out []Level
+func levels(t, h exponent.RuleResult, k int) (out []Summary) {
 	for i, lv := range t.MCRG.Levels {
-		hl := h.MCRG.Levels[i]
-		kt, kh := min(k, len(lv.Even)), min(k, len(hl.Odd))
-		out = append(out, Level{N: lv.Level, Side: lv.Extents[0], Yt: lv.Even[kt-1].Y, YtErr: lv.Even[kt-1].YErr,
-			Yh: hl.Odd[kh-1].Y, YhErr: hl.Odd[kh-1].YErr})
+		et, oh := lv.Even[min(k, len(lv.Even))-1], h.MCRG.Levels[i].Odd[min(k, len(h.MCRG.Levels[i].Odd))-1]
+		out = append(out, Summary{"n": lv.Level, "side": lv.Extents[0], "yt": et.Y, "yt_err": et.YErr, "yh": oh.Y, "yh_err": oh.YErr})
 	}
 	return out
+}
+
+// knn returns the levels, the nearest-neighbour couplings and their errors
+// of a flow.
+func knn(fl exponent.FlowLine) (n, k, e []float64) {
+	for i := range fl.K {
+		n, k, e = append(n, float64(i)), append(k, fl.K[i][0]), append(e, fl.KErr[i][0])
+	}
+	return n, k, e
 }
 
 func summarize(res *exponent.PipelineResult) Summary {
@@ -74,10 +70,7 @@ func summarize(res *exponent.PipelineResult) Summary {
 		filters = append(filters, Summary{"n": f.Level, "side": f.Side, "weights": f.Weights, "mi_bits": f.MI, "visible_mi_bits": f.VisibleMI})
 	}
 	for _, fl := range res.Flow {
-		var k, e []float64
-		for n := range fl.K {
-			k, e = append(k, fl.K[n][0]), append(e, fl.KErr[n][0])
-		}
+		_, k, e := knn(fl)
 		flows = append(flows, Summary{"T": fl.T, "K_nn": k, "K_nn_err": e})
 	}
 	s["rules"], s["filters"], s["flow"] = rules, filters, flows
@@ -98,7 +91,7 @@ func report(w io.Writer, res *exponent.PipelineResult, yt, yh float64, outdir st
 	fmt.Fprintf(w, "learned (%s for y_t, %s for y_h): ν = %.4f ± %.4f (stat) ± %.4f (sys), y_h = %.5f ± %.5f ± %.5f\n",
 		res.Rules[res.YtRule].Name, res.Rules[res.YhRule].Name, res.Nu.Value, res.Nu.Stat, res.Nu.Sys, res.Yh.Value, res.Yh.Stat, res.Yh.Sys)
 	fmt.Fprintf(w, "%s: ν = %.4f ± %.4f ± %.4f, y_h = %.5f ± %.5f ± %.5f\n", b.Name, b.Nu.Value, b.Nu.Stat, b.Nu.Sys, b.Yh.Value, b.Yh.Stat, b.Yh.Sys)
-	fmt.Fprintf(w, "exact: ν = %.6g, y_h = %.7g\nfigures: %s, %s\n", 1/yt, yh, filepath.Join(outdir, "rgflow_flow.png"), filepath.Join(outdir, "rgflow_y.png"))
+	fmt.Fprintf(w, "exact: ν = %.6g, y_h = %.7g\nfigures: %s, %s\n", 1/yt, yh, filepath.Join(outdir, "rgflow_flow.png"), filepath.Join(outdir, "rgflow_y[th].png"))
 }
 
 // figures draws the flow of K_nn and y_t, y_h against the strength w.
@@ -108,47 +101,47 @@ func figures(c config, res *exponent.PipelineResult) error {
 		var series []plots.Series
 		last := 0.0
 		for _, fl := range res.Flow {
-			var x, y, e []float64
-			for n := range fl.K {
-				x, y, e = append(x, float64(n)), append(y, fl.K[n][0]), append(e, fl.KErr[n][0])
-			}
+			x, y, e := knn(fl)
 			last = math.Max(last, float64(len(fl.K)-1))
 			series = append(series, plots.Series{Name: fmt.Sprintf("T = %.4g T_c", fl.T/ref.Tc), X: x, Y: y, Err: e})
 		}
 		series = append(series, plots.Ref(fmt.Sprintf("K_c = %.4f", 1/ref.Tc), 1/ref.Tc, 0, last))
-		title := fmt.Sprintf("RG flow of K_nn, %dD Ising L = %d, learned rule (%s)", c.dim, res.L, res.Rules[res.YtRule].Name)
+		title := fmt.Sprintf("RG flow of K_nn, %dD Ising L = %d, rule: %s", c.dim, res.L, res.Rules[res.YtRule].Name)
 		if err := plots.Lines(filepath.Join(c.outdir, "rgflow_flow.png"), title, "RG level n (lattice side L/2^n)",
 			"nearest-neighbour coupling K_nn (pseudo-likelihood)", series); err != nil {
 			return err
 		}
 	}
-	var series []plots.Series
-	wmax := 0.0
+	wmin, wmax := math.Inf(1), 0.0
 	for _, rr := range res.Rules[:res.Baseline] {
 		if !math.IsInf(rr.Weight, 1) {
-			wmax = math.Max(wmax, rr.Weight)
+			wmin, wmax = math.Min(wmin, rr.Weight), math.Max(wmax, rr.Weight)
 		}
 	}
+	wsharp := wmax + (wmax-wmin)/4 // where the sharp rule is drawn
 	for _, sec := range []struct {
-		name  string
-		pick  func(exponent.RuleResult) exponent.Estimate
-		exact float64
-	}{{"y_t", func(r exponent.RuleResult) exponent.Estimate { return r.Yt }, ref.Yt},
-		{"y_h", func(r exponent.RuleResult) exponent.Estimate { return r.Yh }, ref.Yh}} {
+		name, file string
+		pick       func(exponent.RuleResult) exponent.Estimate
+		exact      float64
+	}{{"y_t", "rgflow_yt.png", func(r exponent.RuleResult) exponent.Estimate { return r.Yt }, ref.Yt},
+		{"y_h", "rgflow_yh.png", func(r exponent.RuleResult) exponent.Estimate { return r.Yh }, ref.Yh}} {
 		var x, y, e []float64
 		for _, rr := range res.Rules[:res.Baseline] {
-			w := rr.Weight
+			est, w := sec.pick(rr), rr.Weight
 			if math.IsInf(w, 1) {
-				w = wmax * 1.25 // the sharp rule, drawn right of the soft ones
+				w = wsharp
 			}
-			est := sec.pick(rr)
-			x, y, e = append(x, w), append(y, est.Value-sec.exact), append(e, est.Total())
+			x, y, e = append(x, w), append(y, est.Value), append(e, est.Total())
 		}
 		b := sec.pick(res.Rules[res.Baseline])
-		series = append(series, plots.Series{Name: sec.name + " − exact, learned rules", X: x, Y: y, Err: e, Points: true},
-			plots.Series{Name: sec.name + " − exact, majority", X: []float64{x[0], x[len(x)-1]}, Y: []float64{b.Value - sec.exact, b.Value - sec.exact}})
+		title := fmt.Sprintf("%s at level %d, %dD Ising L = %d (error bars: stat and sys)", sec.name, res.Yt.Level, c.dim, res.L)
+		err := plots.Lines(filepath.Join(c.outdir, sec.file), title, "strength w of the learned rule (rightmost: sharp rule)", sec.name, []plots.Series{
+			{Name: "learned rules", X: x, Y: y, Err: e, Points: true},
+			{Name: fmt.Sprintf("majority: %.4f ± %.4f", b.Value, b.Total()), X: []float64{wmin, wsharp}, Y: []float64{b.Value, b.Value}},
+			plots.Ref(fmt.Sprintf("exact %.6g", sec.exact), sec.exact, wmin, wsharp)})
+		if err != nil {
+			return err
+		}
 	}
-	series = append(series, plots.Ref("exact", 0, 0, wmax*1.3))
-	title := fmt.Sprintf("MCRG at level %d, %dD Ising L = %d: total error bars (stat ⊕ sys); rightmost: sharp rule", res.Yt.Level, c.dim, res.L)
-	return plots.Lines(filepath.Join(c.outdir, "rgflow_y.png"), title, "strength w of the learned rule (weight per spin)", "y − y_exact", series)
+	return nil
 }

@@ -176,6 +176,7 @@ func Lines(path, title, xlabel, ylabel string, series []Series) error {
 		}
 	}
 	p.Add(plotter.NewGrid())
+	p.X.Tick.Marker, p.Y.Tick.Marker = preciseTicks{}, preciseTicks{}
 	if integerX(series) {
 		p.X.Tick.Marker = intTicks{}
 	}
