@@ -172,6 +172,15 @@ func NoArgs() error {
 	return nil
 }
 
+// Parse parses the command line (flag.Parse) and exits through Fatal if it
+// holds a positional argument (NoArgs).
+func Parse() {
+	flag.Parse()
+	if err := NoArgs(); err != nil {
+		Fatal(err)
+	}
+}
+
 // Outdir checks, before any computation, that figures can be written into
 // dir.
 func Outdir(dir string) error {
