@@ -27,6 +27,9 @@ type System func(L int, T float64) (*lattice.Lattice, sample.Factory, error)
 // Wolff clusters.
 func IsingSystem(dim int) System {
 	return func(L int, T float64) (*lattice.Lattice, sample.Factory, error) {
+		if dim < 1 {
+			return nil, nil, fmt.Errorf("exponent: IsingSystem dimension %d, want ≥ 1", dim)
+		}
 		ext := make([]int, dim)
 		for a := range ext {
 			ext[a] = L
@@ -219,7 +222,7 @@ func (o *PipelineOptions) validate() error {
 	if o.Data != nil && o.Data.N < o.LearnSamples {
 		return fmt.Errorf("exponent: the data hold %d configurations, fewer than LearnSamples = %d", o.Data.N, o.LearnSamples)
 	}
-	if o.Samples < 2*o.Shards || (o.MatchSamples > 0 && o.MatchSamples < 2*o.Shards) {
+	if o.Samples/2 < o.Shards || (o.MatchSamples > 0 && o.MatchSamples/2 < o.Shards) { // Samples < 2·Shards without overflow
 		return fmt.Errorf("exponent: pipeline needs at least 2 configurations per shard: Samples %d, MatchSamples %d, Shards %d", o.Samples, o.MatchSamples, o.Shards)
 	}
 	for _, x := range []struct {

@@ -15,6 +15,8 @@ func TestBadInputSweep(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(1)
 	badinput.Sweep(t, "lattice:", badinput.Calls{
 		{"NewLattice no extents", func() (any, error) { return NewLattice() }},
+		{"BlockSymmetries 2^40 side (overflow)", func() (any, error) { return BlockSymmetries(sizetest.Big, 2) }},
+		{"BlockSymmetries 4096^3 (budget)", func() (any, error) { return BlockSymmetries(1<<12, 3) }},
 		{"NewLattice zero", func() (any, error) { return NewLattice(0, 4) }},
 		{"NewLattice negative", func() (any, error) { return NewLattice(4, -3) }},
 		{"NewLattice one", func() (any, error) { return NewLattice(1) }},

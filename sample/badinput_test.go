@@ -100,6 +100,24 @@ func TestBadInputSweep(t *testing.T) {
 		{"PilotEvery NaN sweeps", func() (any, error) {
 			return nil, pilotErr(PilotEvery(context.Background(), factory, src, &PilotOptions{Sweeps: nan}))
 		}},
+		{"PilotEvery 1e300 sweeps (became 1 step)", func() (any, error) {
+			return nil, pilotErr(PilotEvery(context.Background(), factory, src, &PilotOptions{Sweeps: 1e300}))
+		}},
+		{"Dataset.Validate nil geometry", func() (any, error) { return nil, (&Dataset{N: 1, D: 4, Data: make([]int8, 4)}).Validate() }},
+		{"Dataset.Validate lying N", func() (any, error) {
+			return nil, (&Dataset{Geom: good.Geom, N: sizetest.Huge, D: good.D, Data: good.Data}).Validate()
+		}},
+		{"Dataset.Validate zero value", func() (any, error) {
+			return nil, (&Dataset{Geom: good.Geom, N: 1, D: good.D, Data: make([]int8, good.D)}).Validate()
+		}},
+		{"Dataset.Validate value outside States", func() (any, error) {
+			x := make([]int8, good.D)
+			x[1] = 3
+			return nil, (&Dataset{Geom: good.Geom, N: 1, D: good.D, Data: x, States: []int8{0, 1, 2}}).Validate()
+		}},
+		{"Dataset.Validate unsorted States", func() (any, error) {
+			return nil, (&Dataset{Geom: good.Geom, N: 1, D: good.D, Data: make([]int8, good.D), States: []int8{2, 1, 0}}).Validate()
+		}},
 		{"PilotEvery negative warm-up", func() (any, error) {
 			return nil, pilotErr(PilotEvery(context.Background(), factory, src, &PilotOptions{Warm: -1}))
 		}},
