@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/rsmi-go/rsmi/internal/size"
+	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
@@ -13,7 +14,7 @@ import (
 // once (the learning sample, one shard of each production run, a flow
 // sample) against the memory budget of internal/size, the history of the
 // filter's training, the baseline rule on the blocks, and the operators on
-// the lattice. The datasets (Data, MatchData) are checked by system.
+// the smallest lattice of the MCRG levels. The datasets (Data, MatchData) are checked by system.
 func (p *pipeline) checkInputs() error {
 	o := &p.o
 	n := p.lat.N()
@@ -42,9 +43,28 @@ func (p *pipeline) checkInputs() error {
 	if o.Baseline.Outputs() != 1 || len(o.Baseline.States()) != 2 {
 		return fmt.Errorf("exponent: pipeline baseline rule %T has %d outputs of values %v, want one ±1 coarse spin", o.Baseline, o.Baseline.Outputs(), o.Baseline.States())
 	}
-	for _, op := range append(o.Even[:len(o.Even):len(o.Even)], o.Odd...) {
-		if err := op.Validate(p.lat); err != nil {
-			return fmt.Errorf("exponent: pipeline operator: %w", err)
+	return p.checkOperators()
+}
+
+// checkOperators validates the even and odd operators on the smallest
+// lattice MCRG measures them on (side L/B^n* at the deepest level n*), where
+// a long operator may alias.
+func (p *pipeline) checkOperators() error {
+	side := p.L
+	for range p.levels[0] {
+		side /= p.o.B
+	}
+	ext := make([]int, p.dim)
+	for a := range ext {
+		ext[a] = side
+	}
+	lat, err := lattice.NewLattice(ext...)
+	if err != nil {
+		return fmt.Errorf("exponent: the deepest MCRG level: %w", err)
+	}
+	for _, op := range append(p.o.Even[:len(p.o.Even):len(p.o.Even)], p.o.Odd...) {
+		if err := op.Validate(lat); err != nil {
+			return fmt.Errorf("exponent: pipeline operator at the deepest MCRG level (side %d): %w", side, err)
 		}
 	}
 	return nil

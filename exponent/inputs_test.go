@@ -45,6 +45,7 @@ func TestPipelineRefusesBeforeWork(t *testing.T) {
 		{"Baseline without values", sys, 32, &PipelineOptions{Baseline: noStates{}}, "no coarse values"},
 		{"Even operator of 3D", sys, 32, &PipelineOptions{Even: []lattice.Operator{lattice.NearestNeighbor(3)}}, "dimension 3"},
 		{"Odd operator empty", sys, 32, &PipelineOptions{Odd: []lattice.Operator{{Name: "x"}}}, "no patterns"},
+		{"operator aliasing at side 4", sys, 16, &PipelineOptions{MinSide: 4, MatchSamples: -1}, "side 4"},
 		{"Data without geometry", nil, 32, data(&sample.Dataset{N: 500, D: 1024, Data: make([]int8, 500*1024)}), "no geometry"},
 		{"Data lying about N", nil, 32, data(&sample.Dataset{Geom: sq32.Geometry(), N: sizetest.Big, D: 1024, Data: make([]int8, 1024)}), "holds 1024 values"},
 	} {

@@ -65,3 +65,26 @@ func TestProgramsUseParse(t *testing.T) {
 		}
 	}
 }
+
+// TestPositive checks that a count set to 0 on the command line is refused
+// by name (rgflow -n 0 used to run the default 200000 configurations),
+// while unset flags keep their zero "default" value.
+func TestPositive(t *testing.T) {
+	defer func(c *flag.FlagSet) { flag.CommandLine = c }(flag.CommandLine)
+	flag.CommandLine = flag.NewFlagSet("x", flag.ContinueOnError)
+	flag.Int("n", 0, "")
+	flag.Int("learn", 0, "")
+	flag.Int("seed", 0, "")
+	if err := flag.CommandLine.Parse([]string{"-seed", "0"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Positive("n", "learn"); err != nil {
+		t.Errorf("unset flags: %v", err)
+	}
+	if err := flag.CommandLine.Parse([]string{"-n", "0", "-learn", "-3"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Positive("n", "learn"); err == nil || !strings.Contains(err.Error(), "-n 0") || !strings.Contains(err.Error(), "-learn -3") {
+		t.Errorf("-n 0 -learn -3: error %v, want one naming both", err)
+	}
+}
