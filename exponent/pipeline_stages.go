@@ -85,6 +85,9 @@ func newPipeline(sys System, L int, T float64, src rand.Source, opts *PipelineOp
 	if err := p.planLevels(); err != nil {
 		return nil, err
 	}
+	if err := p.checkInputs(); err != nil {
+		return nil, err
+	}
 	if ck := p.o.Checkpoint; ck != nil && ck.Name != "" {
 		p.base = strings.TrimSuffix(ck.Name, ".ckpt")
 	}
@@ -114,6 +117,9 @@ func (p *pipeline) system() error {
 		if len(p.o.FlowT) > 0 {
 			return errors.New("exponent: flows (FlowT) need a system to sample at other temperatures")
 		}
+		if err := checkData(p.o.Data, "Data"); err != nil {
+			return err
+		}
 		lat, err := latticeOf(p.o.Data.Geom)
 		if err != nil {
 			return err
@@ -132,6 +138,9 @@ func (p *pipeline) system() error {
 	}{{p.o.Data, p.L, "Data"}, {p.o.MatchData, p.L / max(p.o.B, 2), "MatchData"}} {
 		if d.ds == nil {
 			continue
+		}
+		if err := checkData(d.ds, d.what); err != nil {
+			return err
 		}
 		lat, err := latticeOf(d.ds.Geom)
 		if err != nil || lat.Extents()[0] != d.side || lat.Dim() != p.lat.Dim() {
