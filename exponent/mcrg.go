@@ -38,9 +38,17 @@ type MCRGOptions struct {
 	// always-biased T^(1) and is 1 − 1/b^d of the evaluation work (7/8 for
 	// 2×2×2 blocks). Configurations are still coarse-grained from level 0.
 	FirstLevel int
+	// States are the values of the dofs: nil for ±1 spins (default; MCRG
+	// takes the dataset's States when this is nil), or 0 … q−1 for q-state
+	// (Potts) variables, whose operators are read as clusters of equal
+	// states (lattice.PottsEvenOperators) and whose rules must map blocks of
+	// these states to one of them (rsmi.Plurality, a q-state
+	// rsmi.SoftmaxFilter, …; tabulated over the q^(b^d) block states).
+	States []int8
 	// Even and Odd are the operators spanning the thermal and the magnetic
 	// sector. Defaults: lattice.EvenOperators(d, n) and OddOperators(d, n)
-	// with n = 4 (2 in one dimension). Every operator must be valid on every
+	// with n = 4 (2 in one dimension); lattice.PottsEvenOperators(d, n) and
+	// PottsOddOperators(d, n) for q-state variables. Every operator must be valid on every
 	// lattice used (Operator.Validate). Either may be empty, not both.
 	Even, Odd []lattice.Operator
 	// NoEven and NoOdd skip a sector instead of using its default set.
@@ -113,8 +121,11 @@ type MCRGResult struct {
 // MCRG runs one MCRGStream over ds; use the stream directly to analyse data
 // that do not fit in memory, or several rules in one pass.
 //
+// q-state (Potts) data, values 0 … q−1 (opts.States or the dataset's
+// States), take q-state rules and operators (see MCRGOptions.States).
+//
 // It returns an error for invalid options, a dataset not on lat or with
-// values other than ±1, a singular correlation matrix or a non-positive
+// values other than its states, a singular correlation matrix or a non-positive
 // leading eigenvalue.
 func MCRG(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, src rand.Source, opts *MCRGOptions) (*MCRGResult, error) {
 	if ds == nil || lat == nil {
@@ -123,6 +134,9 @@ func MCRG(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, src ran
 	var o MCRGOptions
 	if opts != nil {
 		o = *opts
+	}
+	if o.States == nil {
+		o.States = ds.States
 	}
 	if err := o.setDefaults(lat); err != nil {
 		return nil, err
@@ -156,8 +170,18 @@ func (o *MCRGOptions) setDefaults(lat *lattice.Lattice) error {
 	if o.B < 2 {
 		return fmt.Errorf("exponent: MCRG block side B = %d, want ≥ 2", o.B)
 	}
+	q, err := statesQ(o.States)
+	if err != nil {
+		return err
+	}
+	if q == 0 {
+		o.States = nil
+	}
 	if o.Rule == nil {
 		o.Rule = rsmi.Majority{}
+		if q > 0 {
+			o.Rule = rsmi.Plurality{Values: o.States}
+		}
 	}
 	if o.Rule.Outputs() != 1 {
 		return fmt.Errorf("exponent: MCRG needs a rule with one output per block, got %d", o.Rule.Outputs())
@@ -202,14 +226,17 @@ func (o *MCRGOptions) setDefaults(lat *lattice.Lattice) error {
 	if d == 1 {
 		n = 2
 	}
-	var err error
+	evenSet, oddSet := lattice.EvenOperators, lattice.OddOperators
+	if q > 0 {
+		evenSet, oddSet = lattice.PottsEvenOperators, lattice.PottsOddOperators
+	}
 	if o.Even == nil && !o.NoEven {
-		if o.Even, err = lattice.EvenOperators(d, n); err != nil {
+		if o.Even, err = evenSet(d, n); err != nil {
 			return err
 		}
 	}
 	if o.Odd == nil && !o.NoOdd {
-		if o.Odd, err = lattice.OddOperators(d, n); err != nil {
+		if o.Odd, err = oddSet(d, n); err != nil {
 			return err
 		}
 	}

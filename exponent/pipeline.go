@@ -17,9 +17,12 @@ import (
 // System is the model a Pipeline studies: for a linear size L and a
 // temperature T it returns the lattice (side L along every axis) and a
 // factory of independent Markov chains sampling the model on it at T. The
-// chains' configurations must be ±1 spins (the MCRG operators are spin
-// products). IsingSystem is the nearest-neighbour Ising model with Wolff
-// clusters; users wrap their own Hamiltonians the same way.
+// chains' configurations are ±1 spins, or q-state variables 0 … q−1 if the
+// chains declare them (a method States() []int8, as sample's Potts and
+// generic samplers have) and expose their model (ModelChain). IsingSystem
+// is the nearest-neighbour Ising model with Wolff clusters, PottsSystem the
+// q-state Potts model with Swendsen–Wang clusters; users wrap their own
+// Hamiltonians the same way.
 type System func(L int, T float64) (*lattice.Lattice, sample.Factory, error)
 
 // IsingSystem returns the ferromagnetic nearest-neighbour Ising model
@@ -27,11 +30,7 @@ type System func(L int, T float64) (*lattice.Lattice, sample.Factory, error)
 // Wolff clusters.
 func IsingSystem(dim int) System {
 	return func(L int, T float64) (*lattice.Lattice, sample.Factory, error) {
-		ext := make([]int, dim)
-		for a := range ext {
-			ext[a] = L
-		}
-		lat, err := lattice.NewLattice(ext...)
+		lat, err := hypercubic(dim, L)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -41,6 +40,18 @@ func IsingSystem(dim int) System {
 		}
 		return lat, func(src rand.Source) (sample.Sampler, error) { return sample.NewWolff(m, T, src) }, nil
 	}
+}
+
+// hypercubic returns the hypercubic lattice of side L in dim dimensions.
+func hypercubic(dim, L int) (*lattice.Lattice, error) {
+	if dim < 1 {
+		return nil, fmt.Errorf("exponent: system dimension %d, want ≥ 1", dim)
+	}
+	ext := make([]int, dim)
+	for a := range ext {
+		ext[a] = L
+	}
+	return lattice.NewLattice(ext...)
 }
 
 // PipelineOptions configures Pipeline. nil, and every zero field, asks for
@@ -70,7 +81,11 @@ type PipelineOptions struct {
 	// per spin of a uniform filter), applied stochastically and
 	// symmetrized over the block's point group; +Inf is the sharp rule
 	// (the most probable coarse spin, symmetrized). Default
-	// {0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, +Inf}.
+	// {0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, +Inf}. For q-state variables
+	// ‖λ‖ = w·√(|V|(q−1)), the norm of the centred soft plurality rule
+	// P(h = a|v) ∝ exp(w·n_a(v)), and the average runs over the
+	// permutations of the states too; default {0.8, 1, 1.2, 1.4, 1.6, 2,
+	// 2.5, 3, +Inf}.
 	Weights []float64
 	// Unsymmetrized applies the learned rules as they are, without the
 	// average over the block's point group (default false: symmetrized; an
@@ -79,7 +94,7 @@ type PipelineOptions struct {
 	// span of the symmetric operators).
 	Unsymmetrized bool
 	// Baseline is the fixed rule the learned rules are compared with
-	// (default rsmi.Majority{}).
+	// (default rsmi.Majority{}; rsmi.Plurality for q-state variables).
 	Baseline rsmi.Rule
 
 	// Samples is the number of configurations of the production run at L
@@ -101,13 +116,15 @@ type PipelineOptions struct {
 	// jackknife blocks, and the learning sample is LearnSamples of them,
 	// evenly spaced. MatchData likewise replaces the matching run at L/B
 	// (nil: no matching run). Samples and MatchSamples are then the
-	// datasets' sizes; the system may be nil unless FlowT is set. Default
-	// nil: sample with the system.
+	// datasets' sizes; the system may be nil unless FlowT is set. q-state
+	// data are not accepted (their filter is learned on the model's exact
+	// oracle). Default nil: sample with the system.
 	Data, MatchData *sample.Dataset
 
 	// Even and Odd span the thermal and the magnetic sector (defaults
-	// lattice.EvenOperators(d, 8) and OddOperators(d, 6); fewer where the
-	// set is smaller). Ops is the truncation k* of the estimates (default
+	// lattice.EvenOperators(d, 8) and OddOperators(d, 6), for q-state
+	// variables lattice.PottsEvenOperators(d, 8) and PottsOddOperators(d,
+	// 6); fewer where the set is smaller). Ops is the truncation k* of the estimates (default
 	// 4), MinSide the smallest final lattice side of the estimates (default
 	// 8; see EstimateY).
 	Even, Odd []lattice.Operator
@@ -120,6 +137,7 @@ type PipelineOptions struct {
 	// even operators (default 1) fitted by pseudo-likelihood at every
 	// level (default none: no flow). The learned filters per level are
 	// always measured on the learning sample (PipelineResult.Filters).
+	// Flows are not available for q-state variables (an error).
 	FlowT       []float64
 	FlowSamples int
 	FlowOps     int
@@ -128,8 +146,9 @@ type PipelineOptions struct {
 	// GOMAXPROCS); the result does not depend on it.
 	Workers int
 	// Progress, if not nil, receives the stages "pipeline: learning
-	// sample", "pipeline: learning", "pipeline: sampling L=…" (Done and
-	// Total counting configurations), "pipeline: filters" and
+	// sample", "pipeline: learning", "pipeline: pilot run L=…" (the
+	// thinning of the chains), "pipeline: sampling L=…" (Done and Total
+	// counting configurations), "pipeline: filters" and
 	// "pipeline: flow T=…". Default nil.
 	Progress run.ProgressFunc
 	// Checkpoint, if not nil, makes every stage resumable: the learning
@@ -180,18 +199,27 @@ func (o *PipelineOptions) setDefaults(dim int) error {
 	if o.Baseline == nil {
 		o.Baseline = rsmi.Majority{}
 	}
+	if err := o.defaultOperators(lattice.EvenOperators, lattice.OddOperators, dim); err != nil {
+		return err
+	}
+	return o.validate()
+}
+
+// defaultOperators fills Even and Odd, where nil, with the first 8 and 6
+// operators of the sets even and odd.
+func (o *PipelineOptions) defaultOperators(even, odd func(dim, n int) ([]lattice.Operator, error), dim int) error {
 	var err error
 	if o.Even == nil {
-		if o.Even, err = operatorSet(lattice.EvenOperators, dim, 8); err != nil {
+		if o.Even, err = operatorSet(even, dim, 8); err != nil {
 			return err
 		}
 	}
 	if o.Odd == nil {
-		if o.Odd, err = operatorSet(lattice.OddOperators, dim, 6); err != nil {
+		if o.Odd, err = operatorSet(odd, dim, 6); err != nil {
 			return err
 		}
 	}
-	return o.validate()
+	return nil
 }
 
 // operatorSet returns the first n operators of a set, or all of a smaller set.
@@ -219,7 +247,7 @@ func (o *PipelineOptions) validate() error {
 	if o.Data != nil && o.Data.N < o.LearnSamples {
 		return fmt.Errorf("exponent: the data hold %d configurations, fewer than LearnSamples = %d", o.Data.N, o.LearnSamples)
 	}
-	if o.Samples < 2*o.Shards || (o.MatchSamples > 0 && o.MatchSamples < 2*o.Shards) {
+	if o.Samples/2 < o.Shards || (o.MatchSamples > 0 && o.MatchSamples/2 < o.Shards) { // Samples < 2·Shards without overflow
 		return fmt.Errorf("exponent: pipeline needs at least 2 configurations per shard: Samples %d, MatchSamples %d, Shards %d", o.Samples, o.MatchSamples, o.Shards)
 	}
 	for _, x := range []struct {
@@ -300,9 +328,15 @@ type PipelineResult struct {
 	T         float64
 	// N and NMatch are the numbers of configurations at L and L/B.
 	N, NMatch int
+	// States are the values of the dofs: nil for ±1 spins, 0 … q−1 for
+	// q-state variables.
+	States []int8
 	// Filter is the learned filter (‖λ‖ = 1, Σλ > 0), with its I_Λ(H:E)
-	// and the bound I(V:E) in bits.
+	// and the bound I(V:E) in bits. For q-state variables Filter is nil
+	// and Softmax is the learned filter: q hidden states, weights centred
+	// over the hidden states, ‖λ‖ = 1, states aligned (AlignStates).
 	Filter              *rsmi.Filter
+	Softmax             *rsmi.SoftmaxFilter
 	FilterMI, VisibleMI float64
 	// Filters are the filters learned at every level of the learning
 	// sample's flow.
@@ -330,7 +364,11 @@ type PipelineResult struct {
 //     trained at fixed norm ‖λ‖ = 1 (the paper's constraint), which fixes
 //     the direction λ̂ of the coarse-graining; its sign is fixed by Σλ > 0.
 //     The filter is relearned on the flow of the learning sample
-//     (PipelineResult.Filters).
+//     (PipelineResult.Filters). For q-state variables the filter is a
+//     SoftmaxFilter with q hidden states trained on the model's exact
+//     oracle (see the package documentation), centred, normalized and
+//     aligned (rsmi.SoftmaxFilter.AlignStates); it is learned at level 0
+//     only.
 //  2. Rules. The learned rules apply λ̂ at the strengths w of Weights,
 //     P(h|v) ∝ exp(w√|V| h λ̂·v), symmetrized over the block's point group
 //     (rsmi.Symmetrize with lattice.BlockSymmetries); +Inf is the sharp

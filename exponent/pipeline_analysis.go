@@ -58,6 +58,11 @@ const relearnLevels = 2
 // level it is given and returns the chosen rule), on up to relearnLevels
 // levels beyond level 0 while the lattice holds the regions.
 func (p *pipeline) relearn(ctx context.Context) error {
+	if p.states != nil { // the q-state filter is learned on level 0 only
+		f := p.res.Softmax
+		p.res.Filters = []FilterLevel{{Level: 0, Side: p.L, Weights: append([]float64(nil), f.W...), MI: p.res.FilterMI, VisibleMI: p.res.VisibleMI}}
+		return nil
+	}
 	f := p.res.Filter
 	p.res.Filters = []FilterLevel{{Level: 0, Side: p.L, Weights: append([]float64(nil), f.W...), MI: p.res.FilterMI, VisibleMI: p.res.VisibleMI}}
 	rule := p.rules[p.res.YtRule]

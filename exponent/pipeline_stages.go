@@ -34,17 +34,21 @@ const (
 
 // pipeline is the state of one Pipeline call.
 type pipeline struct {
-	sys      System
-	L        int
-	T        float64
-	o        PipelineOptions
-	dim, nv  int
-	lat      *lattice.Lattice
-	factory  sample.Factory
-	seeds    [numSeeds]uint64
-	base     string // checkpoint name prefix
-	learnDS  *sample.Dataset
-	est      *rsmi.ExactV
+	sys     System
+	L       int
+	T       float64
+	o       PipelineOptions
+	dim, nv int
+	lat     *lattice.Lattice
+	factory sample.Factory
+	seeds   [numSeeds]uint64
+	base    string // checkpoint name prefix
+	learnDS *sample.Dataset
+	est     interface {
+		RuleMI(rsmi.Rule) (float64, error)
+	} // the learning estimator
+	states   []int8        // q-state alphabet, nil for ±1 spins
+	model    lattice.Model // the model of q-state chains (ModelChain)
 	rules    []rsmi.Rule
 	levels   [2]int // MCRG levels at L and L/b
 	firstLvl int
@@ -66,6 +70,11 @@ func newPipeline(sys System, L int, T float64, src rand.Source, opts *PipelineOp
 		return nil, err
 	}
 	p.dim = p.lat.Dim()
+	if p.states != nil {
+		if err := p.o.setStateDefaults(p.dim, p.states); err != nil {
+			return nil, err
+		}
+	}
 	if err := p.o.setDefaults(p.dim); err != nil {
 		return nil, err
 	}
@@ -76,13 +85,16 @@ func newPipeline(sys System, L int, T float64, src rand.Source, opts *PipelineOp
 	if err := p.planLevels(); err != nil {
 		return nil, err
 	}
+	if err := p.checkInputs(); err != nil {
+		return nil, err
+	}
 	if ck := p.o.Checkpoint; ck != nil && ck.Name != "" {
 		p.base = strings.TrimSuffix(ck.Name, ".ckpt")
 	}
 	for i := range p.seeds {
 		p.seeds[i] = src.Uint64()
 	}
-	p.res = &PipelineResult{Dim: p.dim, L: L, B: p.o.B, T: T}
+	p.res = &PipelineResult{Dim: p.dim, L: L, B: p.o.B, T: T, States: p.states}
 	return p, nil
 }
 
@@ -98,9 +110,15 @@ func (p *pipeline) system() error {
 			return fmt.Errorf("exponent: the system at L = %d returned no lattice or no chain factory", p.L)
 		}
 		p.lat, p.factory = lat, factory
+		if err := p.probeStates(); err != nil {
+			return err
+		}
 	} else {
 		if len(p.o.FlowT) > 0 {
 			return errors.New("exponent: flows (FlowT) need a system to sample at other temperatures")
+		}
+		if err := checkData(p.o.Data, "Data"); err != nil {
+			return err
 		}
 		lat, err := latticeOf(p.o.Data.Geom)
 		if err != nil {
@@ -121,6 +139,9 @@ func (p *pipeline) system() error {
 		if d.ds == nil {
 			continue
 		}
+		if err := checkData(d.ds, d.what); err != nil {
+			return err
+		}
 		lat, err := latticeOf(d.ds.Geom)
 		if err != nil || lat.Extents()[0] != d.side || lat.Dim() != p.lat.Dim() {
 			return fmt.Errorf("exponent: pipeline %s on extents %v, want a hypercubic lattice of side %d in %d dimensions", d.what, d.ds.Geom.Extents(), d.side, p.lat.Dim())
@@ -136,6 +157,27 @@ func (p *pipeline) system() error {
 			p.o.MatchSamples = p.o.MatchData.N
 		}
 	}
+	return nil
+}
+
+// probeStates finds the alphabet of the system's chains and, for q-state
+// variables, the model the filter is learned on.
+func (p *pipeline) probeStates() error {
+	states, m, err := probeChain(p.factory)
+	if err != nil {
+		return fmt.Errorf("exponent: building a chain at L = %d: %w", p.L, err)
+	}
+	q, err := statesQ(states)
+	if err != nil {
+		return err
+	}
+	if q == 0 {
+		return nil
+	}
+	if m == nil {
+		return fmt.Errorf("exponent: the chains of the q-state system (states %v) do not expose their model (ModelChain), on whose exact oracle the filter is learned", states)
+	}
+	p.states, p.model = states, m
 	return nil
 }
 
@@ -209,6 +251,9 @@ func (p *pipeline) fingerprint(e *ckpt.Enc) {
 	e.F64s(o.Weights)
 	e.Bool(o.Unsymmetrized)
 	e.F64s(o.FlowT)
+	if p.states != nil { // ±1 spins keep their earlier fingerprint
+		e.I8s(p.states)
+	}
 	for _, ops := range [][]lattice.Operator{o.Even, o.Odd} {
 		for _, op := range ops {
 			e.String(op.Name)
@@ -304,6 +349,15 @@ func (p *pipeline) learn(ctx context.Context) error {
 		return err
 	}
 	p.learnDS = ds
+	if p.states != nil {
+		f, mi, vmi, est, err := p.learnSoftmax(ctx, ds)
+		if err != nil {
+			return err
+		}
+		p.est = est
+		p.res.Softmax, p.res.FilterMI, p.res.VisibleMI = f, mi, vmi
+		return p.buildRules(nil)
+	}
 	f, mi, vmi, est, err := p.learnFilter(ctx, ds, p.lat, p.seeds[seedPairs], p.seeds[seedExactV], p.seeds[seedFilter], "level0")
 	if err != nil {
 		return err
@@ -324,6 +378,17 @@ func (p *pipeline) learningSample(ctx context.Context) (*sample.Dataset, error) 
 		}
 		return sample.NewDataset(p.lat.Geometry(), rows)
 	}
+	ds, err := p.sampleLearning(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	ds.States = p.states
+	return ds, nil
+}
+
+// sampleLearning draws the learning sample of d-site configurations (or
+// restores it from its checkpoint).
+func (p *pipeline) sampleLearning(ctx context.Context, d int) (*sample.Dataset, error) {
 	var rows []int8
 	var fp ckpt.Enc
 	p.fingerprint(&fp)
@@ -422,7 +487,8 @@ func (p *pipeline) relay(stage string) run.ProgressFunc {
 }
 
 // buildRules makes the learned rules of every weight and the baseline, and
-// scores each with the learning estimator.
+// scores each with the learning estimator. f is the ±1 filter, nil for
+// q-state variables (whose filter is p.res.Softmax).
 func (p *pipeline) buildRules(f *rsmi.Filter) error {
 	group, err := lattice.BlockSymmetries(p.o.B, p.dim)
 	if err != nil {
@@ -431,6 +497,19 @@ func (p *pipeline) buildRules(f *rsmi.Filter) error {
 	p.res.Rules = nil
 	p.rules = nil
 	for _, w := range p.o.Weights {
+		if f == nil {
+			r, err := p.softmaxRule(p.res.Softmax, w, group)
+			if err != nil {
+				return err
+			}
+			name := "learned sharp"
+			if !math.IsInf(w, 1) {
+				name = fmt.Sprintf("learned w=%g", w)
+			}
+			p.rules = append(p.rules, r)
+			p.res.Rules = append(p.res.Rules, RuleResult{Name: name, Weight: w, Rule: r})
+			continue
+		}
 		g := f.Clone()
 		name := "learned sharp"
 		var r rsmi.Rule = rsmi.MostProbable(g)
@@ -470,6 +549,8 @@ func ruleName(r rsmi.Rule) string {
 		return "majority"
 	case rsmi.Decimation:
 		return "decimation"
+	case rsmi.Plurality:
+		return "plurality"
 	}
 	return strings.TrimPrefix(fmt.Sprintf("%T", r), "rsmi.")
 }
@@ -594,7 +675,7 @@ func (p *pipeline) prepareRun(ctx context.Context, r *productionRun) error {
 		}
 	}
 	st, err := NewMCRGStream(lat, r.n, p.rules, rand.NewPCG(r.mseed, 4), &MCRGOptions{B: p.o.B, Levels: r.levels,
-		FirstLevel: min(p.firstLvl, r.levels), Even: p.o.Even, Odd: p.o.Odd, Blocks: p.o.Shards})
+		FirstLevel: min(p.firstLvl, r.levels), States: p.states, Even: p.o.Even, Odd: p.o.Odd, Blocks: p.o.Shards})
 	if err != nil {
 		return fmt.Errorf("exponent: MCRG at L = %d: %w", r.L, err)
 	}
@@ -602,6 +683,7 @@ func (p *pipeline) prepareRun(ctx context.Context, r *productionRun) error {
 	if r.data != nil {
 		return nil
 	}
+	p.progress(fmt.Sprintf("pilot run L=%d", r.L), 0, 0, math.NaN())
 	if r.every, err = p.every(ctx, factory, r.seed); err != nil {
 		return fmt.Errorf("exponent: pipeline pilot run at L = %d: %w", r.L, err)
 	}
@@ -658,6 +740,9 @@ func (p *pipeline) runProduction(ctx context.Context, runs []*productionRun) err
 	defer pf.close()
 	_, err := loop.Run(ctx, func(step int) error {
 		r, _, lo, n := job(step - 1)
+		if lo == 0 {
+			p.progress(fmt.Sprintf("sampling L=%d", r.L), 0, r.n, math.NaN())
+		}
 		rows, err := pf.get(step - 1)
 		if err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/rsmi-go/rsmi/lattice"
@@ -26,14 +27,16 @@ import (
 // two Uint64 values per chunk of 64 configurations and rule (rule after
 // rule, chunk after chunk) from src before any work and seeds chunk c of
 // rule r with rand.NewPCG, as MCRG always has. The moments are exact
-// integer sums (operators on ±1 spins are integers), so the result depends
+// integer sums (operators on ±1 spins, and the Potts operators of q-state
+// variables, are integers), so the result depends
 // only on the data and src, never on the batches, GOMAXPROCS or scheduling.
 //
 // Operators are evaluated on bit planes (lattice.PackedEvaluator). Blocks
 // are gathered with rg.NewBlocking's tables and passed to Rule.Apply; a
 // rule with a method Cond(v []int8, p []float64) giving p[0] = P(h = −1|v)
 // and p[1] = P(h = +1|v) (rsmi's conditional rules) is instead tabulated
-// over the 2^(b^d) block states (b^d ≤ 16), and h = −1 iff a Uint64 of the
+// over the 2^(b^d) block states (b^d ≤ 16; q^(b^d) ≤ 2^16 states of
+// q-state variables, see MCRGOptions.States), and h = −1 iff a Uint64 of the
 // chunk's stream is below P(−1)·2^64, drawn only where 0 < P < 1 (for
 // majority rule the same bits as Apply).
 //
@@ -50,6 +53,8 @@ type MCRGStream struct {
 	nv      int                        // sites per block
 	tables  []stateRule                // per rule: its tabulation, or nil (see blockMapper)
 	evals   []*lattice.PackedEvaluator // per level; nil below FirstLevel−1
+	q       int                        // 0 for ±1 spins, else the number of states (0 … q−1)
+	pevals  []*lattice.PottsEvaluator  // per level for q-state variables, as evals
 	lay     layout
 	nChunks int
 	seeds   [][2]uint64 // rule-major: rule r, chunk c at r·nChunks + c
@@ -158,6 +163,7 @@ func NewMCRGStream(lat *lattice.Lattice, n int, rules []rsmi.Rule, src rand.Sour
 	}
 	st := &MCRGStream{lat: lat, n: n, o: o, rules: append([]rsmi.Rule(nil), rules...),
 		lay: newLayout(len(o.Even), len(o.Odd)), nChunks: (n + chunkRows - 1) / chunkRows}
+	st.q, _ = statesQ(o.States) // checked by setDefaults
 	nLev := o.Levels - o.FirstLevel + 2
 	bytes := float64(len(rules)) * (16*float64(st.nChunks) + 16*float64(nLev*o.Blocks*st.lay.stride))
 	if bytes > maxStreamBytes {
@@ -196,9 +202,12 @@ func (st *MCRGStream) build() error {
 			if k := rule.Outputs(); k != 1 {
 				return fmt.Errorf("exponent: MCRG needs rules with one output per block, rule %d (%T) has %d", r, rule, k)
 			}
-			bl, err := rg.NewBlocking(st.lats[n-1], o.B, rule)
+			bl, err := rg.NewBlockingStates(st.lats[n-1], o.B, rule, o.States)
 			if err != nil {
 				return fmt.Errorf("exponent: level %d, rule %d: %w", n, r, err)
+			}
+			if st.q > 0 && !slices.Equal(rule.States(), o.States) {
+				return fmt.Errorf("exponent: rule %d (%T) maps blocks of the states %v to the values %v: MCRG iterates rules whose coarse variables take the fine states", r, rule, o.States, rule.States())
 			}
 			if first == nil {
 				first = bl
@@ -215,23 +224,17 @@ func (st *MCRGStream) build() error {
 	}
 	for _, rule := range st.rules {
 		t, err := newBlockTable(rule, st.nv)
+		if st.q > 0 {
+			t, err = newStatesTable(rule, st.nv, st.q)
+		}
 		if err != nil {
 			return err
 		}
 		st.tables = append(st.tables, t)
 	}
-	ops := append(append([]lattice.Operator(nil), o.Even...), o.Odd...)
-	st.evals = make([]*lattice.PackedEvaluator, o.Levels+1)
-	var vmax int64
-	for n := o.FirstLevel - 1; n <= o.Levels; n++ {
-		ev, err := lattice.NewPackedEvaluator(st.lats[n], ops...)
-		if err != nil {
-			return fmt.Errorf("exponent: operators on the level-%d lattice %v: %w", n, st.lats[n].Extents(), err)
-		}
-		st.evals[n] = ev
-		for _, op := range ops {
-			vmax = max(vmax, int64(len(op.Patterns))*int64(st.lats[n].N()))
-		}
+	vmax, err := st.evaluators()
+	if err != nil {
+		return err
 	}
 	// |S| ≤ vmax, so segMax·vmax² ≤ 2^62 keeps the int64 partial sums exact.
 	if vmax > 1<<31 {
@@ -239,6 +242,31 @@ func (st *MCRGStream) build() error {
 	}
 	st.segMax = int(min(chunkRows, (int64(1)<<62)/(vmax*vmax)))
 	return nil
+}
+
+// evaluators builds the operator evaluators of the levels FirstLevel−1 …
+// Levels and returns the largest |operator value| they can give.
+func (st *MCRGStream) evaluators() (int64, error) {
+	o := &st.o
+	ops := append(append([]lattice.Operator(nil), o.Even...), o.Odd...)
+	st.evals = make([]*lattice.PackedEvaluator, o.Levels+1)
+	st.pevals = make([]*lattice.PottsEvaluator, o.Levels+1)
+	var vmax int64
+	for n := o.FirstLevel - 1; n <= o.Levels; n++ {
+		var err error
+		if st.q > 0 {
+			st.pevals[n], err = lattice.NewPottsEvaluator(st.lats[n], st.q, o.Even, o.Odd)
+		} else {
+			st.evals[n], err = lattice.NewPackedEvaluator(st.lats[n], ops...)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("exponent: operators on the level-%d lattice %v: %w", n, st.lats[n].Extents(), err)
+		}
+		for _, op := range ops {
+			vmax = max(vmax, int64(len(op.Patterns))*int64(st.lats[n].N())*int64(max(1, st.q-1)))
+		}
+	}
+	return vmax, nil
 }
 
 // Lattices returns the lattice of every level 0 … Levels.
@@ -259,7 +287,8 @@ type piece struct {
 	srcs   []*rand.PCG
 }
 
-// Add accumulates the ±1 configurations in rows (whole configurations of
+// Add accumulates the configurations in rows (±1 spins, or the states
+// 0 … q−1 of MCRGOptions.States) (whole configurations of
 // the lattice, one after another, as in sample.Dataset.Data) whose global
 // indices start at first, which must equal Done(). It works on up to
 // GOMAXPROCS goroutines. If ctx is cancelled it stops after the chunks under
@@ -282,8 +311,8 @@ func (st *MCRGStream) Add(ctx context.Context, first int, rows []int8) error {
 	if k > st.n-first {
 		return fmt.Errorf("exponent: %d configurations from index %d exceed the stream's %d", k, first, st.n)
 	}
-	if i := lattice.NonSpin(rows); i >= 0 {
-		return fmt.Errorf("exponent: configuration %d holds the value %d at site %d, want ±1", first+i/sites, rows[i], i%sites)
+	if err := st.checkValues(first, rows); err != nil {
+		return err
 	}
 	pieces := st.pieces(first, first+k)
 	workers := min(runtime.GOMAXPROCS(0), len(pieces))
@@ -337,6 +366,24 @@ feed:
 	return nil
 }
 
+// checkValues returns an error naming the first value of rows that is not
+// one of the stream's states.
+func (st *MCRGStream) checkValues(first int, rows []int8) error {
+	sites := st.lat.N()
+	if st.q == 0 {
+		if i := lattice.NonSpin(rows); i >= 0 {
+			return fmt.Errorf("exponent: configuration %d holds the value %d at site %d, want ±1", first+i/sites, rows[i], i%sites)
+		}
+		return nil
+	}
+	for i, v := range rows {
+		if uint8(v) >= uint8(st.q) {
+			return fmt.Errorf("exponent: configuration %d holds the value %d at site %d, want a state 0 … %d", first+i/sites, v, i%sites, st.q-1)
+		}
+	}
+	return nil
+}
+
 // pieces splits [lo, hi) at chunk boundaries and gives every piece its
 // random streams: the stream of a chunk in progress, or fresh ones.
 func (st *MCRGStream) pieces(lo, hi int) []piece {
@@ -364,6 +411,7 @@ type streamWorker struct {
 	cfg    [][]int8              // per level ≥ 1
 	maps   [][]blockMapper       // per rule, per level ≥ 1 (index n−1)
 	work   []*lattice.PackedWork // per evaluated level
+	pwork  []*lattice.PottsWork  // per evaluated level, q-state variables
 	vals   [][]int64             // per level
 	part   [][][]int64           // per rule, per evaluated level: partial moments
 	seg    int                   // configurations in part
@@ -374,18 +422,26 @@ type streamWorker struct {
 func (st *MCRGStream) newWorker() *streamWorker {
 	L := st.o.Levels
 	w := &streamWorker{cfg: make([][]int8, L+1), maps: make([][]blockMapper, len(st.rules)),
-		work: make([]*lattice.PackedWork, L+1), vals: make([][]int64, L+1)}
+		work: make([]*lattice.PackedWork, L+1), pwork: make([]*lattice.PottsWork, L+1), vals: make([][]int64, L+1)}
 	for n := 1; n <= L; n++ {
 		w.cfg[n] = make([]int8, st.lats[n].N())
 	}
 	for r, rule := range st.rules {
 		for n := 1; n <= L; n++ {
-			w.maps[r] = append(w.maps[r], newBlockMapper(rule, st.tables[r], st.sites[n-1], st.nv))
+			m := newBlockMapper(rule, st.tables[r], st.sites[n-1], st.nv)
+			if st.q > 0 {
+				m = newStatesMapper(rule, st.tables[r], st.sites[n-1], st.nv, st.q)
+			}
+			w.maps[r] = append(w.maps[r], m)
 		}
 	}
 	for n, ev := range st.evals {
 		if ev != nil {
 			w.work[n] = ev.NewWork()
+			w.vals[n] = make([]int64, st.lay.p)
+		}
+		if pe := st.pevals[n]; pe != nil {
+			w.pwork[n] = pe.NewWork()
 			w.vals[n] = make([]int64, st.lay.p)
 		}
 	}
@@ -423,7 +479,7 @@ func (w *streamWorker) run(st *MCRGStream, p *piece, rows []int8) {
 				maps[n-1].mapBlocks(w.cfg[n], c, p.srcs[r])
 				c = w.cfg[n]
 				if n >= lo0 && !w.eval(st, n, c) {
-					w.err = fmt.Errorf("exponent: rule %d (%T) produced a value other than ±1 at level %d", r, st.rules[r], n)
+					w.err = fmt.Errorf("exponent: rule %d (%T) produced a value outside the states at level %d", r, st.rules[r], n)
 					return
 				}
 			}
@@ -443,6 +499,10 @@ func (w *streamWorker) run(st *MCRGStream, p *piece, rows []int8) {
 // eval evaluates the operators on the level-n configuration s into w.vals[n].
 func (w *streamWorker) eval(st *MCRGStream, n int, s []int8) bool {
 	var ok bool
+	if st.q > 0 {
+		w.vals[n], ok = st.pevals[n].Values(w.vals[n], s, w.pwork[n])
+		return ok
+	}
 	w.vals[n], ok = st.evals[n].Values(w.vals[n], s, w.work[n])
 	return ok
 }

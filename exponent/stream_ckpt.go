@@ -37,7 +37,7 @@ func (st *MCRGStream) fingerprint() [][2]string {
 		seeds.U64(s[0])
 		seeds.U64(s[1])
 	}
-	return [][2]string{
+	fp := [][2]string{
 		{"configurations", fmt.Sprint(st.n)},
 		{"lattice extents", fmt.Sprint(st.lat.Extents())},
 		{"block side", fmt.Sprint(o.B)},
@@ -48,6 +48,10 @@ func (st *MCRGStream) fingerprint() [][2]string {
 		{"operators", fmt.Sprintf("%s(patterns %08x)", ops.String(), ckpt.CRC(enc.B))},
 		{"random seeds", fmt.Sprintf("%08x (another random source?)", ckpt.CRC(seeds.B))},
 	}
+	if st.q > 0 { // ±1 states keep their earlier fingerprint
+		fp = append(fp, [2]string{"states", fmt.Sprintf("0 … %d", st.q-1)})
+	}
+	return fp
 }
 
 // MarshalBinary returns the state of the stream: its position, the random

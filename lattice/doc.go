@@ -70,6 +70,13 @@
 // (with logarithmic corrections); the energy per site at T_c is
 // −J(1 + 1/√q).
 //
+// The operators of q-state variables reuse Operator: a pattern is read as
+// a cluster whose term is 1 where all its sites are in the same state (a
+// product of δs) in the even sector, times φ(σ) = q·δ(σ, 0) − 1 of that
+// state in the odd one (for q = 3, φ = 2cos(2πσ/3)): PottsEvenOperators,
+// PottsOddOperators, Operator.PottsValue, and PottsEvaluator on one-hot
+// bit planes (an AND per factor, a popcount per 64 sites and state).
+//
 // Dimer is the close-packed hard-core dimer model on the square torus, with
 // the aligned-plaquette interaction of Alet et al., its electric field and
 // winding numbers.

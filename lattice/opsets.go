@@ -101,6 +101,29 @@ func EvenOperators(dim, n int) ([]Operator, error) {
 	if dim >= 2 {
 		ops = append(ops, Plaquette(dim))
 	}
+	ops, err := appendPairs(ops, dim, n, func(name string) []Operator {
+		if dim == 3 && name == "pair(2,0,0)" {
+			return []Operator{
+				mustSym("tetra", []int{0, 0, 0}, []int{1, 1, 0}, []int{1, 0, 1}, []int{0, 1, 1}),
+				mustSym("cube", []int{0, 0, 0}, []int{1, 0, 0}, []int{0, 1, 0}, []int{1, 1, 0},
+					[]int{0, 0, 1}, []int{1, 0, 1}, []int{0, 1, 1}, []int{1, 1, 1})}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n > len(ops) {
+		return nil, fmt.Errorf("lattice: %d even operators requested in %d dimensions, the set has %d", n, dim, len(ops))
+	}
+	return ops[:n:n], nil
+}
+
+// appendPairs appends to ops, until it holds n operators, the pair
+// operators in the order of canonicalPairs except the nearest and the next
+// nearest (already in the even sets), each followed by the operators
+// after(its name) returns.
+func appendPairs(ops []Operator, dim, n int, after func(name string) []Operator) ([]Operator, error) {
 	taken := map[string]bool{pairName(canonicalDisplacement(unit(dim, 0, 1))): true}
 	if dim == 1 {
 		taken[pairName([]int{2})] = true
@@ -122,17 +145,9 @@ func EvenOperators(dim, n int) ([]Operator, error) {
 			return nil, err
 		}
 		ops = append(ops, op)
-		if dim == 3 && name == "pair(2,0,0)" {
-			ops = append(ops,
-				mustSym("tetra", []int{0, 0, 0}, []int{1, 1, 0}, []int{1, 0, 1}, []int{0, 1, 1}),
-				mustSym("cube", []int{0, 0, 0}, []int{1, 0, 0}, []int{0, 1, 0}, []int{1, 1, 0},
-					[]int{0, 0, 1}, []int{1, 0, 1}, []int{0, 1, 1}, []int{1, 1, 1}))
-		}
+		ops = append(ops, after(name)...)
 	}
-	if n > len(ops) {
-		return nil, fmt.Errorf("lattice: %d even operators requested in %d dimensions, the set has %d", n, dim, len(ops))
-	}
-	return ops[:n:n], nil
+	return ops, nil
 }
 
 // canonicalPairs lists canonical displacements (decreasing non-negative

@@ -3,11 +3,13 @@ package rsmi
 import (
 	"context"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rbm"
 	"github.com/rsmi-go/rsmi/run"
@@ -73,14 +75,16 @@ func TestBadInputSweep(t *testing.T) {
 	best := func(n int, tr Trial[*Filter], o *BestOptions) func() (any, error) {
 		return call(func() (*BestResult[*Filter], error) { return TrainBest(ctx, n, tr, o) })
 	}
-	huge := 1 << 62
+	huge := sizetest.Huge
 	badinput.Sweep(t, "rsmi:", []badinput.Call{
 		{Name: "NewFilter zero hidden", Call: call(func() (*Filter, error) { return NewFilter(0, 4, src) })},
 		{Name: "NewFilter negative visible", Call: call(func() (*Filter, error) { return NewFilter(1, -4, src) })},
 		{Name: "NewFilter nil source", Call: call(func() (*Filter, error) { return NewFilter(1, 4, nil) })},
-		{Name: "NewFilter 1<<40 visible", Call: call(func() (*Filter, error) { return NewFilter(1, 1<<40, src) })},
-		{Name: "NewFilter overflowing size", Call: call(func() (*Filter, error) { return NewFilter(1<<40, 1<<40, src) })},
-		{Name: "Filter.Validate overflowing size", Call: func() (any, error) { return nil, (&Filter{NH: 1 << 32, NV: 1 << 32}).Validate() }},
+		{Name: "NewFilter 1<<40 visible", Call: call(func() (*Filter, error) { return NewFilter(1, sizetest.Big, src) })},
+		{Name: "NewFilter overflowing size", Call: call(func() (*Filter, error) { return NewFilter(sizetest.Big, sizetest.Big, src) })},
+		{Name: "Filter.Validate overflowing size", Call: func() (any, error) {
+			return nil, (&Filter{NH: 1 << (bits.UintSize / 2), NV: 1 << (bits.UintSize / 2)}).Validate()
+		}},
 		{Name: "NewExact zero nv", Call: call(func() (*Exact, error) { return NewExact(0, nil, []float64{1}, nil) })},
 		{Name: "NewExact nv too large", Call: call(func() (*Exact, error) { return NewExact(MaxVisible+1, nil, []float64{1}, nil) })},
 		{Name: "NewExact ragged", Call: call(func() (*Exact, error) { return NewExact(2, nil, make([]float64, 5), nil) })},
@@ -144,7 +148,8 @@ func TestBadInputSweep(t *testing.T) {
 		{Name: "NewExactV nv too large", Call: exactV(pairsOf(make([]int8, (MaxVisible+1)*2), MaxVisible+1, e[:12], 6), src, nil)},
 		{Name: "NewExactV length mismatch", Call: exactV(pairsOf(v, 4, e[:12], 6), src, nil)},
 		{Name: "NewExactV values", Call: exactV(pairsOf(make([]int8, 200), 4, e, 6), src, nil)},
-		{Name: "NewExactV Potts pairs", Call: exactV(&Pairs{V: make([]int8, 200), E: make([]int8, 300), N: 50, NV: 4, NE: 6, States: []int8{0, 1, 2}}, src, nil)},
+		{Name: "NewExactV Potts value outside the states", Call: exactV(&Pairs{V: append(make([]int8, 199), 3), E: make([]int8, 300), N: 50, NV: 4, NE: 6, States: []int8{0, 1, 2}}, src, nil)},
+		{Name: "NewExactV Potts with spin units", Call: exactV(&Pairs{V: make([]int8, 200), E: make([]int8, 300), N: 50, NV: 4, NE: 6, States: []int8{0, 1, 2}}, src, &ExactVOptions{Units: rbm.Spin})},
 		{Name: "NewExactV negative hidden", Call: exactV(pr, src, &ExactVOptions{Hidden: -1})},
 		{Name: "NewExactV units", Call: exactV(pr, src, &ExactVOptions{Units: rbm.Units(9)})},
 		{Name: "NewExactV NaN fine-tune rate", Call: exactV(pr, src, &ExactVOptions{FineTuneRate: nan, RBM: &rbm.TrainOptions{Epochs: 1}})},
@@ -162,7 +167,7 @@ func TestBadInputSweep(t *testing.T) {
 		{Name: "NewInfoNCE hold-out 1", Call: nce(big, src, &InfoNCEOptions{HoldOut: 1})},
 		{Name: "NewInfoNCE NaN EMA", Call: nce(big, src, &InfoNCEOptions{EMA: nan})},
 		{Name: "NewInfoNCE critic width", Call: nce(big, src, &InfoNCEOptions{CriticHidden: []int{0}})},
-		{Name: "NewInfoNCE Embed 1<<40", Call: nce(big, src, &InfoNCEOptions{Batch: 8, Embed: 1 << 40})},
+		{Name: "NewInfoNCE Embed 1<<40", Call: nce(big, src, &InfoNCEOptions{Batch: 8, Embed: sizetest.Big})},
 		{Name: "NewInfoNCE huge CriticHidden", Call: nce(big, src, &InfoNCEOptions{Batch: 8, CriticHidden: []int{1 << 20, 1 << 20}})},
 		{Name: "NewInfoNCE overflowing CriticHidden", Call: nce(big, src, &InfoNCEOptions{Batch: 8, CriticHidden: []int{huge, huge}})},
 		{Name: "NewRBMProxy nil source", Call: proxy(pr, nil, nil)},
@@ -170,7 +175,7 @@ func TestBadInputSweep(t *testing.T) {
 		{Name: "NewRBMProxy values", Call: proxy(pairsOf(make([]int8, 200), 4, e, 6), src, nil)},
 		{Name: "NewRBMProxy negative samples", Call: proxy(pr, src, &RBMProxyOptions{Samples: -1})},
 		{Name: "NewRBMProxy negative hidden", Call: proxy(pr, src, &RBMProxyOptions{ThetaHidden: -1})},
-		{Name: "NewRBMProxy huge sample count", Call: proxy(pr, src, &RBMProxyOptions{Samples: 1 << 40})},
+		{Name: "NewRBMProxy huge sample count", Call: proxy(pr, src, &RBMProxyOptions{Samples: sizetest.Big})},
 		{Name: "NewExactOracle nil model", Call: oracle(nil, 1, reg, ds, nil)},
 		{Name: "NewExactOracle nil regions", Call: oracle(is, 1, nil, ds, nil)},
 		{Name: "NewExactOracle nil dataset", Call: oracle(is, 1, reg, nil, nil)},
@@ -190,7 +195,7 @@ func TestBadInputSweep(t *testing.T) {
 		{Name: "Train filter NaN weight", Call: train(&Filter{NH: 1, NV: 2, W: []float64{nan, 0}}, nil)},
 		{Name: "Train filter bias length", Call: train(&Filter{NH: 1, NV: 2, W: make([]float64, 2), Bias: []float64{0, 0}}, nil)},
 		{Name: "Train negative steps", Call: train(f, &TrainOptions{Steps: -1})},
-		{Name: "Train 1<<40 steps", Call: train(f, &TrainOptions{Steps: 1 << 40})},
+		{Name: "Train 1<<40 steps", Call: train(f, &TrainOptions{Steps: sizetest.Big})},
 		{Name: "Train NaN rate", Call: train(f, &TrainOptions{LearningRate: nan})},
 		{Name: "Train Inf rate", Call: train(f, &TrainOptions{LearningRate: inf})},
 		{Name: "Train Beta1 1", Call: train(f, &TrainOptions{Beta1: 1})},
@@ -227,7 +232,7 @@ func randomSpins(n int, seed uint64) []int8 {
 
 // Every estimator refuses values outside the pairs' alphabet (0/1 data
 // must be mapped to ±1 or declared as States {0, 1}) with an error naming
-// the value, and the ±1-only estimators refuse q-state pairs naming the
+// the value, and the ±1-only RBMProxy refuses q-state pairs naming the
 // estimator and the states.
 func TestEstimatorsRefuseNonSpinValues(t *testing.T) {
 	ctx := context.Background()
@@ -245,8 +250,8 @@ func TestEstimatorsRefuseNonSpinValues(t *testing.T) {
 		if err := tc.err(pairsOf(v, 2, e, 4)); err == nil || !strings.Contains(err.Error(), "value 0 at index 1 is not ±1") {
 			t.Errorf("%s on a 0 value: error %v, want one naming the value", tc.name, err)
 		}
-		if tc.name == "InfoNCE" {
-			continue // InfoNCE takes q-state pairs (one-hot environments)
+		if tc.name != "RBMProxy" {
+			continue // ExactV (categorical Θ-RBM) and InfoNCE (one-hot environments) take q-state pairs
 		}
 		if err := tc.err(potts); err == nil || !strings.Contains(err.Error(), "[0 1 2]") || !strings.Contains(err.Error(), tc.name) {
 			t.Errorf("%s on Potts pairs: error %v, want one naming the estimator and the states", tc.name, err)

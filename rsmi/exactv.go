@@ -22,11 +22,14 @@ const MaxTableEntries = 1 << 26
 // default in the field's comment.
 type ExactVOptions struct {
 	// Hidden is the number of hidden units of the Θ-RBM (default 32; 8 was
-	// too few for 2D Ising blocks in the prototype).
+	// too few for 2D Ising blocks in the prototype; for 3-state Potts 2×2
+	// blocks 16, 32 and 64 units put I(V:E) +0.16, +0.07 and +0.02 … +0.05
+	// bit above the exact oracle's).
 	Hidden int
-	// Units is the alphabet of the Θ-RBM's visible and hidden units
-	// (default rbm.Binary, the zero value: the ±1 data are fed as
-	// (s+1)/2; rbm.Spin feeds them as they are).
+	// Units is the alphabet of the Θ-RBM's visible and hidden units for ±1
+	// pairs (default rbm.Binary, the zero value: the ±1 data are fed as
+	// (s+1)/2; rbm.Spin feeds them as they are). Pairs of other States
+	// train a categorical Θ-RBM (rbm.Categorical) and need the default.
 	Units rbm.Units
 	// RBM sets the Θ-RBM's training (default nil: CD-1, 20 epochs, batch
 	// 64, learning rate 0.01 with Decay 0.1, momentum 0.9, shuffled batches;
@@ -46,6 +49,21 @@ type ExactVOptions struct {
 	FineTuneBatch int
 	// FineTuneRate is the fine-tuning Adam step size (default 0.003).
 	FineTuneRate float64
+	// Symmetries, if not nil, is a group of symmetries of the pairs'
+	// distribution, identity included (Regions.Symmetries: the block's
+	// point group, times permutations of the states such as
+	// StatePermutations(q) for the q-state Potts model). The Θ-RBM is then
+	// trained on the pairs and all their images (the default number of
+	// epochs divided by the group's order, so that it sees as many rows),
+	// and the fine-tuning draws its environments from all images, a data
+	// augmentation that keeps the Θ-RBM from fitting the sample's
+	// accidental asymmetries. For 3-state Potts blocks at T_c (2×2 block,
+	// 25,600 pairs, Hidden 64) it cut the deviation from the exact oracle
+	// from +0.013 … +0.048 bit (plurality rule) and +0.019 … +0.053 bit
+	// (I(V:E)) over three seeds to −0.013 … +0.017 and +0.002 … +0.029
+	// (TestLongExactVPotts2D). The table stays over the pairs' own
+	// environments. (Default nil: the pairs alone.)
+	Symmetries []PairSymmetry
 	// Checkpoint, if not nil, checkpoints the Θ-RBM's training (rbm.Train)
 	// and the fine-tuning into Checkpoint.Dir, under the name
 	// Checkpoint.Name, or "exactv-theta.ckpt" if it is empty, and that name
@@ -91,7 +109,7 @@ func (opts *ExactVOptions) resolve() (ExactVOptions, error) {
 	setInt(&c.FineTuneBatch, o.FineTuneBatch)
 	setFloat(&c.FineTuneRate, o.FineTuneRate)
 	setInt(&c.Workers, o.Workers)
-	c.Units, c.RBM, c.Checkpoint, c.Progress = o.Units, o.RBM, o.Checkpoint, o.Progress
+	c.Units, c.RBM, c.Checkpoint, c.Progress, c.Symmetries = o.Units, o.RBM, o.Checkpoint, o.Progress, o.Symmetries
 	return c, nil
 }
 
@@ -119,19 +137,26 @@ func (opts *ExactVOptions) resolve() (ExactVOptions, error) {
 // gradient evaluation afterwards costs two matrix products (see Exact).
 type ExactV struct {
 	*Exact
-	// Theta is the trained Θ-RBM over (V,E), visible units V first.
+	// Theta is the trained Θ-RBM over (V,E) of ±1 pairs, visible units V
+	// first (nil for q-state pairs).
 	Theta *rbm.RBM
+	// Categorical is the trained categorical Θ-RBM over (V,E) of q-state
+	// pairs, visible units V first (nil for ±1 pairs).
+	Categorical *rbm.Categorical
 }
 
-// NewExactV trains the Θ-RBM on the pairs p (±1 spins) with the random
-// source src, fine-tunes it, and tabulates P(v|e) for every distinct
-// environment of p.
+// NewExactV trains the Θ-RBM on the pairs p with the random source src,
+// fine-tunes it, and tabulates P(v|e) for every distinct environment of p.
+// The Θ-RBM of ±1 pairs is a binary rbm.RBM (ExactVOptions.Units), that of
+// q-state pairs a categorical rbm.Categorical (softmax visible units of the
+// pairs' States, binary hidden units), trained by rbm.TrainCategorical.
 func NewExactV(ctx context.Context, p *Pairs, src rand.Source, opts *ExactVOptions) (*ExactV, error) {
-	if err := p.spins("ExactV"); err != nil {
+	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if p.NV > MaxVisible {
-		return nil, fmt.Errorf("rsmi: |V| = %d exceeds ExactV's limit of %d (it enumerates 2^|V| block states per environment): use a smaller block, exclude dofs from V (RegionOptions.ExcludeV), or an estimator that does not enumerate V (NewRBMProxy, NewInfoNCE)", p.NV, MaxVisible)
+	S, err := blockStates(p.NV, p.States)
+	if err != nil {
+		return nil, fmt.Errorf("%w: use a smaller block, exclude dofs from V (RegionOptions.ExcludeV), or an estimator that does not enumerate V (NewInfoNCE)", err)
 	}
 	if src == nil {
 		return nil, errors.New("rsmi: NewExactV needs a random source")
@@ -140,42 +165,94 @@ func NewExactV(ctx context.Context, p *Pairs, src rand.Source, opts *ExactVOptio
 	if err != nil {
 		return nil, err
 	}
-	envs := distinctEnvs(p)
-	if len(envs.first) > MaxTableEntries>>p.NV {
-		return nil, fmt.Errorf("rsmi: %d distinct environments × 2^%d block states exceed ExactV's table limit of %d entries: pass fewer pairs or use a smaller block", len(envs.first), p.NV, MaxTableEntries)
+	if !isSpins(p.States) && o.Units != rbm.Binary {
+		return nil, fmt.Errorf("rsmi: ExactVOptions.Units = %v needs ±1 pairs; pairs of the states %v train a categorical RBM", o.Units, p.States)
 	}
-	data, err := thetaData(p, o.Units)
+	q := 2
+	if p.States != nil {
+		q = len(p.States)
+	}
+	if err := checkSymmetries(o.Symmetries, p.NV, p.NE, q); err != nil {
+		return nil, err
+	}
+	envs := distinctEnvs(p)
+	if len(envs.first) > MaxTableEntries/S {
+		return nil, fmt.Errorf("rsmi: %d distinct environments × %d block states exceed ExactV's table limit of %d entries: pass fewer pairs or use a smaller block", len(envs.first), S, MaxTableEntries)
+	}
+	rows, err := thetaData(p, o.Units)
 	if err != nil {
 		return nil, err
 	}
-	theta, err := rbm.New(p.NV+p.NE, o.Hidden, o.Units, src)
-	if err != nil {
-		return nil, fmt.Errorf("rsmi: the Θ-RBM: %w", err)
+	syms := rowSymmetries(o.Symmetries, p, rowAlphabet(p, o.Units))
+	train := rows
+	if len(syms) > 0 {
+		if train, err = augmentRows(rows, p.NV, p.NV+p.NE, syms); err != nil {
+			return nil, err
+		}
 	}
-	if err := trainRBM(ctx, theta, data, src, o.RBM, thetaCheckpoint(o.Checkpoint), "rsmi.ExactV", "Θ-RBM", o.Progress); err != nil {
+	ev := &ExactV{}
+	m, err := ev.trainTheta(ctx, p, train, src, &o)
+	if err != nil {
 		return nil, err
 	}
 	if o.FineTune > 0 {
-		ft := newFineTuner(binaryTheta(theta, p.NV), data, p, envs, &o, src)
-		if err := ft.run(ctx); err != nil {
+		if err := newFineTuner(m, rows, p, envs, syms, &o, src).run(ctx); err != nil {
 			return nil, err
 		}
 	}
 	if o.Progress != nil {
 		o.Progress(run.Progress{Stage: "rsmi.ExactV: table", Total: len(envs.first), Value: math.NaN()})
 	}
-	pve, err := exactVTable(ctx, binaryTheta(theta, p.NV), data, envs.first, o.Workers)
+	pve, err := exactVTable(ctx, m, rows, envs.first, o.Workers)
 	if err != nil {
 		return nil, err
 	}
-	t, err := NewExact(p.NV, nil, pve, envs.count)
+	t, err := NewExact(p.NV, p.States, pve, envs.count)
 	if err != nil {
 		return nil, err
 	}
 	if o.Progress != nil {
 		o.Progress(run.Progress{Stage: "rsmi.ExactV: table", Done: len(envs.first), Total: len(envs.first), Value: math.NaN()})
 	}
-	return &ExactV{Exact: t, Theta: theta}, nil
+	ev.Exact = t
+	return ev, nil
+}
+
+// trainTheta makes and trains the Θ-RBM (binary or categorical) on the
+// rows and returns its view. With symmetries the rows are the pairs' and
+// their images, and the default number of epochs is divided by their
+// number (at least 1), so that the training sees each pair as often.
+func (ev *ExactV) trainTheta(ctx context.Context, p *Pairs, rows []int8, src rand.Source, o *ExactVOptions) (*thetaModel, error) {
+	ck := thetaCheckpoint(o.Checkpoint)
+	to := o.RBM
+	if to == nil && len(o.Symmetries) > 1 {
+		t := defaultRBMTraining
+		t.Epochs = max(1, (t.Epochs+len(o.Symmetries)-1)/len(o.Symmetries))
+		to = &t
+	}
+	if isSpins(p.States) {
+		theta, err := rbm.New(p.NV+p.NE, o.Hidden, o.Units, src)
+		if err != nil {
+			return nil, fmt.Errorf("rsmi: the Θ-RBM: %w", err)
+		}
+		if err := trainRBM(ctx, binaryFit(theta), rows, src, to, ck, "rsmi.ExactV", "Θ-RBM", o.Progress); err != nil {
+			return nil, err
+		}
+		ev.Theta = theta
+		return binaryTheta(theta, p.NV), nil
+	}
+	c, err := rbm.NewCategorical(p.NV+p.NE, o.Hidden, p.States, src)
+	if err != nil {
+		return nil, fmt.Errorf("rsmi: the categorical Θ-RBM: %w", err)
+	}
+	fit := func(ctx context.Context, d []int8, to *rbm.TrainOptions) (*rbm.TrainResult, error) {
+		return rbm.TrainCategorical(ctx, c, d, to)
+	}
+	if err := trainRBM(ctx, fit, rows, src, to, ck, "rsmi.ExactV", "Θ-RBM", o.Progress); err != nil {
+		return nil, err
+	}
+	ev.Categorical = c
+	return categoricalTheta(c, p.NV), nil
 }
 
 // envSet lists the distinct environments of pairs: the first pair of each,
@@ -205,25 +282,37 @@ func distinctEnvs(p *Pairs) *envSet {
 	return s
 }
 
-// thetaData returns the training rows (v, e) of the Θ-RBM in its alphabet.
+// thetaData returns the rows (v, e) of the pairs in the Θ-RBM's alphabet:
+// ±1 pairs mapped to {0, 1} for rbm.Binary units, q-state pairs as they
+// are (the categorical RBM takes their values).
 func thetaData(p *Pairs, units rbm.Units) ([]int8, error) {
 	nx := p.NV + p.NE
 	total, err := size.Elements("rsmi: the Θ-RBM's training data", 1, p.N, nx)
 	if err != nil {
 		return nil, err
 	}
-	data := make([]int8, total)
+	rows := make([]int8, total)
 	for k := 0; k < p.N; k++ {
-		row := data[k*nx : (k+1)*nx]
+		row := rows[k*nx : (k+1)*nx]
 		copy(row, p.V[k*p.NV:(k+1)*p.NV])
 		copy(row[p.NV:], p.E[k*p.NE:(k+1)*p.NE])
-		if units == rbm.Binary {
+		if units == rbm.Binary && isSpins(p.States) {
 			for i, x := range row {
 				row[i] = (x + 1) / 2
 			}
 		}
 	}
-	return data, nil
+	return rows, nil
+}
+
+// rbmFit trains an RBM (rbm.Train or rbm.TrainCategorical on one model).
+type rbmFit func(ctx context.Context, data []int8, opts *rbm.TrainOptions) (*rbm.TrainResult, error)
+
+// binaryFit is rbm.Train on r.
+func binaryFit(r *rbm.RBM) rbmFit {
+	return func(ctx context.Context, d []int8, o *rbm.TrainOptions) (*rbm.TrainResult, error) {
+		return rbm.Train(ctx, r, d, o)
+	}
 }
 
 // thetaCheckpoint returns the Θ-RBM's checkpoint options (nil without
@@ -243,14 +332,14 @@ func thetaCheckpoint(ck *run.Checkpoint) *run.Checkpoint {
 // options leave it nil.
 var defaultRBMTraining = rbm.TrainOptions{Epochs: 20, BatchSize: 64, LearningRate: 0.01, Decay: 0.1, Momentum: 0.9, K: 1, Shuffle: true}
 
-// trainRBM trains the RBM name of the estimator est on data by rbm.Train
-// with the options to (nil: defaultRBMTraining), the random source src, the
-// checkpoint ck (nil: to's own) and progress reported as the stage
-// "est: name".
+// trainRBM trains the RBM name of the estimator est on data by fit
+// (rbm.Train or rbm.TrainCategorical) with the options to (nil:
+// defaultRBMTraining), the random source src, the checkpoint ck (nil: to's
+// own) and progress reported as the stage "est: name".
 //
-// INTEGRATOR: rsmi's one call of rbm.Train; adapt it here when rbm.Train
-// takes its source positionally.
-func trainRBM(ctx context.Context, r *rbm.RBM, data []int8, src rand.Source, to *rbm.TrainOptions, ck *run.Checkpoint, est, name string, progress run.ProgressFunc) error {
+// INTEGRATOR: rsmi's one place that sets rbm.TrainOptions; adapt it here
+// when rbm's training takes its source positionally.
+func trainRBM(ctx context.Context, fit rbmFit, data []int8, src rand.Source, to *rbm.TrainOptions, ck *run.Checkpoint, est, name string, progress run.ProgressFunc) error {
 	stage := est + ": " + name
 	t := defaultRBMTraining
 	if to != nil {
@@ -266,7 +355,7 @@ func trainRBM(ctx context.Context, r *rbm.RBM, data []int8, src rand.Source, to 
 			progress(run.Progress{Stage: stage, Done: p.Done, Total: p.Total, Value: p.Value})
 		}
 	}
-	if _, err := rbm.Train(ctx, r, data, &t); err != nil {
+	if _, err := fit(ctx, data, &t); err != nil {
 		return fmt.Errorf("rsmi: training the %s: %w", name, err)
 	}
 	return nil

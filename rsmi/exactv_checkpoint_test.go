@@ -14,9 +14,25 @@ import (
 // during the fine-tuning and resumed gives exactly the estimator of an
 // uninterrupted run; a fine-tuning checkpoint resumed with another number
 // of steps is refused with both numbers named.
+// The categorical Θ-RBM of q-state pairs (3-state Potts chain) resumes
+// bit-identically too.
 func TestExactVCheckpointResume(t *testing.T) {
-	pr := chainPairs(1, 2, 1, 2, 4000, rand.NewPCG(3, 3))
-	f := &Filter{NH: 1, NV: 2, W: []float64{0.9, 0.4}}
+	st := pottsStates(3)
+	potts, _ := NewSoftmaxFilter(1, 2, st, st, rand.NewPCG(1, 1))
+	for _, c := range []struct {
+		name string
+		pr   *Pairs
+		f    Learnable
+	}{
+		{"±1", chainPairs(1, 2, 1, 2, 4000, rand.NewPCG(3, 3)), &Filter{NH: 1, NV: 2, W: []float64{0.9, 0.4}}},
+		{"3-state", pottsChainPairs(3, 2, 4000, rand.NewPCG(3, 3)), potts},
+	} {
+		t.Run(c.name, func(t *testing.T) { exactVResume(t, c.pr, c.f) })
+	}
+}
+
+// exactVResume is TestExactVCheckpointResume on the pairs pr, scored by f.
+func exactVResume(t *testing.T, pr *Pairs, f Learnable) {
 	build := func(ctx context.Context, ck *run.Checkpoint, fineTune int, progress run.ProgressFunc) (float64, error) {
 		ev, err := NewExactV(ctx, pr, rand.NewPCG(7, 7), &ExactVOptions{Checkpoint: ck, Progress: progress, FineTune: fineTune})
 		if err != nil {

@@ -31,6 +31,7 @@ type fineTuner struct {
 	np             int
 	envs           []int     // first pair of each distinct environment
 	vcount         []float64 // per environment, the pairs with each block state
+	syms           []rowSym  // symmetries of the data (nil: the pairs alone)
 	steps, batch   int
 	lr             float64
 	workers        int
@@ -57,14 +58,18 @@ type ftLane struct {
 	pairs, ll float64
 }
 
-// ftScratch is one goroutine's working memory.
-type ftScratch struct{ a, lp, m, q []float64 }
+// ftScratch is one goroutine's working memory; row and cnt hold the image
+// of an environment and of its block-state counts under a symmetry.
+type ftScratch struct {
+	a, lp, m, q, cnt []float64
+	row              []int8
+}
 
-func newFineTuner(m *thetaModel, data []int8, p *Pairs, envs *envSet, o *ExactVOptions, src rand.Source) *fineTuner {
+func newFineTuner(m *thetaModel, data []int8, p *Pairs, envs *envSet, syms []rowSym, o *ExactVOptions, src rand.Source) *fineTuner {
 	nx, nth, S := m.nx, m.nth, m.blockStates()
 	t := &fineTuner{m: m, data: data, nv: p.NV, nx: nx, nth: nth, S: S, rows: m.rows(), vRows: m.vRows(),
 		envs: envs.first, steps: o.FineTune, batch: min(o.FineTuneBatch, len(envs.first)), lr: o.FineTuneRate,
-		ck: o.Checkpoint, progress: o.Progress, b1t: 1, b2t: 1}
+		ck: o.Checkpoint, progress: o.Progress, syms: syms, b1t: 1, b2t: 1}
 	t.np = t.rows*nth + t.vRows + nth
 	t.vcount = make([]float64, len(envs.first)*S)
 	for k := 0; k < p.N; k++ {
@@ -85,11 +90,12 @@ func newFineTuner(m *thetaModel, data []int8, p *Pairs, envs *envSet, o *ExactVO
 	t.workers = max(1, min(o.Workers, len(t.lanes)))
 	t.scratch = make([]ftScratch, t.workers)
 	for i := range t.scratch {
-		t.scratch[i] = ftScratch{a: make([]float64, nth), lp: make([]float64, S), m: make([]float64, S*nth), q: make([]float64, nth)}
+		t.scratch[i] = ftScratch{a: make([]float64, nth), lp: make([]float64, S), m: make([]float64, S*nth), q: make([]float64, nth),
+			cnt: make([]float64, S), row: make([]int8, nx)}
 	}
 	t.m1, t.m2 = make([]float64, t.np), make([]float64, t.np)
 	t.rng = rand.New(src)
-	t.order = t.rng.Perm(len(t.envs))
+	t.order = t.rng.Perm(len(t.envs) * max(1, len(t.syms)))
 	var e ckpt.Enc
 	for _, x := range t.order {
 		e.Int(x)
@@ -179,7 +185,7 @@ func (t *fineTuner) gradients() {
 // env adds the gradient of Σ_{pairs with environment k} log P(v|e) to lane.
 func (t *fineTuner) env(sc *ftScratch, lane *ftLane, k int) {
 	nv, nx, nth, S := t.nv, t.nx, t.nth, t.S
-	row := t.data[t.envs[k]*nx : (t.envs[k]+1)*nx]
+	row, cnt := t.image(sc, k)
 	a, lp, m, q := sc.a, sc.lp, sc.m, sc.q
 	t.m.envInput(row, a)
 	mx := math.Inf(-1)
@@ -200,7 +206,6 @@ func (t *fineTuner) env(sc *ftScratch, lane *ftLane, k int) {
 		lp[s] = math.Exp(lp[s] - mx)
 		z += lp[s]
 	}
-	cnt := t.vcount[k*S : (k+1)*S]
 	var ce float64
 	for s, c := range cnt {
 		if c > 0 {
@@ -288,7 +293,11 @@ func (t *fineTuner) loop() *ckpt.Loop {
 	c.Name = insertSuffix(thetaCheckpoint(t.ck).Name, "-finetune")
 	l.Checkpoint = &c
 	var e ckpt.Enc
-	e.String(fmt.Sprintf("nv=%d nx=%d hidden=%d %s envs=%d batch=%d rate=%v", t.nv, t.nx, t.nth, t.m.desc, len(t.envs), t.batch, t.lr))
+	desc := fmt.Sprintf("nv=%d nx=%d hidden=%d %s envs=%d batch=%d rate=%v", t.nv, t.nx, t.nth, t.m.desc, len(t.envs), t.batch, t.lr)
+	if t.syms != nil { // without them, the fingerprint of checkpoints written before symmetries existed
+		desc += fmt.Sprintf(" symmetries=%d/%08x", len(t.syms), symCRC(t.syms))
+	}
+	e.String(desc)
 	e.Int(int(ckpt.CRCInt8(t.data)))
 	e.Int(int(t.paramCRC()))
 	e.Int(int(t.permCRC))

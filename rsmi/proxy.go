@@ -162,14 +162,14 @@ func NewRBMProxy(ctx context.Context, p *Pairs, src rand.Source, opts *RBMProxyO
 	if err != nil {
 		return nil, fmt.Errorf("rsmi: the Θ-RBM: %w", err)
 	}
-	if err := trainRBM(ctx, theta, joint, src, o.Theta, nil, "rsmi.RBMProxy", "Θ-RBM", o.Progress); err != nil {
+	if err := trainRBM(ctx, binaryFit(theta), joint, src, o.Theta, nil, "rsmi.RBMProxy", "Θ-RBM", o.Progress); err != nil {
 		return nil, err
 	}
 	psi, err := rbm.New(p.NV, o.PsiHidden, rbm.Spin, src)
 	if err != nil {
 		return nil, fmt.Errorf("rsmi: the Ψ-RBM: %w", err)
 	}
-	if err := trainRBM(ctx, psi, p.V, src, o.Psi, nil, "rsmi.RBMProxy", "Ψ-RBM", o.Progress); err != nil {
+	if err := trainRBM(ctx, binaryFit(psi), p.V, src, o.Psi, nil, "rsmi.RBMProxy", "Ψ-RBM", o.Progress); err != nil {
 		return nil, err
 	}
 	px := &RBMProxy{nv: p.NV, ne: p.NE, nPairs: o.Pairs, m: o.Samples, logMeanExp: o.LogMeanExp, Theta: theta, Psi: psi}

@@ -32,6 +32,21 @@ func binaryTheta(r *rbm.RBM, nv int) *thetaModel {
 		spin: r.Units() == rbm.Spin, desc: fmt.Sprintf("units=%v", r.Units())}
 }
 
+// categoricalTheta is the view of a categorical RBM whose first nv units
+// are V (channel i·q + a: unit i in state a).
+func categoricalTheta(c *rbm.Categorical, nv int) *thetaModel {
+	states, q := c.States(), c.NumStates()
+	m := &thetaModel{w: c.W, vis: c.VisBias, hid: c.HidBias, nv: nv, nx: c.NumVisible(), nth: c.NumHidden(), q: q,
+		desc: fmt.Sprintf("categorical states=%v", states), pow: make([]int, nv)}
+	for i, x := range states {
+		m.index[uint8(x)] = int8(i)
+	}
+	for i, p := 0, 1; i < nv; i, p = i+1, p*q {
+		m.pow[i] = p
+	}
+	return m
+}
+
 // rows returns the number of channels; vRows those of the V units, which
 // come first.
 func (m *thetaModel) rows() int {

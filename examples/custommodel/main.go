@@ -124,8 +124,8 @@ func main() {
 	flag.BoolVar(&c.quiet, "q", false, "no progress lines or text summary on stderr")
 	c.ck = cli.CheckpointFlags()
 	cli.Usage("custommodel samples a user-defined Hamiltonian (the 2D Ising antiferromagnet) and learns its RSMI filter: the staggered magnetization.")
-	flag.Parse()
-	if err := errors.Join(cli.NoArgs(), c.ck.Validate(), cli.Outdir(c.outdir)); err != nil {
+	cli.Parse()
+	if err := errors.Join(c.ck.Validate(), cli.Outdir(c.outdir)); err != nil {
 		cli.Fatal(err)
 	}
 	cli.Main(func(ctx context.Context) (*Summary, error) { return run(ctx, c) }, *asJSON)

@@ -141,10 +141,10 @@ func main() {
 	flag.BoolVar(&c.quiet, "q", false, "no progress lines or text summary on stderr")
 	c.ck = cli.CheckpointFlags()
 	cli.Usage("dimer learns the RSMI filters of close-packed dimers on the square lattice: the two components of the electric field (paper Fig. 4).")
-	flag.Parse()
+	cli.Parse()
 	var errT error
 	c.Ts, errT = temperatures(ts)
-	if err := errors.Join(cli.NoArgs(), c.ck.Validate(), errT, cli.Outdir(c.outdir)); err != nil {
+	if err := errors.Join(c.ck.Validate(), errT, cli.Outdir(c.outdir)); err != nil {
 		cli.Fatal(err)
 	}
 	symSet := false

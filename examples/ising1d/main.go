@@ -123,8 +123,8 @@ func main() {
 	flag.BoolVar(&c.quiet, "q", false, "no progress lines or text summary on stderr")
 	c.ck = cli.CheckpointFlags()
 	cli.Usage("ising1d learns the RSMI coarse-graining filter of the 1D Ising chain and checks it against the exact answer, decimation.")
-	flag.Parse()
-	if err := errors.Join(cli.NoArgs(), c.ck.Validate(), cli.Outdir(c.outdir)); err != nil {
+	cli.Parse()
+	if err := errors.Join(c.ck.Validate(), cli.Outdir(c.outdir)); err != nil {
 		cli.Fatal(err)
 	}
 	cli.Main(func(ctx context.Context) (*Summary, error) { return run(ctx, c) }, *asJSON)

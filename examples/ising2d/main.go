@@ -121,8 +121,8 @@ func main() {
 	flag.BoolVar(&c.quiet, "q", false, "no progress lines or text summary on stderr")
 	c.ck = cli.CheckpointFlags()
 	cli.Usage("ising2d learns the RSMI coarse-graining rule of the 2D Ising model at T_c (Kadanoff's block spin) and checks its mutual information against the exact value.")
-	flag.Parse()
-	if err := errors.Join(cli.NoArgs(), c.ck.Validate(), cli.Outdir(c.outdir)); err != nil {
+	cli.Parse()
+	if err := errors.Join(c.ck.Validate(), cli.Outdir(c.outdir)); err != nil {
 		cli.Fatal(err)
 	}
 	cli.Main(func(ctx context.Context) (*Summary, error) { return run(ctx, c) }, *asJSON)

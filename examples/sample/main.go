@@ -107,14 +107,14 @@ func main() {
 		data   = flag.String("data", "", "summarize the samples in this .npy file instead of sampling (same as -merge with one file)")
 	)
 	cli.Usage("sample draws Monte Carlo configurations of the Ising models and of dimers, prints observables with error bars and writes the samples as .npy.")
-	flag.Parse()
+	cli.Parse()
 	c := config{model: *model, L: *L, T: *T, J: *J, V: *V, noise: *noise, sampler: *smp, burn: *burn, every: *every,
 		n: *n, chains: *chains, replicas: 1, seed: *seed, out: *out, sharded: *shard != -1, shard: *shard, quiet: *quiet}
 	var errMD error
 	if *merge != "" && *data != "" {
 		errMD = errors.New("-data and -merge exclude each other")
 	}
-	if err := errors.Join(cli.NoArgs(), errMD, cli.OutFile("-out", c.out)); err != nil {
+	if err := errors.Join(errMD, cli.OutFile("-out", c.out)); err != nil {
 		cli.Fatal(err)
 	}
 	if *merge != "" {
