@@ -70,103 +70,143 @@ type CollapseResult struct {
 //
 // src drives the bootstrap.
 func Collapse(curves []Curve, src rand.Source, opts *CollapseOptions) (*CollapseResult, error) {
+	o, err := opts.resolve(len(curves))
+	if err != nil {
+		return nil, err
+	}
+	if src == nil {
+		return nil, errors.New("exponent: Collapse needs a random source")
+	}
+	tmin, tmax, err := checkCurves(curves)
+	if err != nil {
+		return nil, err
+	}
+	if o.Tc == 0 && !o.FixTc {
+		o.Tc = (tmin + tmax) / 2
+	}
+	cf := &collapseFit{o: o, width: tmax - tmin}
+	tc, nu, s, pairs, err := cf.fit(curves)
+	if err != nil {
+		return nil, err
+	}
+	out := &CollapseResult{Tc: tc, Nu: nu, Quality: s, Pairs: pairs}
+	if out.TcErr, out.NuErr, err = cf.bootstrap(curves, rand.New(src)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// resolve validates the options of a collapse of n curves and fills in the
+// defaults.
+func (opts *CollapseOptions) resolve(n int) (CollapseOptions, error) {
 	var o CollapseOptions
 	if opts != nil {
 		o = *opts
 	}
-	if len(curves) < 2 {
-		return nil, fmt.Errorf("exponent: Collapse needs at least 2 curves, got %d", len(curves))
+	if n < 2 {
+		return o, fmt.Errorf("exponent: Collapse needs at least 2 curves, got %d", n)
 	}
 	if o.B == 0 {
 		o.B = 2
 	}
 	if !(o.B > 1) || math.IsInf(o.B, 0) {
-		return nil, fmt.Errorf("exponent: Collapse scale factor B = %v, want finite and > 1", o.B)
+		return o, fmt.Errorf("exponent: Collapse scale factor B = %v, want finite and > 1", o.B)
 	}
 	if math.IsNaN(o.Tc) || math.IsInf(o.Tc, 0) {
-		return nil, fmt.Errorf("exponent: Collapse T_c = %v, want a finite value", o.Tc)
+		return o, fmt.Errorf("exponent: Collapse T_c = %v, want a finite value", o.Tc)
 	}
 	if o.Nu == 0 {
 		o.Nu = 1
 	}
 	if !(o.Nu > 0) || math.IsInf(o.Nu, 0) {
-		return nil, fmt.Errorf("exponent: Collapse starting ν = %v, want > 0", o.Nu)
+		return o, fmt.Errorf("exponent: Collapse starting ν = %v, want > 0", o.Nu)
 	}
 	if o.Resamples == 0 {
 		o.Resamples = 40
 	}
 	if o.Resamples < 2 {
-		return nil, fmt.Errorf("exponent: Collapse resamples = %d, want ≥ 2", o.Resamples)
+		return o, fmt.Errorf("exponent: Collapse resamples = %d, want ≥ 2", o.Resamples)
 	}
-	if src == nil {
-		return nil, errors.New("exponent: Collapse needs a random source")
-	}
-	tmin, tmax := math.Inf(1), math.Inf(-1)
+	return o, nil
+}
+
+// checkCurves validates the curves and returns the range of their
+// temperatures.
+func checkCurves(curves []Curve) (tmin, tmax float64, err error) {
+	tmin, tmax = math.Inf(1), math.Inf(-1)
 	for c, cv := range curves {
 		if len(cv.T) < 2 || len(cv.Q) != len(cv.T) || len(cv.Err) != len(cv.T) {
-			return nil, fmt.Errorf("exponent: curve %d has %d temperatures, %d values and %d errors (want equal, ≥ 2)", c, len(cv.T), len(cv.Q), len(cv.Err))
+			return 0, 0, fmt.Errorf("exponent: curve %d has %d temperatures, %d values and %d errors (want equal, ≥ 2)", c, len(cv.T), len(cv.Q), len(cv.Err))
 		}
 		for i := range cv.T {
 			if math.IsNaN(cv.T[i]) || math.IsInf(cv.T[i], 0) {
-				return nil, fmt.Errorf("exponent: curve %d temperature %d is %v", c, i, cv.T[i])
+				return 0, 0, fmt.Errorf("exponent: curve %d temperature %d is %v", c, i, cv.T[i])
 			}
 			if i > 0 && !(cv.T[i] > cv.T[i-1]) {
-				return nil, fmt.Errorf("exponent: curve %d temperatures are not strictly increasing at %d", c, i)
+				return 0, 0, fmt.Errorf("exponent: curve %d temperatures are not strictly increasing at %d", c, i)
 			}
 			if !(cv.Err[i] > 0) || math.IsInf(cv.Err[i], 0) || math.IsNaN(cv.Q[i]) || math.IsInf(cv.Q[i], 0) {
-				return nil, fmt.Errorf("exponent: curve %d point %d: Q = %v ± %v", c, i, cv.Q[i], cv.Err[i])
+				return 0, 0, fmt.Errorf("exponent: curve %d point %d: Q = %v ± %v", c, i, cv.Q[i], cv.Err[i])
 			}
 		}
 		tmin, tmax = math.Min(tmin, cv.T[0]), math.Max(tmax, cv.T[len(cv.T)-1])
 	}
-	if o.Tc == 0 && !o.FixTc {
-		o.Tc = (tmin + tmax) / 2
-	}
-	fit := func(cs []Curve) (tc, nu, s float64, pairs int, err error) {
-		cost := func(p []float64) float64 {
-			tc, nu := o.Tc, p[0]
-			if !o.FixTc {
-				tc = p[1]
-			}
-			if !(nu > 0.05) || nu > 50 {
-				return math.Inf(1)
-			}
-			s, n := quality(cs, tc, nu, o.B)
-			if n == 0 {
-				return math.Inf(1)
-			}
-			return s
-		}
-		x0 := []float64{o.Nu}
+	return tmin, tmax, nil
+}
+
+// collapseFit fits T_c and ν with resolved options; width is the range of
+// the curves' temperatures (it sets the initial simplex in T_c).
+type collapseFit struct {
+	o     CollapseOptions
+	width float64
+}
+
+// fit minimizes the collapse quality S over ν (and T_c unless fixed) by
+// Nelder–Mead from the options' starting point.
+func (cf *collapseFit) fit(cs []Curve) (tc, nu, s float64, pairs int, err error) {
+	o := &cf.o
+	cost := func(p []float64) float64 {
+		tc, nu := o.Tc, p[0]
 		if !o.FixTc {
-			x0 = append(x0, o.Tc)
+			tc = p[1]
 		}
-		steps := []float64{0.1 * o.Nu}
-		if !o.FixTc {
-			steps = append(steps, 0.05*(tmax-tmin))
+		if !(nu > 0.05) || nu > 50 {
+			return math.Inf(1)
 		}
-		x := nelderMead(cost, x0, steps, 1e-9, 2000)
-		nu = x[0]
-		tc = o.Tc
-		if !o.FixTc {
-			tc = x[1]
+		s, n := quality(cs, tc, nu, o.B)
+		if n == 0 {
+			return math.Inf(1)
 		}
-		s, pairs = quality(cs, tc, nu, o.B)
-		if pairs == 0 || math.IsInf(s, 0) || math.IsNaN(s) {
-			return 0, 0, 0, 0, errors.New("exponent: the curves do not overlap for any T_c, ν near the start")
-		}
-		return tc, nu, s, pairs, nil
+		return s
 	}
-	tc, nu, s, pairs, err := fit(curves)
-	if err != nil {
-		return nil, err
+	x0 := []float64{o.Nu}
+	if !o.FixTc {
+		x0 = append(x0, o.Tc)
 	}
-	out := &CollapseResult{Tc: tc, Nu: nu, Quality: s, Pairs: pairs}
-	// Parametric bootstrap.
-	rng := rand.New(src)
+	steps := []float64{0.1 * o.Nu}
+	if !o.FixTc {
+		steps = append(steps, 0.05*cf.width)
+	}
+	x := nelderMead(cost, x0, steps, 1e-9, 2000)
+	nu = x[0]
+	tc = o.Tc
+	if !o.FixTc {
+		tc = x[1]
+	}
+	s, pairs = quality(cs, tc, nu, o.B)
+	if pairs == 0 || math.IsInf(s, 0) || math.IsNaN(s) {
+		return 0, 0, 0, 0, errors.New("exponent: the curves do not overlap for any T_c, ν near the start")
+	}
+	return tc, nu, s, pairs, nil
+}
+
+// bootstrap returns the errors of T_c (0 if fixed) and ν by a parametric
+// bootstrap: every Q redrawn with its Gaussian error and the fit repeated,
+// o.Resamples times, drawing from rng.
+func (cf *collapseFit) bootstrap(curves []Curve, rng *rand.Rand) (tcErr, nuErr float64, err error) {
 	var stc, stc2, snu, snu2 float64
 	re := make([]Curve, len(curves))
-	for r := 0; r < o.Resamples; r++ {
+	for r := 0; r < cf.o.Resamples; r++ {
 		for c, cv := range curves {
 			q := make([]float64, len(cv.Q))
 			for i := range q {
@@ -174,21 +214,21 @@ func Collapse(curves []Curve, src rand.Source, opts *CollapseOptions) (*Collapse
 			}
 			re[c] = Curve{Level: cv.Level, T: cv.T, Q: q, Err: cv.Err}
 		}
-		rtc, rnu, _, _, err := fit(re)
+		rtc, rnu, _, _, err := cf.fit(re)
 		if err != nil {
-			return nil, fmt.Errorf("exponent: bootstrap resample %d: %w", r, err)
+			return 0, 0, fmt.Errorf("exponent: bootstrap resample %d: %w", r, err)
 		}
 		stc += rtc
 		stc2 += rtc * rtc
 		snu += rnu
 		snu2 += rnu * rnu
 	}
-	m := float64(o.Resamples)
-	out.NuErr = math.Sqrt(math.Max(0, (snu2-snu*snu/m)/(m-1)))
-	if !o.FixTc {
-		out.TcErr = math.Sqrt(math.Max(0, (stc2-stc*stc/m)/(m-1)))
+	m := float64(cf.o.Resamples)
+	nuErr = math.Sqrt(math.Max(0, (snu2-snu*snu/m)/(m-1)))
+	if !cf.o.FixTc {
+		tcErr = math.Sqrt(math.Max(0, (stc2-stc*stc/m)/(m-1)))
 	}
-	return out, nil
+	return tcErr, nuErr, nil
 }
 
 // quality returns the Houdayer–Hartmann S and its number of terms.

@@ -100,6 +100,12 @@ func EstimateY(res, match *MCRGResult, s Sector, ops, minSide int) (Estimate, er
 	if res == nil || len(res.Levels) == 0 {
 		return Estimate{}, errors.New("exponent: EstimateY needs an MCRG result")
 	}
+	if s != Thermal && s != Magnetic {
+		return Estimate{}, fmt.Errorf("exponent: EstimateY sector %d, want Thermal or Magnetic", int(s))
+	}
+	if ops < 1 || minSide < 1 {
+		return Estimate{}, fmt.Errorf("exponent: EstimateY with %d operators and minimum side %d, want both ≥ 1", ops, minSide)
+	}
 	at := func(r *MCRGResult, n int) (MCRGLevel, bool) {
 		for _, lv := range r.Levels {
 			if lv.Level == n {
@@ -126,7 +132,10 @@ func EstimateY(res, match *MCRGResult, s Sector, ops, minSide int) (Estimate, er
 	if len(tr) == 0 {
 		return Estimate{}, fmt.Errorf("exponent: the MCRG result has no %s operators", s)
 	}
-	k := min(max(ops, 1), len(tr))
+	k := min(ops, len(tr))
+	if len(s.truncations(prev)) < k {
+		return Estimate{}, fmt.Errorf("exponent: level %d has %d %s operators, level %d %d: the levels disagree", nStar, len(tr), s, nStar-1, len(s.truncations(prev)))
+	}
 	e := Estimate{Value: tr[k-1].Y, Stat: tr[k-1].YErr, Level: nStar, Ops: k}
 	y := func(lv MCRGLevel) Truncation { return s.truncations(lv)[k-1] }
 	drift := func(t Truncation) float64 {
@@ -148,6 +157,9 @@ func EstimateY(res, match *MCRGResult, s Sector, ops, minSide int) (Estimate, er
 		}
 	}
 	e.Sys = math.Sqrt(e.Drift*e.Drift + e.FiniteSize*e.FiniteSize + e.Truncation*e.Truncation)
+	if math.IsNaN(e.Value + e.Stat + e.Sys) {
+		return Estimate{}, fmt.Errorf("exponent: the %s estimate at level %d with %d operators is not a number (y = %v ± %v, sys %v)", s, nStar, k, e.Value, e.Stat, e.Sys)
+	}
 	return e, nil
 }
 

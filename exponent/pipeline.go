@@ -45,7 +45,10 @@ func IsingSystem(dim int) System {
 
 // hypercubic returns the hypercubic lattice of side L in dim dimensions.
 func hypercubic(dim, L int) (*lattice.Lattice, error) {
-	ext := make([]int, max(dim, 0))
+	if dim < 1 {
+		return nil, fmt.Errorf("exponent: system dimension %d, want ≥ 1", dim)
+	}
+	ext := make([]int, dim)
 	for a := range ext {
 		ext[a] = L
 	}
@@ -250,7 +253,7 @@ func (o *PipelineOptions) validate() error {
 	if o.Data != nil && o.Data.N < o.LearnSamples {
 		return fmt.Errorf("exponent: the data hold %d configurations, fewer than LearnSamples = %d", o.Data.N, o.LearnSamples)
 	}
-	if o.Samples < 2*o.Shards || (o.MatchSamples > 0 && o.MatchSamples < 2*o.Shards) {
+	if o.Samples/2 < o.Shards || (o.MatchSamples > 0 && o.MatchSamples/2 < o.Shards) { // Samples < 2·Shards without overflow
 		return fmt.Errorf("exponent: pipeline needs at least 2 configurations per shard: Samples %d, MatchSamples %d, Shards %d", o.Samples, o.MatchSamples, o.Shards)
 	}
 	for _, x := range []struct {

@@ -213,18 +213,27 @@ func TestPipelinePottsBadInput(t *testing.T) {
 		return &c
 	}
 	three := []int8{0, 1, 2}
+	spins := func(x []int8) { // 0 → −1, 1 and 2 → +1
+		for i := range x {
+			x[i] = min(2*x[i]-1, 1)
+		}
+	}
 	for _, c := range []struct {
 		name      string
 		sys       System
 		data, mat *sample.Dataset
 		want      string
 	}{
-		{"value outside the alphabet", nil, clone(ds, three, func(x []int8) { x[100] = 3 }), nil, "configuration 0, dof 100"},
+		{"value outside the alphabet", nil, clone(ds, three, func(x []int8) { x[100] = 3 }), nil, "sample 0 at dof 100"},
 		{"matching data outside the alphabet", nil, ds, clone(match, three, func(x []int8) { x[7] = -1 }), "MatchData"},
-		{"±1 matching data", nil, ds, clone(match, nil, nil), "MatchData declares"},
+		{"±1 matching data", nil, ds, clone(match, nil, spins), "MatchData declares"},
 		{"4-state data for a 3-state system", PottsSystem(2, 3), clone(ds, []int8{0, 1, 2, 3}, nil), nil, "Data declares"},
-		{"±1 data for a 3-state system", PottsSystem(2, 3), clone(ds, nil, nil), nil, "Data declares"},
-		{"spin-1 data", nil, clone(ds, []int8{-1, 0, 1}, nil), nil, "0 … q−1"},
+		{"±1 data for a 3-state system", PottsSystem(2, 3), clone(ds, nil, spins), nil, "Data declares"},
+		{"spin-1 data", nil, clone(ds, []int8{-1, 0, 1}, func(x []int8) {
+			for i := range x {
+				x[i]--
+			}
+		}), nil, "0 … q−1"},
 	} {
 		o := &PipelineOptions{Data: c.data, MatchData: c.mat, LearnSamples: 10, Shards: 4}
 		_, err := Pipeline(context.Background(), c.sys, 32, tc, rand.NewPCG(1, 1), o)

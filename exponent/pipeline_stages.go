@@ -86,6 +86,9 @@ func newPipeline(sys System, L int, T float64, src rand.Source, opts *PipelineOp
 	if err := p.planLevels(); err != nil {
 		return nil, err
 	}
+	if err := p.checkInputs(); err != nil {
+		return nil, err
+	}
 	if ck := p.o.Checkpoint; ck != nil && ck.Name != "" {
 		p.base = strings.TrimSuffix(ck.Name, ".ckpt")
 	}
@@ -115,6 +118,9 @@ func (p *pipeline) system() error {
 		if len(p.o.FlowT) > 0 {
 			return errors.New("exponent: flows (FlowT) need a system to sample at other temperatures")
 		}
+		if err := checkData(p.o.Data, "Data"); err != nil {
+			return err
+		}
 		lat, err := latticeOf(p.o.Data.Geom)
 		if err != nil {
 			return err
@@ -126,7 +132,7 @@ func (p *pipeline) system() error {
 			return fmt.Errorf("exponent: the lattice at L = %d has extent %d along axis %d", p.L, e, a)
 		}
 	}
-	if err := p.checkData(); err != nil {
+	if err := p.checkDatasets(); err != nil {
 		return err
 	}
 	if p.o.Data != nil {
@@ -157,11 +163,11 @@ func (p *pipeline) probeStates() error {
 	return nil
 }
 
-// checkData checks the given datasets: their lattices, and values in the
-// alphabet they declare (States, nil: ±1), which is the system's, or
-// without a system one that Pipeline takes (±1 or 0 … q−1); without a
-// system the alphabet of Data becomes the pipeline's.
-func (p *pipeline) checkData() error {
+// checkDatasets checks the given datasets: well formed with values in the
+// alphabet they declare (sample.Dataset.Validate), which is the system's,
+// or without a system one that Pipeline takes (±1 or 0 … q−1; it becomes
+// the pipeline's), and their lattices.
+func (p *pipeline) checkDatasets() error {
 	for k, d := range []struct {
 		ds   *sample.Dataset
 		side int
@@ -169,6 +175,11 @@ func (p *pipeline) checkData() error {
 	}{{p.o.Data, p.L, "Data"}, {p.o.MatchData, p.L / max(p.o.B, 2), "MatchData"}} {
 		if d.ds == nil {
 			continue
+		}
+		if k > 0 || p.sys != nil { // system has validated Data without a system
+			if err := checkData(d.ds, d.what); err != nil {
+				return err
+			}
 		}
 		q, err := statesQ(d.ds.States)
 		if err != nil {
@@ -187,9 +198,6 @@ func (p *pipeline) checkData() error {
 		lat, err := latticeOf(d.ds.Geom)
 		if err != nil || lat.Extents()[0] != d.side || lat.Dim() != p.lat.Dim() {
 			return fmt.Errorf("exponent: pipeline %s on extents %v, want a hypercubic lattice of side %d in %d dimensions", d.what, d.ds.Geom.Extents(), d.side, p.lat.Dim())
-		}
-		if i := lattice.Outside(d.ds.Data[:d.ds.N*d.ds.D], p.states); i >= 0 {
-			return fmt.Errorf("exponent: pipeline %s: value %d of configuration %d, dof %d, is not one of %v (nil: ±1)", d.what, d.ds.Data[i], i/d.ds.D, i%d.ds.D, p.states)
 		}
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
 	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 	"github.com/rsmi-go/rsmi/internal/xrand"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
@@ -360,7 +361,7 @@ func TestMCRGStreamErrors(t *testing.T) {
 		{"NewMCRGStream two outputs", func() (any, error) { return NewMCRGStream(lat, 100, []rsmi.Rule{rsmi.Majority{}, twoOut{}}, src, nil) }},
 		{"NewMCRGStream nil source", func() (any, error) { return NewMCRGStream(lat, 100, maj, nil, nil) }},
 		{"NewMCRGStream few configurations", func() (any, error) { return NewMCRGStream(lat, 39, maj, src, nil) }},
-		{"NewMCRGStream huge", func() (any, error) { return NewMCRGStream(lat, 1<<40, maj, src, nil) }},
+		{"NewMCRGStream huge", func() (any, error) { return NewMCRGStream(lat, sizetest.Big, maj, src, nil) }},
 		{"NewMCRGStream first level", func() (any, error) { return NewMCRGStream(lat, 100, maj, src, &MCRGOptions{FirstLevel: 4}) }},
 		{"NewMCRGStream negative first level", func() (any, error) { return NewMCRGStream(lat, 100, maj, src, &MCRGOptions{FirstLevel: -1}) }},
 	})

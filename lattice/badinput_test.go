@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 )
 
 // TestBadInputSweep feeds every exported constructor of the package invalid
@@ -14,6 +15,8 @@ func TestBadInputSweep(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(1)
 	badinput.Sweep(t, "lattice:", badinput.Calls{
 		{"NewLattice no extents", func() (any, error) { return NewLattice() }},
+		{"BlockSymmetries 2^40 side (overflow)", func() (any, error) { return BlockSymmetries(sizetest.Big, 2) }},
+		{"BlockSymmetries 4096^3 (budget)", func() (any, error) { return BlockSymmetries(1<<12, 3) }},
 		{"NewLattice zero", func() (any, error) { return NewLattice(0, 4) }},
 		{"NewLattice negative", func() (any, error) { return NewLattice(4, -3) }},
 		{"NewLattice one", func() (any, error) { return NewLattice(1) }},
@@ -40,8 +43,8 @@ func TestBadInputSweep(t *testing.T) {
 		{"NewIsing aliased pair", func() (any, error) { p, _ := Pair(3, 0); return NewIsing(sq, Term{p, 1}) }},
 		{"GridGeometry no extents", func() (any, error) { return GridGeometry() }},
 		{"GridGeometry zero", func() (any, error) { return GridGeometry(4, 0) }},
-		{"GridGeometry overflow", func() (any, error) { return GridGeometry(1<<62, 1<<62) }},
-		{"NewGeometry huge box", func() (any, error) { return NewGeometry([]int{1 << 40, 1 << 40}, [][]int{{0, 0}}) }},
+		{"GridGeometry overflow", func() (any, error) { return GridGeometry(sizetest.Huge, sizetest.Huge) }},
+		{"NewGeometry huge box", func() (any, error) { return NewGeometry([]int{sizetest.Big, sizetest.Big}, [][]int{{0, 0}}) }},
 		{"NewNearestNeighborIsing nil", func() (any, error) { return NewNearestNeighborIsing(nil, 1) }},
 		{"NewNearestNeighborIsing NaN", func() (any, error) { return NewNearestNeighborIsing(sq, nan) }},
 		{"NewNearestNeighborIsing -Inf", func() (any, error) { return NewNearestNeighborIsing(sq, math.Inf(-1)) }},

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 )
 
 // allocated returns the bytes allocated by f.
@@ -62,7 +64,7 @@ func TestConstructionMemory(t *testing.T) {
 // TestSizeBudget checks that sizes beyond 2^30 sites or cells, or whose
 // product overflows int, are refused with an error naming the extents.
 func TestSizeBudget(t *testing.T) {
-	huge := 1 << 62
+	huge := sizetest.Huge
 	for _, c := range []struct {
 		name string
 		err  func() error
@@ -116,7 +118,7 @@ func TestValidateAliasing(t *testing.T) {
 		t.Error("pattern spanning all of int accepted")
 	}
 	// a far translation of a short pattern is the same operator
-	shifted := Operator{Name: "shifted", Patterns: [][][]int{{{1 << 62, -5}, {1<<62 + 1, -5}}, {{-7, 1 << 61}, {-7, 1<<61 + 1}}}}
+	shifted := Operator{Name: "shifted", Patterns: [][][]int{{{sizetest.Huge, -5}, {sizetest.Huge + 1, -5}}, {{-7, sizetest.Huge / 2}, {-7, sizetest.Huge/2 + 1}}}}
 	a, err := NewIsing(l16, Term{shifted, 0.5})
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +209,7 @@ func TestNamedOperators(t *testing.T) {
 	// dimensions outside the domain give empty operators, rejected by Validate
 	sq, _ := NewSquare(4)
 	for _, op := range []Operator{NearestNeighbor(-1), NearestNeighbor(0), NextNearest(math.MinInt), Field(maxDim + 1),
-		Plaquette(1), Plaquette(math.MaxInt), NearestNeighbor(1 << 40)} {
+		Plaquette(1), Plaquette(math.MaxInt), NearestNeighbor(sizetest.Big)} {
 		if op.Patterns != nil || op.Name == "" {
 			t.Errorf("operator %q outside its domain has patterns %v", op.Name, op.Patterns)
 		}

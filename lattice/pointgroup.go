@@ -1,6 +1,10 @@
 package lattice
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/rsmi-go/rsmi/internal/size"
+)
 
 // Symmetry is an element of the point group of the hypercubic lattice: a
 // signed permutation of the axes, mapping a displacement d to d' with
@@ -67,14 +71,23 @@ func (s Symmetry) Apply(dst, d []int) []int {
 // Element g maps offset δ to the offset g[i] of δ' with
 // δ'_a = δ_Perm[a], or b − 1 − δ_Perm[a] where axis a is flipped — the
 // group element of PointGroup(dim) with the same index, acting about the
-// block's centre. Element 0 is the identity. It returns an error if b < 1
-// or dim is outside 1..6.
+// block's centre. Element 0 is the identity. It returns an error if b < 1,
+// dim is outside 1..6, or the permutations would exceed the memory budget
+// of internal/size.
 func BlockSymmetries(b, dim int) ([][]int, error) {
 	if b < 1 {
 		return nil, fmt.Errorf("lattice: block symmetries of a block of side b = %d, want ≥ 1", b)
 	}
 	group, err := PointGroup(dim)
 	if err != nil {
+		return nil, err
+	}
+	dims := make([]int, dim+1)
+	for a := range dims {
+		dims[a] = b
+	}
+	dims[dim] = len(group) // the permutations: |G| × b^dim ints
+	if _, err := size.Elements(fmt.Sprintf("lattice: symmetries of a block of side %d in %d dimensions", b, dim), 8, dims...); err != nil {
 		return nil, err
 	}
 	nv := 1

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 	"github.com/rsmi-go/rsmi/run"
 )
 
@@ -95,6 +96,8 @@ func TestBadInputSweep(t *testing.T) {
 		{"AIS nil options", func() (any, error) { _, _, err := r.AIS(ctx, nil); return nil, err }},
 		{"AIS nil source", ais(AISOptions{})},
 		{"AIS negative runs", ais(AISOptions{Runs: -1, Src: src})},
+		{"AIS 2^40 runs", ais(AISOptions{Runs: sizetest.Big, Src: src})},
+		{"AIS 2^40 steps", ais(AISOptions{Steps: sizetest.Big, Src: src})},
 		{"AIS negative steps", ais(AISOptions{Steps: -1, Src: src})},
 		{"AIS schedule not from 0", ais(AISOptions{Betas: []float64{0.1, 1}, Src: src})},
 		{"AIS schedule decreasing", ais(AISOptions{Betas: []float64{0, 0.6, 0.5, 1}, Src: src})},

@@ -14,6 +14,7 @@ import (
 	"github.com/rsmi-go/rsmi/internal/canceltest"
 	"github.com/rsmi-go/rsmi/internal/ckpt"
 	"github.com/rsmi-go/rsmi/internal/ckpt/ckpttest"
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 	"github.com/rsmi-go/rsmi/run"
 )
 
@@ -206,7 +207,7 @@ func TestTrainCancelPrompt(t *testing.T) {
 	r, _ := New(16, 8, Binary, rand.NewPCG(1, 2))
 	for _, persistent := range []bool{false, true} {
 		ctx := canceltest.After(10)
-		_, err := Train(ctx, r, data, &TrainOptions{Epochs: 3, BatchSize: 500, K: 1 << 40, Persistent: persistent, Src: rand.NewPCG(3, 3)})
+		_, err := Train(ctx, r, data, &TrainOptions{Epochs: 3, BatchSize: 500, K: sizetest.Big, Persistent: persistent, Src: rand.NewPCG(3, 3)})
 		if !errors.Is(err, context.Canceled) || ctx.Calls() > 11 {
 			t.Errorf("persistent %v: cancelled training: error %v after %d context checks, want context.Canceled after at most 11", persistent, err, ctx.Calls())
 		}
@@ -214,7 +215,7 @@ func TestTrainCancelPrompt(t *testing.T) {
 	c, _ := NewCategorical(8, 6, States(3), rand.NewPCG(1, 2))
 	_, cdata := pottsRing(8, 3, 0.8, 500, rand.NewPCG(1, 1))
 	ctx := canceltest.After(10)
-	_, err := TrainCategorical(ctx, c, cdata, &TrainOptions{Epochs: 3, BatchSize: 500, K: 1 << 40, Src: rand.NewPCG(3, 3)})
+	_, err := TrainCategorical(ctx, c, cdata, &TrainOptions{Epochs: 3, BatchSize: 500, K: sizetest.Big, Src: rand.NewPCG(3, 3)})
 	if !errors.Is(err, context.Canceled) || ctx.Calls() > 11 {
 		t.Errorf("cancelled categorical training: error %v after %d context checks, want context.Canceled after at most 11", err, ctx.Calls())
 	}

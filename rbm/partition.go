@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/rsmi-go/rsmi/internal/size"
 	"github.com/rsmi-go/rsmi/internal/xrand"
 )
 
@@ -203,6 +204,16 @@ func (o *AISOptions) setup(def []float64) (runs int, betas, bA []float64, err er
 	}
 	if steps == 0 {
 		steps = 10000
+	}
+	// the runs' weights and random streams (40 bytes a run), and the
+	// schedule of steps+1 values β
+	for _, c := range []struct {
+		what     string
+		n, bytes int
+	}{{"AISOptions.Runs", runs, 40}, {"AISOptions.Steps", steps, 8}} {
+		if err := size.CheckElements(c.what, c.n, c.bytes); err != nil {
+			return 0, nil, nil, fmt.Errorf("rbm: %w", err)
+		}
 	}
 	betas = o.Betas
 	if betas == nil {

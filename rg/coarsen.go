@@ -87,13 +87,10 @@ func NewBlockingStates(lat *lattice.Lattice, b int, rule rsmi.Rule, states []int
 		nv *= b
 	}
 	states = spinsAsNil(states)
-	if err := rule.Check(nv, states); err != nil {
+	if err := rsmi.CheckRule(rule, nv, states); err != nil {
 		return nil, ruleError(nv, err)
 	}
 	k := rule.Outputs()
-	if k < 1 {
-		return nil, fmt.Errorf("rg: rule has %d outputs per block", k)
-	}
 	bl := &Blocking{fine: lat, b: b, k: k, nv: nv, rule: rule, states: slices.Clone(states),
 		out: slices.Clone(spinsAsNil(rule.States()))}
 	if err := bl.tabulate(); err != nil {

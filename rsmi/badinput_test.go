@@ -3,11 +3,13 @@ package rsmi
 import (
 	"context"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rbm"
 	"github.com/rsmi-go/rsmi/run"
@@ -73,14 +75,16 @@ func TestBadInputSweep(t *testing.T) {
 	best := func(n int, tr Trial[*Filter], o *BestOptions) func() (any, error) {
 		return call(func() (*BestResult[*Filter], error) { return TrainBest(ctx, n, tr, o) })
 	}
-	huge := 1 << 62
+	huge := sizetest.Huge
 	badinput.Sweep(t, "rsmi:", []badinput.Call{
 		{Name: "NewFilter zero hidden", Call: call(func() (*Filter, error) { return NewFilter(0, 4, src) })},
 		{Name: "NewFilter negative visible", Call: call(func() (*Filter, error) { return NewFilter(1, -4, src) })},
 		{Name: "NewFilter nil source", Call: call(func() (*Filter, error) { return NewFilter(1, 4, nil) })},
-		{Name: "NewFilter 1<<40 visible", Call: call(func() (*Filter, error) { return NewFilter(1, 1<<40, src) })},
-		{Name: "NewFilter overflowing size", Call: call(func() (*Filter, error) { return NewFilter(1<<40, 1<<40, src) })},
-		{Name: "Filter.Validate overflowing size", Call: func() (any, error) { return nil, (&Filter{NH: 1 << 32, NV: 1 << 32}).Validate() }},
+		{Name: "NewFilter 1<<40 visible", Call: call(func() (*Filter, error) { return NewFilter(1, sizetest.Big, src) })},
+		{Name: "NewFilter overflowing size", Call: call(func() (*Filter, error) { return NewFilter(sizetest.Big, sizetest.Big, src) })},
+		{Name: "Filter.Validate overflowing size", Call: func() (any, error) {
+			return nil, (&Filter{NH: 1 << (bits.UintSize / 2), NV: 1 << (bits.UintSize / 2)}).Validate()
+		}},
 		{Name: "NewExact zero nv", Call: call(func() (*Exact, error) { return NewExact(0, nil, []float64{1}, nil) })},
 		{Name: "NewExact nv too large", Call: call(func() (*Exact, error) { return NewExact(MaxVisible+1, nil, []float64{1}, nil) })},
 		{Name: "NewExact ragged", Call: call(func() (*Exact, error) { return NewExact(2, nil, make([]float64, 5), nil) })},
@@ -163,7 +167,7 @@ func TestBadInputSweep(t *testing.T) {
 		{Name: "NewInfoNCE hold-out 1", Call: nce(big, src, &InfoNCEOptions{HoldOut: 1})},
 		{Name: "NewInfoNCE NaN EMA", Call: nce(big, src, &InfoNCEOptions{EMA: nan})},
 		{Name: "NewInfoNCE critic width", Call: nce(big, src, &InfoNCEOptions{CriticHidden: []int{0}})},
-		{Name: "NewInfoNCE Embed 1<<40", Call: nce(big, src, &InfoNCEOptions{Batch: 8, Embed: 1 << 40})},
+		{Name: "NewInfoNCE Embed 1<<40", Call: nce(big, src, &InfoNCEOptions{Batch: 8, Embed: sizetest.Big})},
 		{Name: "NewInfoNCE huge CriticHidden", Call: nce(big, src, &InfoNCEOptions{Batch: 8, CriticHidden: []int{1 << 20, 1 << 20}})},
 		{Name: "NewInfoNCE overflowing CriticHidden", Call: nce(big, src, &InfoNCEOptions{Batch: 8, CriticHidden: []int{huge, huge}})},
 		{Name: "NewRBMProxy nil source", Call: proxy(pr, nil, nil)},
@@ -171,7 +175,7 @@ func TestBadInputSweep(t *testing.T) {
 		{Name: "NewRBMProxy values", Call: proxy(pairsOf(make([]int8, 200), 4, e, 6), src, nil)},
 		{Name: "NewRBMProxy negative samples", Call: proxy(pr, src, &RBMProxyOptions{Samples: -1})},
 		{Name: "NewRBMProxy negative hidden", Call: proxy(pr, src, &RBMProxyOptions{ThetaHidden: -1})},
-		{Name: "NewRBMProxy huge sample count", Call: proxy(pr, src, &RBMProxyOptions{Samples: 1 << 40})},
+		{Name: "NewRBMProxy huge sample count", Call: proxy(pr, src, &RBMProxyOptions{Samples: sizetest.Big})},
 		{Name: "NewExactOracle nil model", Call: oracle(nil, 1, reg, ds, nil)},
 		{Name: "NewExactOracle nil regions", Call: oracle(is, 1, nil, ds, nil)},
 		{Name: "NewExactOracle nil dataset", Call: oracle(is, 1, reg, nil, nil)},
@@ -191,7 +195,7 @@ func TestBadInputSweep(t *testing.T) {
 		{Name: "Train filter NaN weight", Call: train(&Filter{NH: 1, NV: 2, W: []float64{nan, 0}}, nil)},
 		{Name: "Train filter bias length", Call: train(&Filter{NH: 1, NV: 2, W: make([]float64, 2), Bias: []float64{0, 0}}, nil)},
 		{Name: "Train negative steps", Call: train(f, &TrainOptions{Steps: -1})},
-		{Name: "Train 1<<40 steps", Call: train(f, &TrainOptions{Steps: 1 << 40})},
+		{Name: "Train 1<<40 steps", Call: train(f, &TrainOptions{Steps: sizetest.Big})},
 		{Name: "Train NaN rate", Call: train(f, &TrainOptions{LearningRate: nan})},
 		{Name: "Train Inf rate", Call: train(f, &TrainOptions{LearningRate: inf})},
 		{Name: "Train Beta1 1", Call: train(f, &TrainOptions{Beta1: 1})},

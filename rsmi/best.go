@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/rsmi-go/rsmi/internal/size"
 	"github.com/rsmi-go/rsmi/run"
 )
 
@@ -89,6 +90,9 @@ func TrainBest[F Learnable](ctx context.Context, runs int, trial Trial[F], opts 
 	}
 	if trial == nil {
 		return nil, errors.New("rsmi: TrainBest needs a trial")
+	}
+	if err := size.CheckElements("TrainBest runs (filter, estimator, result and error of each)", runs, 64); err != nil {
+		return nil, fmt.Errorf("rsmi: %w", err)
 	}
 	o, err := opts.resolve()
 	if err != nil {

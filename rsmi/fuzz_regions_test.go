@@ -17,12 +17,13 @@ import (
 //
 //	go test -run '^$' -fuzz FuzzRegions -fuzztime 60s ./rsmi
 func FuzzRegions(f *testing.F) {
-	f.Add(uint8(2), []byte{8, 8}, []byte{}, []byte{2, 2}, int64(1), int64(2), []byte{})
-	f.Add(uint8(1), []byte{16}, []byte{}, []byte{3}, int64(0), int64(4), []byte{})
-	f.Add(uint8(2), []byte{8, 8}, []byte{0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5}, []byte{2, 2}, int64(0), int64(1), []byte{2, 2})
-	f.Add(uint8(3), []byte{4, 5, 6}, []byte{}, []byte{1, 1, 1}, int64(0), int64(1), []byte{1, 1, 1})
-	f.Add(uint8(2), []byte{7, 9}, []byte{0xff, 0x00, 0xff}, []byte{4, 2}, int64(-1), int64(0), []byte{0, 3})
-	f.Add(uint8(2), []byte{4, 4}, []byte{}, []byte{2, 2}, int64(1)<<62, int64(1)<<62, []byte{})
+	// dim is the dimension minus 1: 0 a chain, 1 a square, 2 a cube
+	f.Add(uint8(1), []byte{8, 8}, []byte{}, []byte{2, 2}, int64(1), int64(2), []byte{})
+	f.Add(uint8(0), []byte{16}, []byte{}, []byte{3}, int64(0), int64(4), []byte{})
+	f.Add(uint8(1), []byte{8, 8}, []byte{0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5, 0x5a, 0xa5}, []byte{2, 2}, int64(0), int64(1), []byte{2, 2})
+	f.Add(uint8(2), []byte{4, 5, 6}, []byte{}, []byte{1, 1, 1}, int64(0), int64(1), []byte{1, 1, 1})
+	f.Add(uint8(1), []byte{7, 9}, []byte{0xff, 0x00, 0xff}, []byte{4, 2}, int64(-1), int64(0), []byte{0, 3})
+	f.Add(uint8(1), []byte{4, 4}, []byte{}, []byte{2, 2}, int64(1)<<62, int64(1)<<62, []byte{})
 	f.Fuzz(func(t *testing.T, dim uint8, ext, mask, block []byte, buffer, env int64, stride []byte) {
 		d := int(dim%3) + 1
 		if len(ext) < d {
@@ -88,7 +89,11 @@ func FuzzRegions(f *testing.F) {
 				}
 			}
 		}
-		ds, err := sample.NewDataset(g, make([]int8, 2*g.NumDOF()))
+		spins := make([]int8, 2*g.NumDOF())
+		for i := range spins {
+			spins[i] = int8(1 - 2*(i%3%2)) // ±1: Pairs refuses other values
+		}
+		ds, err := sample.NewDataset(g, spins)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -286,17 +286,27 @@ func MostProbable(r Rule) Rule {
 
 type mostProbable struct{ r Rule }
 
-func (m *mostProbable) Outputs() int   { return m.r.Outputs() }
-func (m *mostProbable) States() []int8 { return m.r.States() }
+// Outputs implements Rule (0 for MostProbable(nil), which Check refuses).
+func (m *mostProbable) Outputs() int {
+	if m.r == nil {
+		return 0
+	}
+	return m.r.Outputs()
+}
+
+// States implements Rule (nil for MostProbable(nil)).
+func (m *mostProbable) States() []int8 {
+	if m.r == nil {
+		return nil
+	}
+	return m.r.States()
+}
+
 func (m *mostProbable) Check(nv int, states []int8) error {
 	if m.r == nil {
 		return errors.New("rsmi: MostProbable of a nil rule")
 	}
-	if err := m.r.Check(nv, states); err != nil {
-		return err
-	}
-	_, err := numOutcomes(len(m.r.States()), m.r.Outputs(), maxRuleOutcomes)
-	return err
+	return CheckRule(m.r, nv, states)
 }
 
 // maxRuleOutcomes bounds q^Outputs for the rules that enumerate joint
@@ -469,11 +479,7 @@ func (s *symmetrized) Check(nv int, states []int8) error {
 	if nv != len(s.perms[0]) {
 		return fmt.Errorf("rsmi: symmetrized rule acts on blocks of %d dofs, not %d", len(s.perms[0]), nv)
 	}
-	if err := s.r.Check(nv, states); err != nil {
-		return err
-	}
-	_, err := numOutcomes(len(s.r.States()), s.r.Outputs(), maxRuleOutcomes)
-	return err
+	return CheckRule(s.r, nv, states)
 }
 
 // permute writes v∘g into w: w[g[i]] = v[i].
@@ -537,6 +543,35 @@ type RuleTable struct {
 	nout        int
 }
 
+// CheckRule returns an error naming the fault if r cannot act on blocks of
+// nv dofs with values states (sorted and distinct; nil means ±1): r is nil,
+// its Outputs() is below 1, its States() are not two or more sorted
+// distinct values, it has more than 2^MaxHidden joint coarse
+// configurations, or r.Check rejects the blocks. Code that applies users'
+// rules calls it first, so that a malformed rule is an error, never a panic.
+func CheckRule(r Rule, nv int, states []int8) error {
+	if r == nil {
+		return errors.New("rsmi: CheckRule of a nil rule")
+	}
+	if err := checkAlphabet(states); err != nil {
+		return err
+	}
+	k, outs := r.Outputs(), r.States()
+	if k < 1 {
+		return fmt.Errorf("rsmi: rule %T has %d outputs per block, want ≥ 1", r, k)
+	}
+	if outs == nil {
+		return fmt.Errorf("rsmi: rule %T lists no coarse values (States() is nil)", r)
+	}
+	if err := checkAlphabet(outs); err != nil {
+		return fmt.Errorf("rsmi: coarse values of rule %T: %w", r, err)
+	}
+	if _, err := numOutcomes(len(outs), k, maxRuleOutcomes); err != nil {
+		return err
+	}
+	return r.Check(nv, states)
+}
+
 // TabulateRule tabulates r on blocks of nv dofs with values states (sorted;
 // nil means ±1). It returns an error if r rejects such blocks, if q^nv
 // exceeds MaxTabulatedStates, or if some P(h|v) is negative, not finite or
@@ -545,10 +580,7 @@ func TabulateRule(r Rule, nv int, states []int8) (*RuleTable, error) {
 	if r == nil {
 		return nil, errors.New("rsmi: TabulateRule of a nil rule")
 	}
-	if err := checkAlphabet(states); err != nil {
-		return nil, err
-	}
-	if err := r.Check(nv, states); err != nil {
+	if err := CheckRule(r, nv, states); err != nil {
 		return nil, err
 	}
 	if states == nil {
@@ -563,6 +595,9 @@ func TabulateRule(r Rule, nv int, states []int8) (*RuleTable, error) {
 	nout, err := numOutcomes(len(outs), r.Outputs(), maxRuleOutcomes)
 	if err != nil {
 		return nil, err
+	}
+	if ns > MaxTableEntries/nout { // the probabilities and the sampling data of up to ns·nout outcomes
+		return nil, fmt.Errorf("rsmi: tabulating %T: %d block states × %d coarse outcomes exceed the table limit of %d entries (MaxTableEntries)", r, ns, nout, MaxTableEntries)
 	}
 	t := &RuleTable{rule: r, nv: nv, q: q, states: slices.Clone(states), outs: slices.Clone(outs), k: r.Outputs(),
 		det: make([]int32, ns), start: make([]int32, ns+1), probability: make([]float64, ns*nout), nout: nout}

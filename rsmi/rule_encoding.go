@@ -30,9 +30,12 @@ var ruleRegistry = struct {
 // MarshalRule writes the name and the rule's MarshalBinary bytes, and
 // UnmarshalRule calls decode with those bytes. decode must validate its
 // input and return an error, never panic, for bytes it did not write. It
-// panics if name or the type is registered twice or prototype does not
-// implement encoding.BinaryMarshaler (a programming error, found at init).
+// panics if name or the type is registered twice, decode is nil or prototype
+// does not implement encoding.BinaryMarshaler (a programming error, found at init).
 func RegisterRule(name string, prototype Rule, decode func([]byte) (Rule, error)) {
+	if decode == nil {
+		panic(fmt.Sprintf("rsmi: RegisterRule(%q): nil decode function", name))
+	}
 	if _, ok := prototype.(encoding.BinaryMarshaler); !ok {
 		panic(fmt.Sprintf("rsmi: RegisterRule(%q): %T does not implement encoding.BinaryMarshaler", name, prototype))
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/internal/badinput"
-
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 	"github.com/rsmi-go/rsmi/lattice"
 )
 
@@ -95,10 +95,28 @@ func TestBadInputSweep(t *testing.T) {
 		}},
 		{"Collect nil factory", func() (any, error) { return Collect(context.Background(), nil, plan, src) }},
 		{"Collect nil source", func() (any, error) { return Collect(context.Background(), factory, plan, nil) }},
-		{"Collect 2^40 samples (issue 14.3)", badPlan(func(p *Plan) { p.PerChain = 1 << 40 })},
+		{"Collect 2^40 samples (issue 14.3)", badPlan(func(p *Plan) { p.PerChain = sizetest.Big })},
 		{"PilotEvery nil factory", func() (any, error) { return nil, pilotErr(PilotEvery(context.Background(), nil, src, nil)) }},
 		{"PilotEvery NaN sweeps", func() (any, error) {
 			return nil, pilotErr(PilotEvery(context.Background(), factory, src, &PilotOptions{Sweeps: nan}))
+		}},
+		{"PilotEvery 1e300 sweeps (became 1 step)", func() (any, error) {
+			return nil, pilotErr(PilotEvery(context.Background(), factory, src, &PilotOptions{Sweeps: 1e300}))
+		}},
+		{"Dataset.Validate nil geometry", func() (any, error) { return nil, (&Dataset{N: 1, D: 4, Data: make([]int8, 4)}).Validate() }},
+		{"Dataset.Validate lying N", func() (any, error) {
+			return nil, (&Dataset{Geom: good.Geom, N: sizetest.Huge, D: good.D, Data: good.Data}).Validate()
+		}},
+		{"Dataset.Validate zero value", func() (any, error) {
+			return nil, (&Dataset{Geom: good.Geom, N: 1, D: good.D, Data: make([]int8, good.D)}).Validate()
+		}},
+		{"Dataset.Validate value outside States", func() (any, error) {
+			x := make([]int8, good.D)
+			x[1] = 3
+			return nil, (&Dataset{Geom: good.Geom, N: 1, D: good.D, Data: x, States: []int8{0, 1, 2}}).Validate()
+		}},
+		{"Dataset.Validate unsorted States", func() (any, error) {
+			return nil, (&Dataset{Geom: good.Geom, N: 1, D: good.D, Data: make([]int8, good.D), States: []int8{2, 1, 0}}).Validate()
 		}},
 		{"PilotEvery negative warm-up", func() (any, error) {
 			return nil, pilotErr(PilotEvery(context.Background(), factory, src, &PilotOptions{Warm: -1}))

@@ -13,6 +13,7 @@ import (
 
 	exprand "golang.org/x/exp/rand"
 
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/run"
 )
@@ -192,7 +193,7 @@ func TestCollectCancel(t *testing.T) {
 		}
 		return w, nil
 	}
-	plan := Plan{Chains: 4, BurnIn: 1 << 40, Every: 1, PerChain: 1}
+	plan := Plan{Chains: 4, BurnIn: sizetest.Big, Every: 1, PerChain: 1}
 	ds, err := Collect(ctx, f, plan, rand.NewPCG(1, 1))
 	if ds != nil || !errors.Is(err, context.Canceled) {
 		t.Fatalf("Collect after cancel = (%v, %v), want (nil, context.Canceled)", ds, err)
@@ -223,8 +224,8 @@ func TestCollectValidation(t *testing.T) {
 		{Plan{Chains: 1, Every: 0, PerChain: 1}, src, "Every"},
 		{Plan{Chains: 1, Every: 1, PerChain: 0}, src, "PerChain"},
 		{Plan{Chains: 1, Every: 1, PerChain: 1}, nil, "random source"},
-		{Plan{Chains: 2, Every: 1 << 62, PerChain: 4}, src, "overflow"},
-		{Plan{Chains: 2, Every: 1, PerChain: 1 << 40}, src, "memory budget"},
+		{Plan{Chains: 2, Every: sizetest.Huge, PerChain: 4}, src, "overflow"},
+		{Plan{Chains: 2, Every: 1, PerChain: sizetest.Big}, src, "memory budget"},
 	} {
 		_, err := Collect(context.Background(), f, c.plan, c.src)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -3,6 +3,7 @@ package sample
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/rsmi-go/rsmi/lattice"
 )
@@ -31,6 +32,28 @@ func NewDataset(g *lattice.Geometry, data []int8) (*Dataset, error) {
 		return nil, fmt.Errorf("sample: %d values do not form rows of %d dofs", len(data), d)
 	}
 	return &Dataset{N: len(data) / d, D: d, Data: data, Geom: g}, nil
+}
+
+// Validate checks a Dataset built by hand (or changed after NewDataset):
+// a geometry, D = Geom.NumDOF(), N ≥ 1 and exactly N·D values, States
+// sorted and distinct with at least two values (or nil), and every value one
+// of States (±1 for nil). Its error names the first offending field or
+// value.
+func (ds *Dataset) Validate() error {
+	if err := ds.check(); err != nil {
+		return err
+	}
+	if len(ds.States) == 1 || (ds.States != nil && !slices.IsSorted(ds.States)) || len(slices.Compact(slices.Clone(ds.States))) != len(ds.States) {
+		return fmt.Errorf("sample: dataset States %v are not two or more sorted distinct values", ds.States)
+	}
+	if i := lattice.Outside(ds.Data, ds.States); i >= 0 {
+		states := ds.States
+		if states == nil {
+			states = []int8{-1, 1}
+		}
+		return fmt.Errorf("sample: value %d of sample %d at dof %d is not one of the dataset's values %v", ds.Data[i], i/ds.D, i%ds.D, states)
+	}
+	return nil
 }
 
 // Row returns sample i (aliasing the dataset's storage).

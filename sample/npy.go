@@ -167,6 +167,12 @@ func (ds *Dataset) WriteNPY(w io.Writer) error {
 	return nil
 }
 
+// sizeIs reports whether n = a·b, without overflow.
+func sizeIs(n, a, b int) bool {
+	p, err := size.Mul(a, b)
+	return err == nil && p == n
+}
+
 // check validates the dataset's internal consistency.
 func (ds *Dataset) check() error {
 	switch {
@@ -176,7 +182,7 @@ func (ds *Dataset) check() error {
 		return errors.New("sample: dataset has no geometry")
 	case ds.D != ds.Geom.NumDOF():
 		return fmt.Errorf("sample: dataset has %d dofs per sample but its geometry has %d", ds.D, ds.Geom.NumDOF())
-	case ds.N < 1 || len(ds.Data) != ds.N*ds.D:
+	case ds.N < 1 || !sizeIs(len(ds.Data), ds.N, ds.D):
 		return fmt.Errorf("sample: dataset of %d×%d holds %d values", ds.N, ds.D, len(ds.Data))
 	}
 	return nil
@@ -786,7 +792,7 @@ func (p *dictParser) tuple() ([]int, error) {
 			return nil, fmt.Errorf("expected a dimension at offset %d", p.i)
 		}
 		v, err := strconv.Atoi(p.s[j:p.i])
-		if err != nil || v > 1<<40 {
+		if err != nil || int64(v) > 1<<40 {
 			return nil, fmt.Errorf("dimension %q out of range", p.s[j:p.i])
 		}
 		if p.peek() == 'L' { // Python 2 long suffix

@@ -108,7 +108,7 @@ func PilotEvery(ctx context.Context, newChain Factory, src rand.Source, opts *Pi
 	cluster, isCluster := s.(interface{ LastClusterSize() int })
 	loop, isLoop := s.(interface{ SweepSteps() int })
 	if !isCluster && !isLoop {
-		return max(1, int(math.Round(o.Sweeps))), nil
+		return pilotSteps(o.Sweeps, o.Sweeps)
 	}
 	flipped := 0
 	for i := range o.Warm + o.Measure {
@@ -123,13 +123,27 @@ func PilotEvery(ctx context.Context, newChain Factory, src rand.Source, opts *Pi
 		}
 	}
 	if !isCluster {
-		return max(1, int(math.Round(o.Sweeps*float64(loop.SweepSteps())))), nil
+		return pilotSteps(o.Sweeps, o.Sweeps*float64(loop.SweepSteps()))
 	}
 	if flipped == 0 {
 		return 0, fmt.Errorf("sample: the pilot run flipped no dof in %d steps", o.Measure)
 	}
 	n := float64(s.Geometry().NumDOF())
-	return max(1, int(math.Round(o.Sweeps*n*float64(o.Measure)/float64(flipped)))), nil
+	return pilotSteps(o.Sweeps, o.Sweeps*n*float64(o.Measure)/float64(flipped))
+}
+
+// maxPilotSteps bounds the thinning interval PilotEvery returns (2^53, where
+// float64 still counts steps exactly).
+const maxPilotSteps = 1 << 53
+
+// pilotSteps rounds the steps per stored sample to an int ≥ 1, or refuses a
+// number of sweeps whose steps exceed maxPilotSteps (int(x) of a huge x is
+// undefined: 1e300 sweeps once became 1 step).
+func pilotSteps(sweeps, steps float64) (int, error) {
+	if !(steps < maxPilotSteps) {
+		return 0, fmt.Errorf("sample: PilotOptions.Sweeps = %v gives %g steps between stored samples, more than 2^53", sweeps, steps)
+	}
+	return max(1, int(math.Round(steps))), nil
 }
 
 // withDefaults validates the options and fills in the defaults.

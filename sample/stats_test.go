@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 )
 
 // ar1 returns n values of the stationary AR(1) process
@@ -300,7 +302,7 @@ func TestBlockBoundsMisuse(t *testing.T) {
 		{-5, 3, 1, 0, 0}, // negative n: nothing to split
 		{0, 3, 2, 0, 0},
 		{3, 5, 4, 3, 3}, // more blocks than values: the last are empty
-		{1 << 62, 3, 2, 3074457345618258603, 1 << 62}, // no overflow
+		{sizetest.Huge, 3, 2, (2*sizetest.Huge + 2) / 3, sizetest.Huge}, // no overflow
 	} {
 		var lo, hi int
 		func() {

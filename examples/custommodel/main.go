@@ -46,6 +46,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -115,8 +116,8 @@ func main() {
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
 	flag.BoolVar(&c.quiet, "q", false, "no text summary on stderr")
 	c.ck = cli.CheckpointFlags()
-	flag.Parse()
-	if err := c.ck.Validate(); err != nil {
+	cli.Parse()
+	if err := errors.Join(c.ck.Validate(), cli.Outdir(c.outdir)); err != nil {
 		cli.Fatal(err)
 	}
 	cli.Main(func(ctx context.Context) (*Summary, error) { return run(ctx, c) }, *asJSON)

@@ -132,7 +132,7 @@ func main() {
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
 	flag.BoolVar(&c.verbose, "v", false, "print the summary as text on stderr as well")
 	c.ck = cli.CheckpointFlags()
-	flag.Parse()
+	cli.Parse()
 	if err := c.ck.Validate(); err != nil {
 		cli.Fatal(err)
 	}

@@ -112,7 +112,7 @@ func main() {
 	flag.StringVar(&c.png, "png", "ising1d.png", "PNG figure of MI against step ('' for none); weights go to the same name with -weights")
 	asJSON := flag.Bool("json", false, "print one JSON summary line on stdout")
 	c.ck = cli.CheckpointFlags()
-	flag.Parse()
+	cli.Parse()
 	if err := c.ck.Validate(); err != nil {
 		cli.Fatal(err)
 	}

@@ -96,7 +96,8 @@ func main() {
 	if c.matchData != "" && c.data == "" {
 		errW = errors.Join(errW, errors.New("-matchdata needs -data"))
 	}
-	if err := errors.Join(cli.NoArgs(), c.ck.Validate(), errW, errT, cli.Outdir(c.outdir)); err != nil {
+	positive := cli.Positive("L", "n", "shards", "learn", "ops", "minside", "flown")
+	if err := errors.Join(cli.NoArgs(), positive, c.ck.Validate(), errW, errT, cli.Outdir(c.outdir)); err != nil {
 		cli.Fatal(err)
 	}
 	cli.Main(func(ctx context.Context) (Summary, error) { return run(ctx, c) }, *asJSON)

@@ -102,7 +102,7 @@ func main() {
 		merge   = flag.String("merge", "", "comma-separated .npy files (shards) to merge instead of sampling; use the shards' model flags")
 		data    = flag.String("data", "", "summarize the samples in this .npy file instead of sampling (same as -merge with one file)")
 	)
-	flag.Parse()
+	cli.Parse()
 	c := config{model: *model, L: *L, T: *T, J: *J, V: *V, noise: *noise, sampler: *smp, burn: *burn, every: *every,
 		n: *n, chains: *chains, replicas: 1, seed: *seed, out: *out, sharded: *shard != -1, shard: *shard}
 	if *merge != "" && *data != "" {

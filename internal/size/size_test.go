@@ -2,13 +2,17 @@ package size
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"math/bits"
 	"strings"
 	"testing"
+
+	"github.com/rsmi-go/rsmi/internal/size/sizetest"
 )
 
 func TestMulAdd(t *testing.T) {
-	big := 1 << 62
+	big := sizetest.Huge
 	for _, c := range []struct {
 		name string
 		f    func() (int, error)
@@ -18,10 +22,10 @@ func TestMulAdd(t *testing.T) {
 		{"empty product", func() (int, error) { return Mul() }, 1, ""},
 		{"product", func() (int, error) { return Mul(3, 4, 5) }, 60, ""},
 		{"max", func() (int, error) { return Mul(math.MaxInt, 1) }, math.MaxInt, ""},
-		{"overflow", func() (int, error) { return Mul(1<<40, 1<<40) }, 0, "1099511627776 × 1099511627776 overflows int"},
-		{"overflow to exactly 2^63", func() (int, error) { return Mul(1<<62, 2) }, 0, "overflows"},
-		{"wraps to a small number", func() (int, error) { return Mul(1<<32+1, 1<<32) }, 0, "overflows"},
-		{"zero after overflow", func() (int, error) { return Mul(1<<40, 1<<40, 0) }, 0, ""},
+		{"overflow", func() (int, error) { return Mul(sizetest.Big, sizetest.Big) }, 0, fmt.Sprintf("%d × %d overflows int", sizetest.Big, sizetest.Big)},
+		{"overflow to exactly 2^63", func() (int, error) { return Mul(sizetest.Huge, 2) }, 0, "overflows"},
+		{"wraps to a small number", func() (int, error) { return Mul(1<<(bits.UintSize/2)+1, 1<<(bits.UintSize/2)) }, 0, "overflows"},
+		{"zero after overflow", func() (int, error) { return Mul(sizetest.Big, sizetest.Big, 0) }, 0, ""},
 		{"negative", func() (int, error) { return Mul(2, -3) }, 0, "negative size -3 in 2 × -3"},
 		{"empty sum", func() (int, error) { return Add() }, 0, ""},
 		{"sum", func() (int, error) { return Add(1, 2, 3) }, 6, ""},
@@ -63,7 +67,7 @@ func TestBudget(t *testing.T) {
 	if _, err := Elements("grid", 4, 10, 26); err == nil || !strings.Contains(err.Error(), "grid: 260 elements") {
 		t.Errorf("Elements over budget: %v", err)
 	}
-	if _, err := Elements("grid", 1, 1<<40, 1<<40); err == nil || !strings.Contains(err.Error(), "grid: 1099511627776 × 1099511627776 overflows") {
+	if _, err := Elements("grid", 1, sizetest.Big, sizetest.Big); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("grid: %d × %d overflows", sizetest.Big, sizetest.Big)) {
 		t.Errorf("Elements overflow: %v", err)
 	}
 	if prev := SetBudget(0); prev != 1000 {

@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -170,6 +172,32 @@ func NoArgs() error {
 		return fmt.Errorf("unexpected argument %q: the program takes flags only (-h lists them)", flag.Arg(0))
 	}
 	return nil
+}
+
+// Parse parses the command line (flag.Parse) and exits through Fatal if it
+// holds a positional argument (NoArgs).
+func Parse() {
+	flag.Parse()
+	if err := NoArgs(); err != nil {
+		Fatal(err)
+	}
+}
+
+// Positive returns an error naming every flag among names that the command
+// line set to a value that is not positive. Programs use it for counts whose
+// zero value stands for "the default": "-n 0" would otherwise silently run
+// the default number.
+func Positive(names ...string) error {
+	var errs []error
+	flag.Visit(func(f *flag.Flag) {
+		if !slices.Contains(names, f.Name) {
+			return
+		}
+		if v, err := strconv.ParseFloat(f.Value.String(), 64); err != nil || !(v > 0) {
+			errs = append(errs, fmt.Errorf("-%s %s: want a positive value", f.Name, f.Value))
+		}
+	})
+	return errors.Join(errs...)
 }
 
 // Outdir checks, before any computation, that figures can be written into
