@@ -49,11 +49,11 @@ import (
 )
 
 type config struct {
-	L, n, match, shards, learn, ops, minSide int
-	seed                                     uint64
-	outdir                                   string
-	quiet                                    bool
-	ck                                       *cli.Checkpoint
+	L, n, match, shards, learn, fineTune, ops, minSide int
+	seed                                               uint64
+	outdir                                             string
+	quiet                                              bool
+	ck                                                 *cli.Checkpoint
 }
 
 // q is the number of Potts states.
@@ -66,6 +66,7 @@ func main() {
 	flag.IntVar(&c.match, "match", 0, "configurations of the matching run at L/2 (default -n; negative: none)")
 	flag.IntVar(&c.shards, "shards", 40, "independent shards (chains), also the jackknife blocks")
 	flag.IntVar(&c.learn, "learn", 200, "configurations of the learning sample")
+	flag.IntVar(&c.fineTune, "finetune", 300, "Adam steps of ExactV's conditional fine-tuning (negative: none)")
 	flag.IntVar(&c.ops, "ops", 4, "operators per sector k* of the estimates")
 	flag.IntVar(&c.minSide, "minside", 8, "smallest final lattice side of the estimates")
 	flag.Uint64Var(&c.seed, "seed", 1, "random seed")
@@ -93,7 +94,7 @@ func run(ctx context.Context, c config) (Summary, error) {
 	tc := lattice.PottsSquareTc(q, 1)
 	rep.Logf("2D %d-state Potts model at T_c = %.6f, L = %d\n", q, tc, c.L)
 	o := &exponent.PipelineOptions{LearnSamples: c.learn, Samples: c.n, Shards: c.shards, MatchSamples: c.match,
-		Ops: c.ops, MinSide: c.minSide, Progress: rep.Progress, Checkpoint: c.ck.Options("potts")}
+		ExactV: &rsmi.ExactVOptions{FineTune: c.fineTune}, Ops: c.ops, MinSide: c.minSide, Progress: rep.Progress, Checkpoint: c.ck.Options("potts")}
 	res, err := exponent.Pipeline(ctx, exponent.PottsSystem(2, q), c.L, tc, rand.NewPCG(c.seed, 0x5eed), o)
 	if err != nil {
 		return nil, err

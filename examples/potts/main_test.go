@@ -21,8 +21,8 @@ func TestMain(m *testing.M) {
 }
 
 // TestRunJSON runs the program at L = 32 (estimates on the 8×8 lattice of
-// level 2, matched with L = 16) with 800 configurations and a small
-// learning sample, and checks its exit status, the JSON keys the issue
+// level 2, matched with L = 16) with 800 configurations, a small learning
+// sample and a short fine-tuning of ExactV, and checks its exit status, the JSON keys the issue
 // names, ExactV's MI of the learned filter against the exact oracle's, and
 // the filter figure.
 func TestRunJSON(t *testing.T) {
@@ -30,7 +30,7 @@ func TestRunJSON(t *testing.T) {
 		t.Skip("a pipeline run")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-L", "32", "-n", "800", "-shards", "8", "-learn", "10",
+	cmd := exec.Command(os.Args[0], "-L", "32", "-n", "800", "-shards", "8", "-learn", "10", "-finetune", "60",
 		"-json", "-q", "-outdir", dir)
 	cmd.Env = append(os.Environ(), "POTTS_RUN_MAIN=1")
 	var out, errb bytes.Buffer
