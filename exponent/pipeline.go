@@ -152,7 +152,8 @@ type PipelineOptions struct {
 	// GOMAXPROCS); the result does not depend on it.
 	Workers int
 	// Progress, if not nil, receives the stages "pipeline: learning
-	// sample", "pipeline: learning", "pipeline: pilot run L=…" (the
+	// sample", "pipeline: learning", "pipeline: checking (oracle)" (with a
+	// ModelChain), "pipeline: pilot run L=…" (the
 	// thinning of the chains), "pipeline: sampling L=…" (Done and Total
 	// counting configurations), "pipeline: filters" and
 	// "pipeline: flow T=…". Default nil.

@@ -26,18 +26,18 @@ func smallPottsPipeline(ck *run.Checkpoint, progress run.ProgressFunc) *Pipeline
 }
 
 // TestPipelinePotts runs the pipeline on the 2D 3-state Potts model at
-// T_c, L = 32, and checks its physics: ExactV's MI of the learned filter
-// lies within 0.03 bit of the exact oracle's (the check the pipeline
-// reports; I(V:E) within 0.1 bit with this short fine-tuning on 3000
-// pairs); the learned filter (aligned) gives
-// every uniform block its own state; the sharp learned rule, averaged over
-// S_3 and the point group, is plurality rule (equal MI); the MI grows with
-// the strength; and the learned estimates lie within 4 total errors of
-// y_t = 6/5 and y_h = 28/15, with total errors below 0.15 and 0.02 (the
-// loose band of a 4000-configuration run at L = 32).
+// T_c, L = 32, learning from the samples with ExactV, and checks its
+// physics: ExactV's MI of the learned filter lies within 0.03 bit of the
+// exact oracle's at the same pairs (the check the pipeline reports; I(V:E)
+// within 0.1 bit with this short fine-tuning on 3000 pairs); the sharp
+// learned rule, averaged over S_3 and the point group, is plurality rule
+// (equal MI); the MI grows with the strength; and the learned estimates
+// lie within 4 total errors of y_t = 6/5 and y_h = 28/15, with total
+// errors below 0.15 and 0.02 (the loose band of a 4000-configuration run
+// at L = 32).
 func TestPipelinePotts(t *testing.T) {
 	if testing.Short() {
-		t.Skip("a full pipeline run (about 10 s)")
+		t.Skip("a full pipeline run (about 4 s of CPU)")
 	}
 	t.Parallel()
 	res, err := Pipeline(context.Background(), PottsSystem(2, 3), 32, lattice.PottsSquareTc(3, 1), rand.NewPCG(1, 2), smallPottsPipeline(nil, nil))
