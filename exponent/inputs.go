@@ -2,6 +2,7 @@ package exponent
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/rsmi-go/rsmi/internal/size"
 	"github.com/rsmi-go/rsmi/lattice"
@@ -37,11 +38,11 @@ func (p *pipeline) checkInputs() error {
 			return fmt.Errorf("exponent: %w", err)
 		}
 	}
-	if err := rsmi.CheckRule(o.Baseline, p.nv, nil); err != nil {
+	if err := rsmi.CheckRule(o.Baseline, p.nv, p.states); err != nil {
 		return fmt.Errorf("exponent: pipeline baseline rule: %w", err)
 	}
-	if o.Baseline.Outputs() != 1 || len(o.Baseline.States()) != 2 {
-		return fmt.Errorf("exponent: pipeline baseline rule %T has %d outputs of values %v, want one ±1 coarse spin", o.Baseline, o.Baseline.Outputs(), o.Baseline.States())
+	if out := o.Baseline.States(); o.Baseline.Outputs() != 1 || (p.states == nil && len(out) != 2) || (p.states != nil && !slices.Equal(out, p.states)) {
+		return fmt.Errorf("exponent: pipeline baseline rule %T has %d outputs of values %v, want one coarse variable of the fine values (nil: ±1) %v", o.Baseline, o.Baseline.Outputs(), out, p.states)
 	}
 	return p.checkOperators()
 }

@@ -19,7 +19,8 @@ import (
 // factory of independent Markov chains sampling the model on it at T. The
 // chains' configurations are ±1 spins, or q-state variables 0 … q−1 if the
 // chains declare them (a method States() []int8, as sample's Potts and
-// generic samplers have) and expose their model (ModelChain). IsingSystem
+// generic samplers have); chains that expose their model (ModelChain) let
+// Pipeline check the learned filter against the exact oracle. IsingSystem
 // is the nearest-neighbour Ising model with Wolff clusters, PottsSystem the
 // q-state Potts model with Swendsen–Wang clusters; users wrap their own
 // Hamiltonians the same way.
@@ -72,8 +73,11 @@ type PipelineOptions struct {
 	// norm ‖λ‖ = 1 (default 300; the fixed-norm optimum is reached in about
 	// a hundred).
 	Steps int
-	// ExactV configures the estimator (default nil: rsmi's defaults). Its
-	// Checkpoint and Progress are replaced.
+	// ExactV configures the estimator (default nil: rsmi's defaults; for
+	// q-state variables Hidden defaults to 64 and Symmetries, the data
+	// augmentation, to the block's point group × S_q,
+	// Regions.Symmetries(rsmi.StatePermutations(q)) — a non-nil empty
+	// Symmetries asks for none). Its Checkpoint and Progress are replaced.
 	ExactV *rsmi.ExactVOptions
 
 	// Weights are the strengths w of the learned rules: the learned
@@ -110,15 +114,17 @@ type PipelineOptions struct {
 	// L/B (default Samples; negative: no matching run, and the drift is
 	// measured without matching; see EstimateY).
 	MatchSamples int
-	// Data, if not nil, replaces sampling at L: its configurations (±1
-	// spins on the hypercubic lattice of side L, in the order they were
-	// sampled) are the production run, split into Shards contiguous
-	// jackknife blocks, and the learning sample is LearnSamples of them,
-	// evenly spaced. MatchData likewise replaces the matching run at L/B
-	// (nil: no matching run). Samples and MatchSamples are then the
-	// datasets' sizes; the system may be nil unless FlowT is set. q-state
-	// data are not accepted (their filter is learned on the model's exact
-	// oracle). Default nil: sample with the system.
+	// Data, if not nil, replaces sampling at L: its configurations (on the
+	// hypercubic lattice of side L, in the order they were sampled) are the
+	// production run, split into Shards contiguous jackknife blocks, and
+	// the learning sample is LearnSamples of them, evenly spaced. MatchData
+	// likewise replaces the matching run at L/B (nil: no matching run).
+	// Their values are ±1 spins, or q-state variables 0 … q−1 declared by
+	// the datasets' States; with a system they must be the system's, and
+	// every value must lie in the declared alphabet. Samples and
+	// MatchSamples are then the datasets' sizes; the system may be nil
+	// unless FlowT is set (without it the learned filter is not checked
+	// against the exact oracle). Default nil: sample with the system.
 	Data, MatchData *sample.Dataset
 
 	// Even and Odd span the thermal and the magnetic sector (defaults
@@ -146,7 +152,8 @@ type PipelineOptions struct {
 	// GOMAXPROCS); the result does not depend on it.
 	Workers int
 	// Progress, if not nil, receives the stages "pipeline: learning
-	// sample", "pipeline: learning", "pipeline: pilot run L=…" (the
+	// sample", "pipeline: learning", "pipeline: checking (oracle)" (with a
+	// ModelChain), "pipeline: pilot run L=…" (the
 	// thinning of the chains), "pipeline: sampling L=…" (Done and Total
 	// counting configurations), "pipeline: filters" and
 	// "pipeline: flow T=…". Default nil.
@@ -338,6 +345,12 @@ type PipelineResult struct {
 	Filter              *rsmi.Filter
 	Softmax             *rsmi.SoftmaxFilter
 	FilterMI, VisibleMI float64
+	// FilterExactMI and VisibleExactMI check FilterMI and VisibleMI, which
+	// are ExactV's: the same quantities under the exact oracle of the
+	// model (rsmi.NewExactOracle) at the same (V, E) pairs, if the chains
+	// expose their model (ModelChain, as PottsSystem's do); NaN otherwise.
+	// The oracle is a check only: nothing is learned or chosen with it.
+	FilterExactMI, VisibleExactMI float64
 	// Filters are the filters learned at every level of the learning
 	// sample's flow.
 	Filters []FilterLevel
@@ -365,10 +378,13 @@ type PipelineResult struct {
 //     the direction λ̂ of the coarse-graining; its sign is fixed by Σλ > 0.
 //     The filter is relearned on the flow of the learning sample
 //     (PipelineResult.Filters). For q-state variables the filter is a
-//     SoftmaxFilter with q hidden states trained on the model's exact
-//     oracle (see the package documentation), centred, normalized and
-//     aligned (rsmi.SoftmaxFilter.AlignStates); it is learned at level 0
-//     only.
+//     SoftmaxFilter with q hidden states trained the same way on ExactV's
+//     categorical Θ-RBM (see the package documentation), centred,
+//     normalized and aligned (rsmi.SoftmaxFilter.AlignStates); it is
+//     learned at level 0 only. If the chains expose their model
+//     (ModelChain), the filter's MI is also computed under the exact
+//     oracle at the same pairs (PipelineResult.FilterExactMI), a check of
+//     the estimator that nothing downstream uses.
 //  2. Rules. The learned rules apply λ̂ at the strengths w of Weights,
 //     P(h|v) ∝ exp(w√|V| h λ̂·v), symmetrized over the block's point group
 //     (rsmi.Symmetrize with lattice.BlockSymmetries); +Inf is the sharp

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 
@@ -48,7 +49,7 @@ type pipeline struct {
 		RuleMI(rsmi.Rule) (float64, error)
 	} // the learning estimator
 	states   []int8        // q-state alphabet, nil for ±1 spins
-	model    lattice.Model // the model of q-state chains (ModelChain)
+	model    lattice.Model // the chains' model (ModelChain), nil if not exposed
 	rules    []rsmi.Rule
 	levels   [2]int // MCRG levels at L and L/b
 	firstLvl int
@@ -131,24 +132,8 @@ func (p *pipeline) system() error {
 			return fmt.Errorf("exponent: the lattice at L = %d has extent %d along axis %d", p.L, e, a)
 		}
 	}
-	for _, d := range []struct {
-		ds   *sample.Dataset
-		side int
-		what string
-	}{{p.o.Data, p.L, "Data"}, {p.o.MatchData, p.L / max(p.o.B, 2), "MatchData"}} {
-		if d.ds == nil {
-			continue
-		}
-		if err := checkData(d.ds, d.what); err != nil {
-			return err
-		}
-		lat, err := latticeOf(d.ds.Geom)
-		if err != nil || lat.Extents()[0] != d.side || lat.Dim() != p.lat.Dim() {
-			return fmt.Errorf("exponent: pipeline %s on extents %v, want a hypercubic lattice of side %d in %d dimensions", d.what, d.ds.Geom.Extents(), d.side, p.lat.Dim())
-		}
-		if d.ds.States != nil || lattice.NonSpin(d.ds.Data) >= 0 {
-			return fmt.Errorf("exponent: pipeline %s holds values other than ±1", d.what)
-		}
+	if err := p.checkDatasets(); err != nil {
+		return err
 	}
 	if p.o.Data != nil {
 		p.o.Samples = p.o.Data.N
@@ -160,8 +145,8 @@ func (p *pipeline) system() error {
 	return nil
 }
 
-// probeStates finds the alphabet of the system's chains and, for q-state
-// variables, the model the filter is learned on.
+// probeStates finds the alphabet of the system's chains and, if they
+// expose it (ModelChain), the model the learned filter is checked on.
 func (p *pipeline) probeStates() error {
 	states, m, err := probeChain(p.factory)
 	if err != nil {
@@ -171,13 +156,50 @@ func (p *pipeline) probeStates() error {
 	if err != nil {
 		return err
 	}
-	if q == 0 {
-		return nil
+	if q > 0 {
+		p.states = states
 	}
-	if m == nil {
-		return fmt.Errorf("exponent: the chains of the q-state system (states %v) do not expose their model (ModelChain), on whose exact oracle the filter is learned", states)
+	p.model = m
+	return nil
+}
+
+// checkDatasets checks the given datasets: well formed with values in the
+// alphabet they declare (sample.Dataset.Validate), which is the system's,
+// or without a system one that Pipeline takes (±1 or 0 … q−1; it becomes
+// the pipeline's), and their lattices.
+func (p *pipeline) checkDatasets() error {
+	for k, d := range []struct {
+		ds   *sample.Dataset
+		side int
+		what string
+	}{{p.o.Data, p.L, "Data"}, {p.o.MatchData, p.L / max(p.o.B, 2), "MatchData"}} {
+		if d.ds == nil {
+			continue
+		}
+		if k > 0 || p.sys != nil { // system has validated Data without a system
+			if err := checkData(d.ds, d.what); err != nil {
+				return err
+			}
+		}
+		q, err := statesQ(d.ds.States)
+		if err != nil {
+			return fmt.Errorf("exponent: pipeline %s: %w", d.what, err)
+		}
+		var states []int8 // nil: ±1
+		if q > 0 {
+			states = d.ds.States
+		}
+		if k == 0 && p.sys == nil {
+			p.states = states
+		}
+		if !slices.Equal(states, p.states) {
+			return fmt.Errorf("exponent: pipeline %s declares the values %v, the system's are %v (nil: ±1)", d.what, d.ds.States, p.states)
+		}
+		lat, err := latticeOf(d.ds.Geom)
+		if err != nil || lat.Extents()[0] != d.side || lat.Dim() != p.lat.Dim() {
+			return fmt.Errorf("exponent: pipeline %s on extents %v, want a hypercubic lattice of side %d in %d dimensions", d.what, d.ds.Geom.Extents(), d.side, p.lat.Dim())
+		}
 	}
-	p.states, p.model = states, m
 	return nil
 }
 
@@ -350,20 +372,26 @@ func (p *pipeline) learn(ctx context.Context) error {
 	}
 	p.learnDS = ds
 	if p.states != nil {
-		f, mi, vmi, est, err := p.learnSoftmax(ctx, ds)
+		f, mi, vmi, ls, err := p.learnSoftmax(ctx, ds)
 		if err != nil {
 			return err
 		}
-		p.est = est
+		p.est = ls.est
 		p.res.Softmax, p.res.FilterMI, p.res.VisibleMI = f, mi, vmi
+		if err := p.oracleCheck(ctx, ls, f); err != nil {
+			return err
+		}
 		return p.buildRules(nil)
 	}
-	f, mi, vmi, est, err := p.learnFilter(ctx, ds, p.lat, p.seeds[seedPairs], p.seeds[seedExactV], p.seeds[seedFilter], "level0")
+	f, mi, vmi, ls, err := p.learnFilter(ctx, ds, p.lat, p.seeds[seedPairs], p.seeds[seedExactV], p.seeds[seedFilter], "level0")
 	if err != nil {
 		return err
 	}
-	p.est = est
+	p.est = ls.est
 	p.res.Filter, p.res.FilterMI, p.res.VisibleMI = f, mi, vmi
+	if err := p.oracleCheck(ctx, ls, f); err != nil {
+		return err
+	}
 	return p.buildRules(f)
 }
 
@@ -371,14 +399,17 @@ func (p *pipeline) learn(ctx context.Context) error {
 // restored from its checkpoint).
 func (p *pipeline) learningSample(ctx context.Context) (*sample.Dataset, error) {
 	d := p.lat.N()
-	if ds := p.o.Data; ds != nil {
+	var ds *sample.Dataset
+	var err error
+	if data := p.o.Data; data != nil {
 		rows := make([]int8, 0, p.o.LearnSamples*d)
 		for i := range p.o.LearnSamples {
-			rows = append(rows, ds.Row(i*ds.N/p.o.LearnSamples)...)
+			rows = append(rows, data.Row(i*data.N/p.o.LearnSamples)...)
 		}
-		return sample.NewDataset(p.lat.Geometry(), rows)
+		ds, err = sample.NewDataset(p.lat.Geometry(), rows)
+	} else {
+		ds, err = p.sampleLearning(ctx, d)
 	}
-	ds, err := p.sampleLearning(ctx, d)
 	if err != nil {
 		return nil, err
 	}
@@ -434,37 +465,18 @@ func (p *pipeline) sampleLearning(ctx context.Context, d int) (*sample.Dataset, 
 // learnFilter trains a one-unit filter at fixed norm 1 with ExactV on the
 // (V, E) pairs of ds and returns it with Σλ > 0, its MI, I(V:E) and the
 // estimator. name distinguishes the checkpoint files of the levels.
-func (p *pipeline) learnFilter(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, pairSeed, evSeed, fSeed uint64, name string) (*rsmi.Filter, float64, float64, *rsmi.ExactV, error) {
-	block := make([]int, lat.Dim())
-	for a := range block {
-		block[a] = p.o.B
-	}
-	reg, err := rsmi.NewRegions(ds.Geom, block, &rsmi.RegionOptions{Buffer: p.o.Buffer, Env: p.o.Env})
-	if err != nil {
-		return nil, 0, 0, nil, fmt.Errorf("exponent: pipeline regions: %w", err)
-	}
-	pairs, _, err := reg.SpreadPairs(ds, p.o.Pairs, rand.NewPCG(pairSeed, 1))
+func (p *pipeline) learnFilter(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, pairSeed, evSeed, fSeed uint64, name string) (*rsmi.Filter, float64, float64, *learnSet, error) {
+	ls, err := p.exactV(ctx, ds, lat, pairSeed, evSeed, name)
 	if err != nil {
 		return nil, 0, 0, nil, err
 	}
-	var evo rsmi.ExactVOptions
-	if p.o.ExactV != nil {
-		evo = *p.o.ExactV
-	}
-	evo.Checkpoint = p.ckpt(name + "-theta")
-	evo.Progress = p.relay("learning " + name)
-	est, err := rsmi.NewExactV(ctx, pairs, rand.NewPCG(evSeed, 2), &evo)
-	if err != nil {
-		return nil, 0, 0, nil, fmt.Errorf("exponent: pipeline estimator (%s): %w", name, err)
-	}
-	f, err := rsmi.NewFilter(1, reg.NV(), rand.NewPCG(fSeed, 3))
+	f, err := rsmi.NewFilter(1, ls.reg.NV(), rand.NewPCG(fSeed, 3))
 	if err != nil {
 		return nil, 0, 0, nil, err
 	}
-	tr, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: p.o.Steps, Norm: 1, Checkpoint: p.ckpt(name + "-filter"),
-		Progress: p.relay("learning " + name)})
+	mi, err := p.train(ctx, ls.est, f, name)
 	if err != nil {
-		return nil, 0, 0, nil, fmt.Errorf("exponent: pipeline filter training (%s): %w", name, err)
+		return nil, 0, 0, nil, err
 	}
 	var sum float64
 	for _, w := range f.W {
@@ -475,7 +487,62 @@ func (p *pipeline) learnFilter(ctx context.Context, ds *sample.Dataset, lat *lat
 			f.W[i] = -f.W[i]
 		}
 	}
-	return f, tr.MI, est.VisibleMI(), est, nil
+	return f, mi, ls.est.VisibleMI(), ls, nil
+}
+
+// learnSet is what a filter is learned on: the regions, the (V, E) pairs
+// and their positions (SpreadPairs), and the ExactV estimator of the pairs.
+type learnSet struct {
+	reg       *rsmi.Regions
+	pairs     *rsmi.Pairs
+	positions []int
+	est       *rsmi.ExactV
+}
+
+// exactV cuts Pairs (V, E) pairs of b^d blocks from ds, spread evenly, and
+// models them with ExactV (PipelineOptions.ExactV; for q-state variables
+// 64 hidden units and the block's point group × S_q as data augmentation
+// unless set). name distinguishes the checkpoint files of the levels.
+func (p *pipeline) exactV(ctx context.Context, ds *sample.Dataset, lat *lattice.Lattice, pairSeed, evSeed uint64, name string) (*learnSet, error) {
+	block := make([]int, lat.Dim())
+	for a := range block {
+		block[a] = p.o.B
+	}
+	reg, err := rsmi.NewRegions(ds.Geom, block, &rsmi.RegionOptions{Buffer: p.o.Buffer, Env: p.o.Env})
+	if err != nil {
+		return nil, fmt.Errorf("exponent: pipeline regions: %w", err)
+	}
+	pairs, positions, err := reg.SpreadPairs(ds, p.o.Pairs, rand.NewPCG(pairSeed, 1))
+	if err != nil {
+		return nil, err
+	}
+	var evo rsmi.ExactVOptions
+	if p.o.ExactV != nil {
+		evo = *p.o.ExactV
+	}
+	if p.states != nil {
+		if err := p.stateExactV(&evo, reg); err != nil {
+			return nil, err
+		}
+	}
+	evo.Checkpoint = p.ckpt(name + "-theta")
+	evo.Progress = p.relay("learning " + name)
+	est, err := rsmi.NewExactV(ctx, pairs, rand.NewPCG(evSeed, 2), &evo)
+	if err != nil {
+		return nil, fmt.Errorf("exponent: pipeline estimator (%s): %w", name, err)
+	}
+	return &learnSet{reg: reg, pairs: pairs, positions: positions, est: est}, nil
+}
+
+// train trains f on est at fixed norm ‖λ‖ = 1 for Steps Adam steps and
+// returns its MI.
+func (p *pipeline) train(ctx context.Context, est rsmi.Estimator, f rsmi.Learnable, name string) (float64, error) {
+	tr, err := rsmi.Train(ctx, est, f, &rsmi.TrainOptions{Steps: p.o.Steps, Norm: 1, Checkpoint: p.ckpt(name + "-filter"),
+		Progress: p.relay("learning " + name)})
+	if err != nil {
+		return 0, fmt.Errorf("exponent: pipeline filter training (%s): %w", name, err)
+	}
+	return tr.MI, nil
 }
 
 // relay forwards a sub-stage's progress under the pipeline's stage name.

@@ -326,6 +326,24 @@ func NonSpin(s []int8) int {
 	return -1
 }
 
+// Outside returns the index of the first value of s not in states (nil:
+// ±1, as NonSpin), or −1 if there is none.
+func Outside(s, states []int8) int {
+	if states == nil {
+		return NonSpin(s)
+	}
+	var ok [256]bool
+	for _, x := range states {
+		ok[uint8(x)] = true
+	}
+	for i, v := range s {
+		if !ok[uint8(v)] {
+			return i
+		}
+	}
+	return -1
+}
+
 // packRow packs one row of ±1 spins into dst (bit 1 for −1) and reports
 // whether every value was ±1.
 func packRow(dst []uint64, s []int8) bool {

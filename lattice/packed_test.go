@@ -2,6 +2,7 @@ package lattice
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -229,5 +230,32 @@ func BenchmarkPackedValues(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(l.N()), "ns/site")
 		})
+	}
+}
+
+// TestOutside checks the index of the first value outside an alphabet,
+// for ±1 spins (nil, NonSpin's fast path across its 8-value words) and
+// for 3 states.
+func TestOutside(t *testing.T) {
+	spins := make([]int8, 21)
+	for i := range spins {
+		spins[i] = int8(1 - 2*(i%2))
+	}
+	three := []int8{0, 1, 2, 2, 1, 0, 2}
+	for _, c := range []struct {
+		s, states []int8
+		want      int
+	}{
+		{spins, nil, -1},
+		{append(slices.Clone(spins[:19]), 0, 1), nil, 19},
+		{append(slices.Clone(spins[:9]), 3), nil, 9},
+		{three, []int8{0, 1, 2}, -1},
+		{append(slices.Clone(three), -1), []int8{0, 1, 2}, 7},
+		{three, []int8{0, 2}, 1},
+		{nil, []int8{0, 1}, -1},
+	} {
+		if got := Outside(c.s, c.states); got != c.want {
+			t.Errorf("Outside(%v, %v) = %d, want %d", c.s, c.states, got, c.want)
+		}
 	}
 }

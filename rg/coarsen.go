@@ -368,27 +368,15 @@ func (bl *Blocking) Dataset(ds *sample.Dataset, src rand.Source) (*sample.Datase
 
 // checkValues returns an error if ds does not declare the values states
 // (nil: ±1) or holds a value outside them.
-//
-// TODO(integrator): a sample.Dataset validation method (values ∈ States)
-// would make this the one place; until then rg checks locally.
 func checkValues(ds *sample.Dataset, states []int8) error {
 	if !slices.Equal(spinsAsNil(ds.States), states) {
 		return fmt.Errorf("rg: the dataset's values are %v, the blocking's %v (nil: ±1)", ds.States, states)
 	}
-	if states == nil {
-		states = []int8{-1, 1}
-	}
-	var ok [256]bool
-	for _, x := range states {
-		ok[int(x)+128] = true
-	}
 	if len(ds.Data) != ds.N*ds.D {
 		return fmt.Errorf("rg: dataset holds %d values, want %d×%d", len(ds.Data), ds.N, ds.D)
 	}
-	for i, x := range ds.Data {
-		if !ok[int(x)+128] {
-			return fmt.Errorf("rg: value %d of configuration %d, dof %d, is not one of the dataset's values %v", x, i/ds.D, i%ds.D, states)
-		}
+	if i := lattice.Outside(ds.Data, states); i >= 0 {
+		return fmt.Errorf("rg: value %d of configuration %d, dof %d, is not one of the dataset's values %v (nil: ±1)", ds.Data[i], i/ds.D, i%ds.D, states)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"math/bits"
 
 	"github.com/rsmi-go/rsmi/internal/size"
+	"github.com/rsmi-go/rsmi/lattice"
 )
 
 // Pairs is a set of N (V, E) pairs, the samples every estimator learns
@@ -86,28 +87,10 @@ func (p *Pairs) spins(what string) error {
 // checkValues returns an error naming the first value of x outside states
 // (nil: ±1) and its index; what says what x is ("visible").
 func checkValues(what string, x, states []int8) error {
-	if i := outside(x, states); i >= 0 {
+	if i := lattice.Outside(x, states); i >= 0 {
 		return fmt.Errorf("rsmi: %s value %d at index %d is not %s", what, x[i], i, describeStates(states))
 	}
 	return nil
-}
-
-// outside returns the index of the first value of x not in states (nil:
-// ±1), or −1.
-func outside(x, states []int8) int {
-	if states == nil {
-		states = spinStates
-	}
-	var ok [256]bool
-	for _, s := range states {
-		ok[uint8(s)] = true
-	}
-	for i, v := range x {
-		if !ok[uint8(v)] {
-			return i
-		}
-	}
-	return -1
 }
 
 // describeStates names an alphabet in messages: "±1" or "one of the states

@@ -532,7 +532,7 @@ func (r *Regions) checkDataset(ds *sample.Dataset) error {
 	if err := checkAlphabet(ds.States); err != nil {
 		return err
 	}
-	if i := outside(ds.Data[:ds.N*ds.D], ds.States); i >= 0 {
+	if i := lattice.Outside(ds.Data[:ds.N*ds.D], ds.States); i >= 0 {
 		return fmt.Errorf("rsmi: dataset value %d of sample %d at dof %d is not %s", ds.Data[i], i/ds.D, i%ds.D, describeStates(ds.States))
 	}
 	return nil

@@ -46,18 +46,12 @@ func (ds *Dataset) Validate() error {
 	if len(ds.States) == 1 || (ds.States != nil && !slices.IsSorted(ds.States)) || len(slices.Compact(slices.Clone(ds.States))) != len(ds.States) {
 		return fmt.Errorf("sample: dataset States %v are not two or more sorted distinct values", ds.States)
 	}
-	states := ds.States
-	if states == nil {
-		states = []int8{-1, 1}
-	}
-	var ok [256]bool
-	for _, v := range states {
-		ok[uint8(v)] = true
-	}
-	for i, v := range ds.Data {
-		if !ok[uint8(v)] {
-			return fmt.Errorf("sample: value %d of sample %d at dof %d is not one of the dataset's values %v", v, i/ds.D, i%ds.D, states)
+	if i := lattice.Outside(ds.Data, ds.States); i >= 0 {
+		states := ds.States
+		if states == nil {
+			states = []int8{-1, 1}
 		}
+		return fmt.Errorf("sample: value %d of sample %d at dof %d is not one of the dataset's values %v", ds.Data[i], i/ds.D, i%ds.D, states)
 	}
 	return nil
 }
