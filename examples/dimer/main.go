@@ -62,8 +62,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
 	"github.com/rsmi-go/rsmi/examples/internal/plots"
@@ -143,7 +141,7 @@ func main() {
 	cli.Usage("dimer learns the RSMI filters of close-packed dimers on the square lattice: the two components of the electric field (paper Fig. 4).")
 	cli.Parse()
 	var errT error
-	c.Ts, errT = temperatures(ts)
+	c.Ts, errT = cli.Floats(ts, "-Ts")
 	if err := errors.Join(c.ck.Validate(), errT, cli.Outdir(c.outdir)); err != nil {
 		cli.Fatal(err)
 	}
@@ -153,19 +151,6 @@ func main() {
 		c.sym = true
 	}
 	cli.Main(func(ctx context.Context) (*summary, error) { return run(ctx, c) }, *asJSON)
-}
-
-// temperatures parses the -Ts list (nil for an empty one).
-func temperatures(ts string) ([]float64, error) {
-	var out []float64
-	for _, f := range strings.FieldsFunc(ts, func(r rune) bool { return r == ',' }) {
-		t, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil {
-			return nil, fmt.Errorf("-Ts: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, nil
 }
 
 // printText writes the text summary.

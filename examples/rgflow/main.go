@@ -44,8 +44,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
 	"github.com/rsmi-go/rsmi/exponent"
@@ -91,8 +89,8 @@ func main() {
 	cli.Usage("rgflow measures the critical exponents of the 2D or 3D Ising model with a learned RSMI rule and majority rule.")
 	flag.Parse()
 	var errW, errT error
-	c.weights, errW = floats(weights, "-weights")
-	c.flowT, errT = floats(flowT, "-flowT")
+	c.weights, errW = cli.Floats(weights, "-weights")
+	c.flowT, errT = cli.Floats(flowT, "-flowT")
 	if c.matchData != "" && c.data == "" {
 		errW = errors.Join(errW, errors.New("-matchdata needs -data"))
 	}
@@ -101,23 +99,6 @@ func main() {
 		cli.Fatal(err)
 	}
 	cli.Main(func(ctx context.Context) (Summary, error) { return run(ctx, c) }, *asJSON)
-}
-
-// floats parses a comma-separated list ("inf" is +Inf).
-func floats(s, flagName string) (out []float64, err error) {
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-		x, err := strconv.ParseFloat(f, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", flagName, err)
-		}
-		out = append(out, x)
-	}
-	return out, nil
-}
-
-// loadSpins reads ±1 (or 0/1) configurations with their geometry sidecar.
-func loadSpins(path string) (*sample.Dataset, error) {
-	return sample.LoadDatasetWith(path, &sample.ReadOptions{Values: sample.MapAuto})
 }
 
 func (c *config) defaults() error {
@@ -155,8 +136,9 @@ func run(ctx context.Context, c config) (Summary, error) {
 	sys := exponent.IsingSystem(c.dim)
 	if c.data != "" { // analyse given configurations: no sampling, no flows
 		var err error
-		if o.Data, err = loadSpins(c.data); err == nil && c.matchData != "" {
-			o.MatchData, err = loadSpins(c.matchData)
+		ro := &sample.ReadOptions{Values: sample.MapAuto} // ±1 spins or 0/1 bits
+		if o.Data, err = sample.LoadDatasetWith(c.data, ro); err == nil && c.matchData != "" {
+			o.MatchData, err = sample.LoadDatasetWith(c.matchData, ro)
 		}
 		if err != nil {
 			return nil, err

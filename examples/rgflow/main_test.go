@@ -100,7 +100,7 @@ func TestBadFlags(t *testing.T) {
 	if _, err := run(context.Background(), c); err == nil {
 		t.Error("-dim 4 accepted")
 	}
-	if _, err := floats("1,x", "-weights"); err == nil {
+	if _, err := cli.Floats("1,x", "-weights"); err == nil {
 		t.Error("-weights 1,x accepted")
 	}
 	if err := cli.Outdir(filepath.Join(t.TempDir(), "missing")); err == nil {

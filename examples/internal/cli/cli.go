@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/rsmi-go/rsmi/run"
@@ -165,4 +166,18 @@ func writable(flagName, value, dir string) error {
 // for tests and programs that set them without flags.
 func NewCheckpoint(dir string, resume bool) *Checkpoint {
 	return &Checkpoint{dir: &dir, resume: &resume}
+}
+
+// Floats parses the comma-separated numbers of the flag named flagName
+// ("inf" is +Inf; blanks around a number are ignored; empty: none).
+func Floats(s, flagName string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		x, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", flagName, err)
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }
