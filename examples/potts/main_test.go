@@ -1,23 +1,30 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/rsmi-go/rsmi/examples/internal/maintest"
 )
 
-// TestMain runs the program itself when POTTS_RUN_MAIN is set, so that a
-// test can check its exit status and output.
-func TestMain(m *testing.M) {
-	if os.Getenv("POTTS_RUN_MAIN") == "1" {
-		main()
-		os.Exit(0)
+func TestMain(m *testing.M) { maintest.Main(m, main) }
+
+// TestConventions runs the program as a user does (maintest.Check): -h, a
+// positional argument, an unwritable -outdir, and a small run with -json,
+// with and without -q, whose progress lines name every stage.
+func TestConventions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two pipeline runs")
 	}
-	os.Exit(m.Run())
+	maintest.Check(t, maintest.Conventions{
+		Usage:  "potts measures the critical exponents",
+		Outdir: "-outdir",
+		Small:  []string{"-L", "32", "-n", "160", "-shards", "4", "-learn", "6", "-finetune", "10"},
+		Stages: []string{"pipeline: learning sample", "pipeline: learning", "pipeline: sampling L=32", "pipeline: sampling L=16"},
+	})
 }
 
 // TestRunJSON runs the program at L = 32 (estimates on the 8×8 lattice of
@@ -30,17 +37,13 @@ func TestRunJSON(t *testing.T) {
 		t.Skip("a pipeline run")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-L", "32", "-n", "800", "-shards", "8", "-learn", "10", "-finetune", "60",
-		"-json", "-q", "-outdir", dir)
-	cmd.Env = append(os.Environ(), "POTTS_RUN_MAIN=1")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("exit: %v; stderr: %s", err, errb.String())
+	r := maintest.Run(t, dir, "-L", "32", "-n", "800", "-shards", "8", "-learn", "10", "-finetune", "60", "-json", "-q", "-outdir", dir)
+	if r.Code != 0 {
+		t.Fatalf("exit %d; stderr: %s", r.Code, r.Stderr)
 	}
 	var m map[string]any
-	if err := json.Unmarshal(out.Bytes(), &m); err != nil {
-		t.Fatalf("stdout %q: %v", out.String(), err)
+	if err := json.Unmarshal([]byte(r.Stdout), &m); err != nil {
+		t.Fatalf("stdout %q: %v", r.Stdout, err)
 	}
 	for _, k := range []string{"q", "L", "mi_bits", "mi_exact_bits", "nu", "nu_err", "nu_sys", "yh", "yh_err", "yh_sys", "baseline", "rules"} {
 		if _, ok := m[k]; !ok {
@@ -62,9 +65,7 @@ func TestRunJSON(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "potts_filter.png")); err != nil || fi.Size() < 1000 {
 		t.Errorf("filter figure: %v", err)
 	}
-	bad := exec.Command(os.Args[0], "-L", "33", "-q")
-	bad.Env = cmd.Env
-	if err := bad.Run(); err == nil {
+	if r := maintest.Run(t, dir, "-L", "33", "-q"); r.Code == 0 {
 		t.Error("-L 33: exit status 0")
 	}
 }

@@ -9,7 +9,27 @@ import (
 	"testing"
 
 	"github.com/rsmi-go/rsmi/examples/internal/cli"
+	"github.com/rsmi-go/rsmi/examples/internal/maintest"
 )
+
+func TestMain(m *testing.M) { maintest.Main(m, main) }
+
+// TestConventions runs the program as a user does (maintest.Check): -h, a
+// positional argument, an unwritable -outdir, and a small run with -json,
+// with and without -q, whose progress lines name every stage.
+func TestConventions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two pipeline runs")
+	}
+	maintest.Check(t, maintest.Conventions{
+		Usage:  "rgflow measures the critical exponents",
+		Outdir: "-outdir",
+		Small: []string{"-L", "32", "-n", "160", "-shards", "4", "-learn", "10", "-weights", "inf",
+			"-flowT", "1", "-flown", "20"},
+		Stages: []string{"pipeline: learning sample", "pipeline: learning", "pipeline: sampling L=32", "pipeline: sampling L=16",
+			"pipeline: flow"},
+	})
+}
 
 // small is a configuration that runs in seconds: 2D L = 32, 2000
 // configurations at L and at L/2 in 10 shards, a short filter training, two

@@ -118,7 +118,10 @@ func figures(c config, res *exponent.PipelineResult) error {
 			wmin, wmax = math.Min(wmin, rr.Weight), math.Max(wmax, rr.Weight)
 		}
 	}
-	wsharp := wmax + (wmax-wmin)/4 // where the sharp rule is drawn
+	if wmin > wmax { // the sharp rule alone
+		wmin, wmax = 0, 1
+	}
+	wsharp := wmax + max(wmax-wmin, 0.1)/4 // where the sharp rule is drawn
 	for _, sec := range []struct {
 		name, file string
 		pick       func(exponent.RuleResult) exponent.Estimate
