@@ -75,8 +75,9 @@ func main() {
 	flag.BoolVar(&c.quiet, "q", false, "no progress lines or text summary on stderr")
 	c.ck = cli.CheckpointFlags()
 	cli.Usage("potts measures the critical exponents of the 2D 3-state Potts model with a learned RSMI rule and plurality rule.")
-	flag.Parse()
-	if err := errors.Join(cli.NoArgs(), c.ck.Validate(), cli.Outdir(c.outdir)); err != nil {
+	cli.Parse()
+	positive := cli.Positive("L", "n", "shards", "learn", "ops", "minside")
+	if err := errors.Join(positive, c.ck.Validate(), cli.Outdir(c.outdir)); err != nil {
 		cli.Fatal(err)
 	}
 	cli.Main(func(ctx context.Context) (Summary, error) { return run(ctx, c) }, *asJSON)
