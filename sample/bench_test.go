@@ -171,7 +171,7 @@ func BenchmarkMSCIsing2D(b *testing.B) {
 // (MSC.SetWorkers): with 2 workers on 2 free cores, ns/update (wall) halves
 // at best, while cpu-ns/update shows the cost of the hand-offs.
 func BenchmarkMSCWorkers(b *testing.B) {
-	for _, L := range []int{256, 1024} {
+	for _, L := range []int{256, 1024, 4096} {
 		for _, n := range []int{1, 2} {
 			b.Run("L="+strconv.Itoa(L)+"/workers="+strconv.Itoa(n), func(b *testing.B) {
 				s := mustSampler(newMSCWorkers(mustSquareIsing(b, L), isingTc2D, rand.NewPCG(1, 2), n))

@@ -46,10 +46,11 @@ import (
 // packed grid, each with its own streams: the chain then depends on the
 // number of workers (which changes the streams), but for a fixed number of
 // workers it is the same on any machine and any GOMAXPROCS. It can pay only
-// when cores are free and a half-sweep takes much longer than handing work
-// to a goroutine and back (a few µs): L ≥ 1024 in 2D. Measure with
-// BenchmarkMSCWorkers; on the busy 2-core machine of BENCHMARKS.md, where no
-// core was free, it gained nothing.
+// when cores are free and a half-sweep takes much longer than waking a
+// goroutine and waiting for it (tens of µs when its processor sleeps):
+// L ≳ 4096 in 2D. Measured with BenchmarkMSCWorkers on 2 nearly idle cores
+// (load < 1), 2 workers against 1: L = 1024 (33 µs per half-sweep) 1.00×,
+// L = 4096 1.47× (1.35–1.72) in wall time; with no core free, nothing.
 //
 // The initial configuration is a random hot start; use SetConfig for another.
 // Config unpacks the configuration (x fastest) by 64×64 bit transposes,
