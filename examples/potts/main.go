@@ -170,7 +170,8 @@ func filterFigure(path string, f *rsmi.SoftmaxFilter) error {
 				grid[c][i] = f.W[(a*nv+i)*qv+c]
 			}
 		}
-		panels = append(panels, plots.Panel{Title: fmt.Sprintf("coarse state h = %d", a), Grid: grid})
+		panels = append(panels, plots.Panel{Title: fmt.Sprintf("coarse state h = %d", a), Grid: grid,
+			XLabel: "site i of the block", YLabel: "fine state c"})
 	}
-	return plots.Heatmaps(path, "learned 2×2 Potts filter: λ(h, site i → across, fine state c ↑)", "λ", panels)
+	return plots.Heatmaps(path, "learned 2×2 Potts filter λ(h, i, c): weight of fine state c at site i for coarse state h", "λ", panels)
 }
