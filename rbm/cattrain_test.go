@@ -302,7 +302,7 @@ func TestCategoricalCheckpointChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process of TestCategoricalCheckpointKillResume")
 	}
-	catCkptRun(dir, false, func(run.Progress) { time.Sleep(40 * time.Millisecond) })
+	catCkptRun(dir, false, ckpttest.Pace(40*time.Millisecond))
 }
 
 // TestCategoricalCheckpointKillResume kills a categorical training process

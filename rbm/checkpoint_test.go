@@ -56,7 +56,7 @@ func TestCheckpointChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process of TestCheckpointKillResume")
 	}
-	ckptRun(dir, false, func(run.Progress) { time.Sleep(40 * time.Millisecond) })
+	ckptRun(dir, false, ckpttest.Pace(40*time.Millisecond))
 }
 
 // TestCheckpointKillResume kills a training process with SIGKILL at an

@@ -55,7 +55,7 @@ func TestCheckpointChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process of TestCheckpointKillResume")
 	}
-	ckptTrain(dir, false, func(run.Progress) { time.Sleep(3 * time.Millisecond) })
+	ckptTrain(dir, false, ckpttest.Pace(3*time.Millisecond))
 }
 
 // TestCheckpointKillResume kills a Train process with SIGKILL at an

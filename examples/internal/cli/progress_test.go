@@ -68,15 +68,15 @@ func TestReporterLines(t *testing.T) {
 	}
 
 	// a report after the interval prints (or the heartbeat repeats it),
-	// with a rate and an ETA; the test waits for the line, and fails only
-	// if none comes in a minute
+	// with a rate and an ETA; the test waits for the line however long the
+	// machine takes (a reporter that never prints hangs until go test's
+	// -timeout)
 	var fast syncBuffer
 	r = newReporter(&fast, false, time.Millisecond)
 	r.Progress(run.Progress{Stage: "rsmi.Train", Done: 0, Total: 100, Value: math.NaN()})
 	time.Sleep(5 * time.Millisecond)
 	r.Progress(run.Progress{Stage: "rsmi.Train", Done: 50, Total: 100, Value: math.NaN()})
-	deadline := time.Now().Add(time.Minute)
-	for !strings.Contains(fast.String(), "50/100 (50%)  ") && time.Now().Before(deadline) {
+	for !strings.Contains(fast.String(), "50/100 (50%)  ") {
 		time.Sleep(time.Millisecond)
 	}
 	r.Close()
@@ -98,19 +98,19 @@ func TestReporterLines(t *testing.T) {
 
 // TestReporterHeartbeat checks that the heartbeat repeats the last state
 // when no report arrives, and that a quiet reporter prints nothing. It
-// waits for the heartbeat's line (the interval is 10 ms) and fails only if
-// none comes in a minute.
+// waits for the heartbeat's line (the interval is 10 ms) however long the
+// machine takes; a reporter without a heartbeat hangs until go test's
+// -timeout.
 func TestReporterHeartbeat(t *testing.T) {
 	var buf syncBuffer
 	r := newReporter(&buf, false, 10*time.Millisecond)
 	r.Begin("exact oracle")
-	deadline := time.Now().Add(time.Minute)
-	for strings.Count(buf.String(), "exact oracle") < 2 && time.Now().Before(deadline) {
+	for strings.Count(buf.String(), "exact oracle") < 2 {
 		time.Sleep(5 * time.Millisecond)
 	}
 	r.Close()
 	if n := strings.Count(buf.String(), "exact oracle"); n < 2 {
-		t.Errorf("%d lines in a minute, want the stage's line and a heartbeat:\n%s", n, buf.String())
+		t.Errorf("%d lines, want the stage's line and a heartbeat:\n%s", n, buf.String())
 	}
 
 	var quiet syncBuffer

@@ -17,35 +17,56 @@ import (
 	"time"
 
 	"github.com/rsmi-go/rsmi/internal/ckpt"
+	"github.com/rsmi-go/rsmi/run"
 )
 
 // KillAfterCheckpoint re-executes the test binary running only the test
 // child, with env set to dir (the child trains into dir while env is set and
 // skips otherwise), waits until dir/file exists, lets the child run on for
 // delay — so that the kill may land anywhere, also while it writes the next
-// checkpoint — and kills it with SIGKILL.
+// checkpoint — and kills it with SIGKILL. The child paces its training with
+// Pace, so that it is still running when the kill comes however long this
+// process is kept from running on a busy machine; nothing here depends on
+// how long the child takes (a child that exits before its first checkpoint
+// fails the test with its output).
 func KillAfterCheckpoint(t *testing.T, child, env, dir, file string, delay time.Duration) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^"+child+"$")
 	cmd.Env = append(os.Environ(), env+"="+dir)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	path := filepath.Join(dir, file)
-	deadline := time.Now().Add(30 * time.Second)
 	for !ckpt.Exists(path) {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatal("no checkpoint appeared within 30 s")
+		select {
+		case err := <-exited:
+			t.Fatalf("the child exited (%v) before writing %s:\n%s", err, file, out.String())
+		case <-time.After(time.Millisecond):
 		}
-		time.Sleep(time.Millisecond)
 	}
 	time.Sleep(delay)
 	if err := cmd.Process.Kill(); err != nil { // SIGKILL
 		t.Fatal(err)
 	}
-	cmd.Wait()
+	<-exited
+}
+
+// Pace returns the progress callback of a child of KillAfterCheckpoint: it
+// pauses for pause after every report, so that the kill lands at an
+// arbitrary step, and at the report of step Total−1 it stops for good, so
+// that the child never finishes on its own and the resumed run always has
+// work left.
+func Pace(pause time.Duration) run.ProgressFunc {
+	return func(p run.Progress) {
+		for p.Total > 0 && p.Done >= p.Total-1 {
+			time.Sleep(time.Hour) // until the SIGKILL
+		}
+		time.Sleep(pause)
+	}
 }
 
 // RefusesCorrupt overwrites the checkpoint file at path with damaged copies
