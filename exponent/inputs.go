@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/rsmi-go/rsmi/internal/size"
-	"github.com/rsmi-go/rsmi/lattice"
 	"github.com/rsmi-go/rsmi/rsmi"
 	"github.com/rsmi-go/rsmi/sample"
 )
@@ -20,17 +19,13 @@ func (p *pipeline) checkInputs() error {
 	o := &p.o
 	n := p.lat.N()
 	perShard := func(samples int) int { return samples/o.Shards + 1 }
-	nd := 1
-	for range p.dim {
-		nd *= o.B
-	}
 	for _, c := range []struct {
 		what              string
 		elem, rows, width int
 	}{
 		{"learning sample (LearnSamples)", 1, o.LearnSamples, n},
 		{"production shard (Samples/Shards)", 1, perShard(o.Samples), n},
-		{"matching shard (MatchSamples/Shards)", 1, perShard(max(o.MatchSamples, 0)), n / nd},
+		{"matching shard (MatchSamples/Shards)", 1, perShard(max(o.MatchSamples, 0)), n / p.nv},
 		{"flow sample (FlowSamples)", 1, o.FlowSamples * min(len(o.FlowT), 1), n},
 		{"filter training history (Steps)", 8, o.Steps, 1},
 	} {
@@ -55,11 +50,7 @@ func (p *pipeline) checkOperators() error {
 	for range p.levels[0] {
 		side /= p.o.B
 	}
-	ext := make([]int, p.dim)
-	for a := range ext {
-		ext[a] = side
-	}
-	lat, err := lattice.NewLattice(ext...)
+	lat, err := hypercubic(p.dim, side)
 	if err != nil {
 		return fmt.Errorf("exponent: the deepest MCRG level: %w", err)
 	}
