@@ -564,38 +564,21 @@ func (p *pipeline) buildRules(f *rsmi.Filter) error {
 	p.res.Rules = nil
 	p.rules = nil
 	for _, w := range p.o.Weights {
+		var r rsmi.Rule
 		if f == nil {
-			r, err := p.softmaxRule(p.res.Softmax, w, group)
-			if err != nil {
-				return err
-			}
-			name := "learned sharp"
-			if !math.IsInf(w, 1) {
-				name = fmt.Sprintf("learned w=%g", w)
-			}
-			p.rules = append(p.rules, r)
-			p.res.Rules = append(p.res.Rules, RuleResult{Name: name, Weight: w, Rule: r})
-			continue
+			r, err = p.softmaxRule(p.res.Softmax, w, group)
+		} else {
+			r, err = p.spinRule(f, w, group)
 		}
-		g := f.Clone()
-		name := "learned sharp"
-		var r rsmi.Rule = rsmi.MostProbable(g)
-		if !math.IsInf(w, 1) {
-			scale := w * math.Sqrt(float64(p.nv))
-			for i := range g.W {
-				g.W[i] *= scale
-			}
-			name, r = fmt.Sprintf("learned w=%g", w), g
-		}
-		sym, err := rsmi.Symmetrize(r, group)
 		if err != nil {
 			return err
 		}
-		if p.o.Unsymmetrized {
-			sym = r
+		name := "learned sharp"
+		if !math.IsInf(w, 1) {
+			name = fmt.Sprintf("learned w=%g", w)
 		}
-		p.rules = append(p.rules, sym)
-		p.res.Rules = append(p.res.Rules, RuleResult{Name: name, Weight: w, Rule: sym})
+		p.rules = append(p.rules, r)
+		p.res.Rules = append(p.res.Rules, RuleResult{Name: name, Weight: w, Rule: r})
 	}
 	p.rules = append(p.rules, p.o.Baseline)
 	p.res.Baseline = len(p.res.Rules)
@@ -608,6 +591,25 @@ func (p *pipeline) buildRules(f *rsmi.Filter) error {
 		p.res.Rules[i].MI = mi
 	}
 	return nil
+}
+
+// spinRule returns the learned ±1 rule of strength w: the direction λ̂
+// (‖λ‖ = 1) scaled to ‖λ‖ = w·√|V| (+Inf: the most probable spin),
+// averaged over the block's point group unless unsymmetrized.
+func (p *pipeline) spinRule(f *rsmi.Filter, w float64, group [][]int) (rsmi.Rule, error) {
+	g := f.Clone()
+	var r rsmi.Rule = rsmi.MostProbable(g)
+	if !math.IsInf(w, 1) {
+		scale := w * math.Sqrt(float64(p.nv))
+		for i := range g.W {
+			g.W[i] *= scale
+		}
+		r = g
+	}
+	if p.o.Unsymmetrized {
+		return r, nil
+	}
+	return rsmi.Symmetrize(r, group)
 }
 
 func ruleName(r rsmi.Rule) string {
